@@ -1,0 +1,44 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { abortError } from "../wire/errors.js";
+
+/** Cancellation settings of a call (from its ConfigContext or NodeContext). */
+export interface CallLimits {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * Watches a call's signal and deadline: runs `onEnd` once with Canceled or
+ * DeadlineExceeded. `dispose()` stops watching (no timer or listener is left).
+ * Returns the error at once when the signal has already aborted.
+ */
+export function watchCallLimits(limits: CallLimits, onEnd: (err: ConnectError) => void): { dispose(): void; aborted?: ConnectError } {
+  const { signal, timeoutMs } = limits;
+  if (signal?.aborted) {
+    return { dispose() {}, aborted: abortError(signal) };
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const dispose = () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (onAbort !== undefined) {
+      signal?.removeEventListener("abort", onAbort);
+      onAbort = undefined;
+    }
+  };
+  const end = (err: ConnectError) => {
+    dispose();
+    onEnd(err);
+  };
+  if (timeoutMs !== undefined && timeoutMs > 0) {
+    timer = setTimeout(() => end(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
+  }
+  if (signal !== undefined) {
+    onAbort = () => end(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+  }
+  return { dispose };
+}

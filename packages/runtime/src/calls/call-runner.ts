@@ -1,0 +1,196 @@
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { ConnectError } from "@connectrpc/connect";
+import type { Configuration } from "../core/configuration.js";
+import { ErrSkipNode } from "../core/errors.js";
+import type { Node } from "../core/node.js";
+import type { Message, MetadataEntry } from "../gen/stream_pb.js";
+import { metadataEntries, requestMessage } from "../wire/message.js";
+import type { CallKind, PendingCall } from "../wire/pending-call.js";
+import { callSequence, SERVER_INITIATED_BIT } from "../wire/sequence.js";
+import { type CallLimits, watchCallLimits } from "./call-lifetime.js";
+import type { CallOptions } from "./call-options.js";
+import { ClientCtx } from "./client-ctx.js";
+import { decodeReply, encodePayload } from "./codec.js";
+import { ReplyBuffer } from "./reply-buffer.js";
+import { type ResponseSeq, responseSeq } from "./response-seq.js";
+
+/** What a call needs to run. */
+export interface CallSpec<I extends DescMessage, O extends DescMessage> {
+  /** The nodes. */
+  readonly config: Configuration;
+  /** Signal, deadline and per-call metadata. */
+  readonly limits: CallLimits & { readonly metadata?: Readonly<Record<string, string>> | undefined };
+  /** "pkg.Service.Method". */
+  readonly method: string;
+  readonly input: I;
+  readonly output: O;
+  readonly request: MessageInitShape<I>;
+  readonly kind: CallKind;
+  readonly options?: CallOptions<MessageShape<I>, MessageShape<O>> | undefined;
+}
+
+/**
+ * One call to the nodes of a configuration. Nothing is sent until `start()`
+ * or until someone iterates `seq` (the replies, after the interceptors). The
+ * call ends when every node has answered or failed, when its signal or
+ * deadline fires (nodes still silent then report that error; streaming calls
+ * just end), or on `finish()`.
+ */
+export class CallRun<I extends DescMessage, O extends DescMessage> {
+  /** The replies as the caller reads them, after the interceptors. */
+  readonly seq: ResponseSeq<MessageShape<O>>;
+  /** What the interceptors saw of the call. */
+  readonly ctx: ClientCtx<MessageShape<I>, MessageShape<O>>;
+  private readonly buffer = new ReplyBuffer<MessageShape<O>>();
+  private readonly active = new Map<number, { node: Node; call: PendingCall }>();
+  private started = false;
+  private sending = false;
+  private disposeLimits: (() => void) | undefined;
+
+  constructor(private readonly spec: CallSpec<I, O>) {
+    this.ctx = new ClientCtx(create(spec.input, spec.request), spec.config, spec.method);
+    let seq: ResponseSeq<MessageShape<O>> = responseSeq({
+      [Symbol.asyncIterator]: () => {
+        this.start();
+        return this.buffer.iterator(() => this.finish());
+      },
+    });
+    for (const interceptor of spec.options?.interceptors ?? []) {
+      seq = interceptor(this.ctx, seq);
+    }
+    this.seq = seq;
+  }
+
+  /** Number of nodes the call goes to. */
+  get size(): number {
+    return this.spec.config.size;
+  }
+
+  /** Sends the call, once. */
+  start(): void {
+    if (this.started) {
+      return;
+    }
+    this.started = true;
+    const { spec } = this;
+    const limits = watchCallLimits(spec.limits, (err) => this.finish(err));
+    if (limits.aborted !== undefined) {
+      for (const node of spec.config) {
+        this.buffer.push({ nodeID: node.id, error: limits.aborted });
+      }
+      this.buffer.end();
+      return;
+    }
+    this.disposeLimits = limits.dispose;
+    const seqNo = callSequence.next();
+    const entries = metadataEntries(spec.limits.metadata);
+    const transforms = this.ctx.requestTransforms;
+    this.sending = true;
+    const shared = transforms.length === 0 ? new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries) : undefined;
+    for (const node of spec.config) {
+      let envelopes = shared;
+      if (envelopes === undefined) {
+        const req = transforms.reduce<MessageShape<I> | undefined>((r, fn) => (r === undefined ? undefined : fn(r, node)), this.ctx.request);
+        if (req === undefined) {
+          this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
+          continue;
+        }
+        envelopes = new Envelopes(seqNo, spec.method, encodePayload(spec.input, req), entries);
+      }
+      const call = this.pendingCall(node, envelopes.for(node.channel.serverInitiated));
+      this.active.set(node.id, { node, call });
+      node.channel.send(call);
+    }
+    this.sending = false;
+    this.endIfIdle();
+  }
+
+  /**
+   * Ends the call: nodes still silent are forgotten (late replies are
+   * dropped). With `err`, non-streaming calls report it for those nodes.
+   */
+  finish(err?: ConnectError): void {
+    if (this.buffer.isEnded) {
+      return;
+    }
+    this.started = true;
+    for (const { node, call } of this.active.values()) {
+      node.channel.cancel(call);
+      if (err !== undefined && this.spec.kind !== "streaming") {
+        this.buffer.push({ nodeID: node.id, error: err });
+      }
+    }
+    this.active.clear();
+    this.end();
+  }
+
+  private pendingCall(node: Node, msg: Message): PendingCall {
+    const { output, kind } = this.spec;
+    const nodeID = node.id;
+    const done = () => {
+      this.active.delete(nodeID);
+      this.endIfIdle();
+    };
+    const call: PendingCall = {
+      msg,
+      kind,
+      onReply: (reply) => {
+        if (!this.active.has(nodeID)) {
+          return;
+        }
+        const r = decodeReply(output, reply);
+        this.buffer.push("error" in r ? { nodeID, error: r.error } : { nodeID, value: r.value });
+        if (kind === "unary") {
+          done();
+        }
+      },
+      onError: (error) => {
+        if (this.active.get(nodeID)?.call === call) {
+          this.buffer.push({ nodeID, error });
+          done();
+        }
+      },
+      onSent: () => {
+        if (this.active.get(nodeID)?.call === call) {
+          this.buffer.push({ nodeID, value: create(output) });
+          done();
+        }
+      },
+    };
+    return call;
+  }
+
+  private endIfIdle(): void {
+    if (this.active.size === 0 && !this.sending) {
+      this.end();
+    }
+  }
+
+  private end(): void {
+    this.disposeLimits?.();
+    this.disposeLimits = undefined;
+    this.buffer.end();
+  }
+}
+
+/** The request envelope of one call, in the two numberings (dialed and accepted streams). */
+class Envelopes {
+  private dialed: Message | undefined;
+  private accepted: Message | undefined;
+
+  constructor(
+    private readonly seqNo: bigint,
+    private readonly method: string,
+    private readonly payload: Uint8Array,
+    private readonly entries: MetadataEntry[],
+  ) {}
+
+  for(serverInitiated: boolean): Message {
+    if (serverInitiated) {
+      this.accepted ??= requestMessage(this.seqNo | SERVER_INITIATED_BIT, this.method, this.payload, this.entries);
+      return this.accepted;
+    }
+    this.dialed ??= requestMessage(this.seqNo, this.method, this.payload, this.entries);
+    return this.dialed;
+  }
+}

@@ -1,0 +1,25 @@
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Message } from "../gen/stream_pb.js";
+
+/** Serializes an application message for a Message payload. */
+export function encodePayload<D extends DescMessage>(schema: D, msg: MessageShape<D>): Uint8Array {
+  return toBinary(schema, msg);
+}
+
+/**
+ * The application reply in a reply envelope: its value, or the ConnectError
+ * its status names, or Internal when the payload does not decode.
+ */
+export function decodeReply<D extends DescMessage>(schema: D, reply: Message): { value: MessageShape<D> } | { error: ConnectError } {
+  const status = reply.status;
+  if (status !== undefined && status.code !== 0) {
+    return { error: new ConnectError(status.message, status.code as Code) };
+  }
+  try {
+    return { value: fromBinary(schema, reply.payload) };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { error: new ConnectError(`gorums: could not unmarshal response: ${why}`, Code.Internal) };
+  }
+}

@@ -1,0 +1,34 @@
+import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type { ConfigContext } from "../core/call-context.js";
+import { ErrSendFailure, ErrSkipNode, type NodeError, QuorumCallError } from "../core/errors.js";
+import type { CallOptions } from "./call-options.js";
+import { CallRun } from "./call-runner.js";
+import { methodName } from "./method-name.js";
+
+/**
+ * A multicast: `req` goes one-way to every node. Resolves once the message
+ * is written to every node's stream (not when handled); rejects with a
+ * QuorumCallError(ErrSendFailure) naming the nodes it could not be written
+ * to. With `ignoreErrors`, resolves at once and never rejects.
+ */
+export async function multicastCall<I extends DescMessage, O extends DescMessage>(
+  ctx: ConfigContext,
+  method: DescMethodUnary<I, O>,
+  req: MessageInitShape<I>,
+  opts?: CallOptions<MessageShape<I>, MessageShape<O>>,
+): Promise<void> {
+  const run = new CallRun({ config: ctx.config, limits: ctx, method: methodName(method), input: method.input, output: method.output, request: req, kind: "oneway", options: opts });
+  if (opts?.ignoreErrors === true) {
+    run.start();
+    return;
+  }
+  const errors: NodeError[] = [];
+  for await (const r of run.seq) {
+    if (r.error !== undefined && r.error !== ErrSkipNode) {
+      errors.push({ nodeID: r.nodeID, error: r.error });
+    }
+  }
+  if (errors.length > 0) {
+    throw new QuorumCallError(ErrSendFailure, errors);
+  }
+}

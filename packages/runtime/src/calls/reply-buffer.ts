@@ -1,0 +1,76 @@
+import type { NodeResponse } from "./node-response.js";
+
+/**
+ * The replies of one call, kept so that every iteration sees all of them
+ * from the first: terminal methods, `results()` and interceptors can each
+ * read the call without taking replies from one another.
+ */
+export class ReplyBuffer<T> {
+  private readonly items: NodeResponse<T>[] = [];
+  private ended = false;
+  private wake: (() => void) | undefined;
+  private wakeUp: Promise<void> | undefined;
+
+  /** Whether the call is over: no reply will be added. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Adds a reply (ignored after the end). */
+  push(r: NodeResponse<T>): void {
+    if (this.ended) {
+      return;
+    }
+    this.items.push(r);
+    this.notify();
+  }
+
+  /** Marks the end of the call. */
+  end(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.notify();
+    }
+  }
+
+  /** Iterates every reply from the first; `onReturn` runs when a reader stops early. */
+  iterator(onReturn: () => void): AsyncIterator<NodeResponse<T>> {
+    let index = 0;
+    const next = async (): Promise<IteratorResult<NodeResponse<T>>> => {
+      for (;;) {
+        if (index < this.items.length) {
+          return { done: false, value: this.items[index++] as NodeResponse<T> };
+        }
+        if (this.ended) {
+          return { done: true, value: undefined };
+        }
+        await this.waitForChange();
+      }
+    };
+    return {
+      next,
+      return: () => {
+        onReturn();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  private waitForChange(): Promise<void> {
+    if (this.wakeUp === undefined) {
+      this.wakeUp = new Promise((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    return this.wakeUp;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== undefined) {
+      this.wake = undefined;
+      this.wakeUp = undefined;
+      wake();
+    }
+  }
+}

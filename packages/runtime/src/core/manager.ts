@@ -1,0 +1,123 @@
+import type { SecureClientSessionOptions } from "node:http2";
+import type { BackoffOptions } from "../wire/backoff.js";
+import { Channel } from "../wire/channel.js";
+import { connectStreamDialer } from "../wire/connect-client-stream.js";
+import type { RequestServer } from "../wire/request-server.js";
+import { Configuration } from "./configuration.js";
+import type { NodeListOption, NodeSpec } from "./node-list.js";
+import type { NodeRegistry } from "./node-registry.js";
+import { Node } from "./node.js";
+
+/** The stream header that names the dialing node (Go Gorums' identity header). */
+export const NODE_ID_HEADER = "gorums-node-id";
+
+/** TLS options for dialing: Node's secure HTTP/2 client session options (ca, cert, key, servername, …). */
+export type SecureClientOptions = SecureClientSessionOptions;
+
+/** How a Manager reaches its nodes. */
+export interface ManagerOptions {
+  /** Headers sent on every stream this manager opens (the server sees them in `ctx.metadata`). */
+  metadata?: Record<string, string>;
+  /** Most calls per node that may wait for a stream; more fail with ResourceExhausted. Default: no limit. */
+  sendBufferSize?: number;
+  /** Spacing of reconnection attempts (defaults: 100 ms initial, 1 s max, ×1.6, ±20%). */
+  backoff?: BackoffOptions;
+  /**
+   * Serve calls that the other side sends back on these streams. The streams
+   * then announce `gorums-node-id: 0`, so the server lists this client in its
+   * `clientConfig()`.
+   */
+  server?: RequestServer;
+  /** Dial with TLS. */
+  tls?: SecureClientOptions;
+  /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect", both over HTTP/2. */
+  protocol?: "grpc" | "connect";
+  /** @private Further stream headers (identity headers set by a System). */
+  streamHeaders?: Record<string, string>;
+}
+
+/**
+ * Owns the outbound nodes of one or more configurations: one channel, and so
+ * one HTTP/2 connection and one NodeStream, per node.
+ */
+export class Manager implements NodeRegistry {
+  private readonly byID = new Map<number, Node>();
+  private closed = false;
+
+  constructor(private readonly options: ManagerOptions = {}) {}
+
+  /** A configuration of the nodes of a node list; new nodes are created. Throws on a bad list. */
+  newConfiguration(list: NodeListOption): Configuration {
+    return new Configuration(this.nodesFor(list), this);
+  }
+
+  /** Every node of this manager, by ascending ID. */
+  nodes(): Node[] {
+    return [...this.byID.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** The node with this ID, if known. */
+  node(id: number): Node | undefined {
+    return this.byID.get(id);
+  }
+
+  /** @private */
+  knownNodes(): Iterable<NodeSpec> {
+    return this.byID.values();
+  }
+
+  /** @private */
+  nodesFor(list: NodeListOption | undefined): Node[] {
+    if (list === undefined) {
+      throw new Error("gorums: missing required node list");
+    }
+    if (this.closed) {
+      throw new Error("gorums: manager is closed");
+    }
+    return list.resolve(this).map((spec) => this.byID.get(spec.id) ?? this.createNode(spec));
+  }
+
+  /** Closes every node: pending calls fail with Unavailable "node closed". Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const node of this.byID.values()) {
+      node.channel.close();
+    }
+  }
+
+  private createNode(spec: NodeSpec): Node {
+    const headers = new Headers(this.options.metadata);
+    for (const [k, v] of Object.entries(this.options.streamHeaders ?? {})) {
+      headers.set(k, v);
+    }
+    const server = this.options.server;
+    if (server !== undefined && !headers.has(NODE_ID_HEADER)) {
+      headers.set(NODE_ID_HEADER, "0");
+    }
+    const dialer = connectStreamDialer({
+      address: spec.address,
+      headers,
+      ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
+      ...(this.options.protocol !== undefined ? { protocol: this.options.protocol } : {}),
+    });
+    const channel = new Channel({
+      nodeID: spec.id,
+      dialer,
+      ...(this.options.backoff !== undefined ? { backoff: this.options.backoff } : {}),
+      ...(this.options.sendBufferSize !== undefined ? { maxQueued: this.options.sendBufferSize } : {}),
+      ...(server !== undefined ? { onRequest: server.requestHandlerFor({ nodeID: spec.id, address: spec.address, headers }) } : {}),
+    });
+    const node = new Node(spec.id, spec.address, channel, this);
+    this.byID.set(spec.id, node);
+    return node;
+  }
+}
+
+/**
+ * A configuration of the nodes of a node list, with a Manager of its own
+ * (closed by `Configuration.close()`). Throws on a bad list.
+ */
+export function newConfig(list: NodeListOption, opts?: ManagerOptions): Configuration {
+  const manager = new Manager(opts);
+  return manager.newConfiguration(list);
+}

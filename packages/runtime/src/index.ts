@@ -1,0 +1,44 @@
+// @gorums/runtime: Gorums quorum calls over one bidirectional NodeStream per node.
+
+// Node lists, managers, configurations, nodes.
+export { withNodeList, withNodes } from "./core/node-list.js";
+export type { NodeListOption } from "./core/node-list.js";
+export { Manager, newConfig, NODE_ID_HEADER } from "./core/manager.js";
+export type { ManagerOptions, SecureClientOptions } from "./core/manager.js";
+export { Configuration } from "./core/configuration.js";
+export { Node } from "./core/node.js";
+export { ConfigContext, NodeContext } from "./core/call-context.js";
+export type { CallContextOptions } from "./core/call-context.js";
+export { byID, byLatency, byLastNodeError } from "./core/comparators.js";
+export { normalizeAddress } from "./core/address.js";
+
+// Errors.
+export { QuorumCallError, ErrIncomplete, ErrSendFailure, ErrSkipNode, ErrStopped } from "./core/errors.js";
+export type { NodeError } from "./core/errors.js";
+export { ErrNodeClosed, ErrStreamDown } from "./wire/errors.js";
+
+// Calls and their results.
+export { rpcCall, unicastCall } from "./calls/node-call.js";
+export { multicastCall } from "./calls/multicast.js";
+export { quorumCall, quorumCallStream } from "./calls/quorum-call.js";
+export { Responses } from "./calls/responses.js";
+export { Correctable, LevelNotSet } from "./calls/correctable.js";
+export type { NodeResponse } from "./calls/node-response.js";
+export { responseSeq } from "./calls/response-seq.js";
+export type { ResponseSeq } from "./calls/response-seq.js";
+export { ClientCtx } from "./calls/client-ctx.js";
+export { mapRequest, mapResponse } from "./calls/call-options.js";
+export type { CallOptions, QuorumInterceptor } from "./calls/call-options.js";
+
+// Server.
+export { Server } from "./server/server.js";
+export type { ServerOptions, SecureServerOptions } from "./server/server.js";
+export type { ServerCtx, PeerInfo } from "./server/server-ctx.js";
+export { twoWayHandler, oneWayHandler, streamHandler } from "./server/handler.js";
+export type { Handler, HandlerKind } from "./server/handler.js";
+export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.js";
+
+// The wire, for those who build on it.
+export type { BidiStream } from "./wire/bidi-stream.js";
+export type { BackoffOptions } from "./wire/backoff.js";
+export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";

@@ -1,0 +1,150 @@
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import { type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Configuration } from "../core/configuration.js";
+import { Gorums, type Message } from "../gen/stream_pb.js";
+import { Channel, type RequestHandler } from "../wire/channel.js";
+import { connectServerStream } from "../wire/connect-server-stream.js";
+import type { RequestServer, StreamPeer } from "../wire/request-server.js";
+import type { Handler } from "./handler.js";
+import { formatAddress, parseListenAddress } from "./listen-address.js";
+import { RequestDispatcher } from "./request-dispatcher.js";
+import type { ServerInterceptor } from "./server-interceptor.js";
+
+/** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
+export type SecureServerOptions = http2.SecureServerOptions;
+
+/** How a Server serves. */
+export interface ServerOptions {
+  /** Wrap every request; the first is the outermost. */
+  interceptors?: ServerInterceptor[];
+  /** Told of every NodeStream that opens, with its headers and the peer's socket address. */
+  onConnect?: (info: { header: Headers; peerAddress: string }) => void;
+  /** Serve over TLS. */
+  tls?: SecureServerOptions;
+  /** Co-host ordinary Connect services on the same port. */
+  routes?: (router: ConnectRouter) => void;
+}
+
+const kPeerAddress = createContextKey<string>("");
+
+/**
+ * Serves Gorums calls: one NodeStream per connected client or peer, its
+ * requests dispatched one at a time in arrival order (see `ServerCtx.release`).
+ */
+export class Server implements RequestServer {
+  private readonly handlers = new Map<string, Handler>();
+  private readonly channels = new Set<Channel>();
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly shutdown = new AbortController();
+  private httpServer: http2.Http2Server | http2.Http2SecureServer | undefined;
+  private readonly emptyConfig = new Configuration([], undefined);
+
+  constructor(private readonly options: ServerOptions = {}) {}
+
+  /** Registers the handler of a method, by its full name "pkg.Service.Method". Generated register functions call this. */
+  registerHandler(method: string, handler: Handler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /**
+   * Listens on "host:port" (port 0 picks a free port). Resolves with the
+   * bound "host:port".
+   */
+  async listen(addr: string): Promise<string> {
+    if (this.httpServer !== undefined) {
+      throw new Error("gorums: server is already listening");
+    }
+    const { host, port } = parseListenAddress(addr);
+    const adapter = connectNodeAdapter({
+      routes: (router) => {
+        router.service(Gorums, { nodeStream: (requests, ctx) => this.acceptStream(requests, ctx) });
+        this.options.routes?.(router);
+      },
+      contextValues: (req) => createContextValues().set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0)),
+      shutdownSignal: this.shutdown.signal,
+    });
+    const server = this.options.tls === undefined ? http2.createServer(adapter) : http2.createSecureServer(this.options.tls, adapter);
+    server.on("session", (session) => {
+      this.sessions.add(session);
+      session.once("close", () => this.sessions.delete(session));
+    });
+    this.httpServer = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const bound = server.address() as AddressInfo;
+    return formatAddress(host ?? bound.address, bound.port);
+  }
+
+  /**
+   * Stops serving: ends every stream and closes the listener. Callers with
+   * calls in flight get errors (their streams fail). Idempotent.
+   */
+  async stop(): Promise<void> {
+    this.shutdown.abort(new ConnectError("server stopped", Code.Unavailable));
+    for (const channel of this.channels) {
+      channel.close();
+    }
+    this.channels.clear();
+    const server = this.httpServer;
+    if (server === undefined) {
+      return;
+    }
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const session of this.sessions) {
+      session.destroy();
+    }
+    await closed;
+  }
+
+  /** The known peers connected to this server (empty: a plain Server tracks none). */
+  config(): Configuration {
+    return this.emptyConfig;
+  }
+
+  /** The client peers connected to this server (empty: a plain Server tracks none). */
+  clientConfig(): Configuration {
+    return this.emptyConfig;
+  }
+
+  /** @private `signal` (default: the server's shutdown) aborts the handlers' `ctx.signal`. */
+  requestHandlerFor(peer: StreamPeer, signal: AbortSignal = this.shutdown.signal): RequestHandler {
+    const dispatcher = new RequestDispatcher(
+      { handler: (m) => this.handlers.get(m), interceptors: this.options.interceptors ?? [] },
+      {
+        signal,
+        headers: peer.headers,
+        peer: { address: peer.address, nodeID: peer.nodeID },
+        config: () => this.config(),
+        clientConfig: () => this.clientConfig(),
+      },
+    );
+    return (request, reply) => dispatcher.enqueue(request, reply);
+  }
+
+  private acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
+    const peerAddress = ctx.values.get(kPeerAddress);
+    this.options.onConnect?.({ header: ctx.requestHeader, peerAddress });
+    const { stream, replies } = connectServerStream(requests);
+    const streamEnded = new AbortController();
+    const signal = AbortSignal.any([this.shutdown.signal, streamEnded.signal]);
+    const channel = new Channel({
+      nodeID: 0,
+      stream,
+      onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers: ctx.requestHeader }, signal),
+      onStreamDown: (c) => {
+        this.channels.delete(c);
+        streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
+      },
+    });
+    this.channels.add(channel);
+    return replies;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Message } from "../gen/stream_pb.js";
+
+/**
+ * One bidirectional NodeStream between two processes, as the channel above it
+ * sees it. Implementations: a connect-node client call
+ * (`connect-client-stream.ts`), a connect-node server handler
+ * (`connect-server-stream.ts`). Nothing above this interface knows which one
+ * it drives.
+ */
+export interface BidiStream {
+  /**
+   * Writes one message. Resolves once the transport has taken it; rejects
+   * when the stream has failed or was closed.
+   */
+  send(msg: Message): Promise<void>;
+  /**
+   * The messages from the other side, in arrival order. The iteration ends
+   * when the other side ends the stream and throws when the stream fails.
+   * Iterate it once.
+   */
+  receive(): AsyncIterable<Message>;
+  /** Ends the stream from this side. Sends after close reject. Idempotent. */
+  close(reason?: Error): void;
+}
+

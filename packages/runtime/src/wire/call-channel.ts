@@ -1,0 +1,25 @@
+import type { ConnectError } from "@connectrpc/connect";
+import type { PendingCall } from "./pending-call.js";
+
+/**
+ * What a node needs from the thing that carries its calls: a channel over a
+ * stream (dialed or accepted), or in-process dispatch for the self node.
+ */
+export interface CallChannel {
+  /** Sends a call; failures come back through the call's `onError`. */
+  send(call: PendingCall): void;
+  /** Forgets a call whose caller gave up. */
+  cancel(call: PendingCall): void;
+  /** True when calls started here carry the high bit (this side accepted the stream). */
+  readonly serverInitiated: boolean;
+  /** True for a channel on a stream the peer opened. */
+  isInbound(): boolean;
+  /** Round-trip EWMA in ms, -1 until measured. */
+  readonly latencyMs: number;
+  /** The last stream or connection error. */
+  readonly lastError: ConnectError | undefined;
+  /** Calls waiting for a reply or for a stream. */
+  readonly pendingCount: number;
+  /** Fails pending calls with "node closed" and releases what the channel owns. */
+  close(): void;
+}

@@ -1,0 +1,292 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Message } from "../gen/stream_pb.js";
+import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import type { BidiStream } from "./bidi-stream.js";
+import type { CallChannel } from "./call-channel.js";
+import { ErrNodeClosed, ErrStreamDown, toConnectError } from "./errors.js";
+import { errorReply } from "./message.js";
+import type { PendingCall } from "./pending-call.js";
+import { Router } from "./router.js";
+import { isServerInitiated } from "./sequence.js";
+
+/** Opens streams to one node for an outbound channel. */
+export interface StreamDialer {
+  /** Opens a new stream; rejects (Unavailable) when the node cannot be reached. */
+  dial(): Promise<BidiStream>;
+  /** Releases the connection; later dials fail. */
+  close(): void;
+}
+
+/** Sends a reply on the stream a request came from. */
+export type ReplySender = (reply: Message) => Promise<void>;
+
+/**
+ * Serves a request that the other side of the stream started. `reply` writes
+ * on the very stream the request came from.
+ */
+export type RequestHandler = (request: Message, reply: ReplySender, channel: Channel) => void;
+
+/** How a channel is made. */
+export interface ChannelOptions {
+  /** The node this channel leads to (0 for an anonymous peer). */
+  readonly nodeID: number;
+  /** Outbound: how to (re)open streams. Absent for an inbound channel. */
+  readonly dialer?: StreamDialer;
+  /** Inbound: the stream the peer opened. */
+  readonly stream?: BidiStream;
+  /** Most calls that may wait for a stream; more fail with ResourceExhausted. Default: no limit. */
+  readonly maxQueued?: number;
+  /** Spacing of reconnection attempts. */
+  readonly backoff?: BackoffOptions;
+  /** Serves requests that the other side starts on this channel's streams. */
+  readonly onRequest?: RequestHandler;
+  /** Told when the current stream fails or ends (inbound channels: the peer left). */
+  readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
+}
+
+/**
+ * Carries the calls to one node over one bidirectional stream. An outbound
+ * channel dials lazily, re-sends unanswered unary calls on a new stream
+ * after a failure and spaces reconnection attempts with exponential backoff;
+ * an inbound channel wraps a stream the peer opened and never reconnects.
+ * Both ends tell requests from replies by the sequence number's high bit.
+ */
+export class Channel implements CallChannel {
+  readonly nodeID: number;
+  private readonly dialer: StreamDialer | undefined;
+  private readonly router = new Router();
+  private stream: BidiStream | undefined;
+  private connecting = false;
+  private closed = false;
+  private queue: PendingCall[] = [];
+  private failures = 0;
+  private retryAt = 0;
+  private latency = -1;
+  private error: ConnectError | undefined;
+
+  constructor(private readonly options: ChannelOptions) {
+    this.nodeID = options.nodeID;
+    this.dialer = options.dialer;
+    if (options.stream !== undefined) {
+      this.attach(options.stream);
+    }
+  }
+
+  /** True when calls started here carry the high bit: this side accepted the stream. */
+  get serverInitiated(): boolean {
+    return this.dialer === undefined;
+  }
+
+  /** True for a channel on a stream the peer opened. */
+  isInbound(): boolean {
+    return this.dialer === undefined;
+  }
+
+  /** True while a stream is open. */
+  isConnected(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Round-trip time of unary calls, EWMA (0.8 old, 0.2 new), in ms; -1 until measured. */
+  get latencyMs(): number {
+    return this.latency;
+  }
+
+  /** The last stream or connection error, if any. */
+  get lastError(): ConnectError | undefined {
+    return this.error;
+  }
+
+  /** Calls waiting for a reply or for a stream. */
+  get pendingCount(): number {
+    return this.router.size + this.queue.length;
+  }
+
+  /**
+   * Sends a call. Failures are reported through `call.onError`, never thrown.
+   * Unary and streaming calls stay registered until their reply, `cancel`, or
+   * a stream failure.
+   */
+  send(call: PendingCall): void {
+    if (this.closed) {
+      call.onError?.(ErrNodeClosed);
+      return;
+    }
+    if (this.stream !== undefined) {
+      this.write(this.stream, call);
+      return;
+    }
+    if (this.dialer === undefined) {
+      call.onError?.(ErrStreamDown);
+      return;
+    }
+    if (this.options.maxQueued !== undefined && this.options.maxQueued > 0 && this.queue.length >= this.options.maxQueued) {
+      call.onError?.(new ConnectError("send buffer full", Code.ResourceExhausted));
+      return;
+    }
+    this.queue.push(call);
+    void this.connect();
+  }
+
+  /** Forgets a call whose caller gave up, so a late reply is dropped. */
+  cancel(call: PendingCall): void {
+    if (!this.router.remove(call.msg.messageSeqNo, call)) {
+      const i = this.queue.indexOf(call);
+      if (i >= 0) {
+        this.queue.splice(i, 1);
+      }
+    }
+  }
+
+  /**
+   * Opens a stream now rather than on the first call (outbound only). Resolves
+   * when the stream is open or the attempt failed.
+   */
+  async connect(): Promise<void> {
+    if (this.dialer === undefined || this.closed || this.stream !== undefined || this.connecting) {
+      return;
+    }
+    const now = Date.now();
+    if (now < this.retryAt) {
+      this.failQueue(this.error ?? ErrStreamDown);
+      return;
+    }
+    this.connecting = true;
+    try {
+      const stream = await this.dialer.dial();
+      this.connecting = false;
+      if (this.closed) {
+        stream.close();
+        return;
+      }
+      this.attach(stream);
+      const queued = this.queue;
+      this.queue = [];
+      for (const call of queued) {
+        this.write(stream, call);
+      }
+    } catch (err) {
+      this.connecting = false;
+      this.recordFailure(toConnectError(err));
+      this.failQueue(this.error ?? ErrStreamDown);
+    }
+  }
+
+  /**
+   * Closes the channel: every pending call fails with Unavailable "node
+   * closed" and later sends fail the same way. An outbound channel closes its
+   * stream and connection; an inbound one leaves the peer's stream alone.
+   * Idempotent.
+   */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    const stream = this.stream;
+    this.stream = undefined;
+    for (const call of this.router.takeAll()) {
+      call.onError?.(ErrNodeClosed);
+    }
+    this.failQueue(ErrNodeClosed);
+    if (this.dialer !== undefined) {
+      stream?.close();
+      this.dialer.close();
+    }
+  }
+
+  private attach(stream: BidiStream): void {
+    this.stream = stream;
+    void this.readLoop(stream);
+  }
+
+  private write(stream: BidiStream, call: PendingCall): void {
+    if (call.kind !== "oneway") {
+      this.router.register(call, performance.now());
+    }
+    const written = stream.send(call.msg);
+    if (call.kind === "oneway") {
+      written.then(
+        () => call.onSent?.(),
+        (err: unknown) => {
+          this.streamFailed(stream, toConnectError(err));
+          call.onError?.(this.closed ? ErrNodeClosed : toConnectError(err));
+        },
+      );
+    } else {
+      written.catch((err: unknown) => this.streamFailed(stream, toConnectError(err)));
+    }
+  }
+
+  private async readLoop(stream: BidiStream): Promise<void> {
+    try {
+      for await (const msg of stream.receive()) {
+        this.failures = 0;
+        this.deliver(stream, msg);
+      }
+      this.streamFailed(stream, ErrStreamDown, true);
+    } catch (err) {
+      this.streamFailed(stream, toConnectError(err));
+    }
+  }
+
+  private deliver(stream: BidiStream, msg: Message): void {
+    // On a dialed stream the other side starts calls with the high bit; on an
+    // accepted stream it starts them without.
+    const isRequest = isServerInitiated(msg.messageSeqNo) === (this.dialer !== undefined);
+    if (isRequest) {
+      const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
+      if (this.options.onRequest !== undefined) {
+        this.options.onRequest(msg, reply, this);
+      } else {
+        reply(unimplementedReply(msg)).catch(() => {});
+      }
+      return;
+    }
+    const rtt = this.router.route(msg, performance.now());
+    if (rtt !== undefined && rtt >= 0) {
+      this.latency = this.latency < 0 ? rtt : 0.8 * this.latency + 0.2 * rtt;
+    }
+  }
+
+  private streamFailed(stream: BidiStream, err: ConnectError, endedByPeer = false): void {
+    if (this.stream !== stream) {
+      return; // a stale stream: its calls were moved already
+    }
+    this.stream = undefined;
+    this.recordFailure(err);
+    stream.close(endedByPeer ? undefined : err);
+    const requeue: PendingCall[] = [];
+    for (const call of this.router.takeAll()) {
+      if (call.kind === "unary" && this.dialer !== undefined) {
+        requeue.push(call);
+      } else {
+        call.onError?.(ErrStreamDown);
+      }
+    }
+    this.queue = requeue.concat(this.queue);
+    this.options.onStreamDown?.(this, err);
+    if (this.queue.length > 0) {
+      void this.connect();
+    }
+  }
+
+  private recordFailure(err: ConnectError): void {
+    this.error = err;
+    this.failures++;
+    this.retryAt = Date.now() + backoffDelay(this.failures, this.options.backoff);
+  }
+
+  private failQueue(err: ConnectError): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (const call of queued) {
+      call.onError?.(err);
+    }
+  }
+}
+
+function unimplementedReply(request: Message): Message {
+  const err = new ConnectError(`no handler registered for method ${request.method}: this side serves no calls`, Code.Unimplemented);
+  return errorReply(request, err);
+}
