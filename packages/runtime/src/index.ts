@@ -3,7 +3,8 @@
 // Node lists, managers, configurations, nodes.
 export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";
-export { Manager, newConfig, NODE_ID_HEADER } from "./core/manager.js";
+export { Manager, newConfig } from "./core/manager.js";
+export { ADDR_HEADER, NODE_ID_HEADER } from "./core/identity-headers.js";
 export type { ManagerOptions, SecureClientOptions } from "./core/manager.js";
 export { Configuration } from "./core/configuration.js";
 export { Node } from "./core/node.js";
@@ -42,3 +43,10 @@ export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.
 export type { BidiStream } from "./wire/bidi-stream.js";
 export type { BackoffOptions } from "./wire/backoff.js";
 export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";
+
+// Symmetric configurations.
+export { InboundManager, CLIENT_ID_BASE } from "./symmetric/inbound-manager.js";
+export type { InboundNodeOption, InboundManagerOptions } from "./symmetric/inbound-manager.js";
+export { System, newSystem, newSymmetricSystem, newLocalSystems } from "./symmetric/system.js";
+export type { SystemOptions } from "./symmetric/system.js";
+export { parseNodeID } from "./symmetric/identify-peer.js";

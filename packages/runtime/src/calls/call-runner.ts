@@ -34,7 +34,16 @@ export interface CallSpec<I extends DescMessage, O extends DescMessage> {
  * or until someone iterates `seq` (the replies, after the interceptors). The
  * call ends when every node has answered or failed, when its signal or
  * deadline fires (nodes still silent then report that error; streaming calls
- * just end), or on `finish()`.
+ * just end), on `finish()`, or when its last reader stops early.
+ *
+ * Several readers may iterate `seq` at once (two terminal methods, a
+ * correctable and `results()`); each sees every reply from the first. A
+ * reader that stops early (break, a satisfied terminal) ends the call only
+ * when no other reader is still iterating, so one terminal never cuts
+ * another short. A reader that starts after the call ended sees the replies
+ * it got. Interceptors must pass `return()` on to the sequence they wrap (an
+ * async generator's `for await` does), or the call runs until every node
+ * has answered or its deadline.
  */
 export class CallRun<I extends DescMessage, O extends DescMessage> {
   /** The replies as the caller reads them, after the interceptors. */
@@ -45,6 +54,8 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
   private readonly active = new Map<number, { node: Node; call: PendingCall }>();
   private started = false;
   private sending = false;
+  private readers = 0;
+  private endError: ConnectError | undefined;
   private disposeLimits: (() => void) | undefined;
 
   constructor(private readonly spec: CallSpec<I, O>) {
@@ -52,7 +63,8 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     let seq: ResponseSeq<MessageShape<O>> = responseSeq({
       [Symbol.asyncIterator]: () => {
         this.start();
-        return this.buffer.iterator(() => this.finish());
+        this.readers++;
+        return this.buffer.iterator((early) => this.readerClosed(early));
       },
     });
     for (const interceptor of spec.options?.interceptors ?? []) {
@@ -66,6 +78,14 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     return this.spec.config.size;
   }
 
+  /**
+   * Canceled or DeadlineExceeded when the call's signal or deadline ended it
+   * (before it was sent, or while nodes were still silent); else undefined.
+   */
+  get abortedBy(): ConnectError | undefined {
+    return this.endError;
+  }
+
   /** Sends the call, once. */
   start(): void {
     if (this.started) {
@@ -75,6 +95,7 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     const { spec } = this;
     const limits = watchCallLimits(spec.limits, (err) => this.finish(err));
     if (limits.aborted !== undefined) {
+      this.endError = limits.aborted;
       for (const node of spec.config) {
         this.buffer.push({ nodeID: node.id, error: limits.aborted });
       }
@@ -114,6 +135,9 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
       return;
     }
     this.started = true;
+    if (err !== undefined) {
+      this.endError = err;
+    }
     for (const { node, call } of this.active.values()) {
       node.channel.cancel(call);
       if (err !== undefined && this.spec.kind !== "streaming") {
@@ -122,6 +146,13 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     }
     this.active.clear();
     this.end();
+  }
+
+  private readerClosed(early: boolean): void {
+    this.readers--;
+    if (early && this.readers === 0) {
+      this.finish();
+    }
   }
 
   private pendingCall(node: Node, msg: Message): PendingCall {

@@ -27,8 +27,8 @@ export class Correctable<T> {
   private watchers: Watcher[] = [];
 
   /** @private Made by `Responses.correctable`. */
-  constructor(seq: ResponseSeq<T>, threshold: number, finishCall: () => void) {
-    this.done = this.run(seq, threshold).finally(finishCall);
+  constructor(seq: ResponseSeq<T>, threshold: number) {
+    this.done = this.run(seq, threshold);
   }
 
   /** The latest value, its level (LevelNotSet before any success) and, once done short of the threshold, the error. */

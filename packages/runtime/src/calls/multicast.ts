@@ -9,7 +9,9 @@ import { methodName } from "./method-name.js";
  * A multicast: `req` goes one-way to every node. Resolves once the message
  * is written to every node's stream (not when handled); rejects with a
  * QuorumCallError(ErrSendFailure) naming the nodes it could not be written
- * to. With `ignoreErrors`, resolves at once and never rejects.
+ * to, or with the plain Canceled / DeadlineExceeded ConnectError when the
+ * signal or deadline ended it first. With `ignoreErrors`, resolves at once
+ * and never rejects.
  */
 export async function multicastCall<I extends DescMessage, O extends DescMessage>(
   ctx: ConfigContext,
@@ -27,6 +29,10 @@ export async function multicastCall<I extends DescMessage, O extends DescMessage
     if (r.error !== undefined && r.error !== ErrSkipNode) {
       errors.push({ nodeID: r.nodeID, error: r.error });
     }
+  }
+  if (run.abortedBy !== undefined) {
+    // As Go's Multicast returns ctx.Err(): the caller gave up, no node failed.
+    throw run.abortedBy;
   }
   if (errors.length > 0) {
     throw new QuorumCallError(ErrSendFailure, errors);

@@ -33,15 +33,30 @@ export class ReplyBuffer<T> {
     }
   }
 
-  /** Iterates every reply from the first; `onReturn` runs when a reader stops early. */
-  iterator(onReturn: () => void): AsyncIterator<NodeResponse<T>> {
+  /**
+   * Iterates every reply from the first. `onClose` runs once per iterator:
+   * with `early` true when the reader stopped before the end (`return()`),
+   * false when it read to the end.
+   */
+  iterator(onClose: (early: boolean) => void): AsyncIterator<NodeResponse<T>> {
     let index = 0;
+    let closed = false;
+    const close = (early: boolean) => {
+      if (!closed) {
+        closed = true;
+        onClose(early);
+      }
+    };
     const next = async (): Promise<IteratorResult<NodeResponse<T>>> => {
       for (;;) {
+        if (closed) {
+          return { done: true, value: undefined };
+        }
         if (index < this.items.length) {
           return { done: false, value: this.items[index++] as NodeResponse<T> };
         }
         if (this.ended) {
+          close(false);
           return { done: true, value: undefined };
         }
         await this.waitForChange();
@@ -50,7 +65,7 @@ export class ReplyBuffer<T> {
     return {
       next,
       return: () => {
-        onReturn();
+        close(true);
         return Promise.resolve({ done: true, value: undefined });
       },
     };

@@ -2,20 +2,25 @@ import { ErrIncomplete, ErrSkipNode, type NodeError, QuorumCallError } from "../
 import { Correctable } from "./correctable.js";
 import type { ResponseSeq } from "./response-seq.js";
 
-/** How a Responses object drives its call. */
+/** What a Responses object knows of its call. */
 export interface CallControl {
   /** Number of nodes. */
   readonly size: number;
-  /** Ends the call; later replies are dropped. */
-  finish(): void;
 }
 
 /**
  * The replies of a quorum call. Lazy: nothing is sent until a terminal
  * method, `results()` or `correctable()` consumes it. Terminal methods
- * resolve with the first successful reply once enough nodes have answered,
- * and end the call; too few successes reject with a QuorumCallError whose
- * cause is ErrIncomplete and whose nodeErrors list the failed nodes.
+ * resolve with the first successful reply once enough nodes have answered;
+ * too few successes reject with a QuorumCallError whose cause is
+ * ErrIncomplete and whose nodeErrors list the failed nodes.
+ *
+ * Every consumer sees every reply from the first, so several terminals may
+ * run on one Responses, at once or one after another. A satisfied consumer
+ * stops reading; the call ends (later replies are dropped) once no consumer
+ * is reading any more. A consumer that starts after the call ended sees the
+ * replies the call got: `await r.all()` then `r.first()` gives the same
+ * value, but `await r.first()` then `r.all()` may find too few replies.
  */
 export class Responses<T> {
   /** @private Made by quorumCall and generated code. */
@@ -57,24 +62,21 @@ export class Responses<T> {
     let count = 0;
     let first: T | undefined;
     const errors: NodeError[] = [];
-    try {
-      for await (const r of this.seq) {
-        if (r.error !== undefined) {
-          if (r.error !== ErrSkipNode) {
-            errors.push({ nodeID: r.nodeID, error: r.error });
-          }
-          continue;
+    // Leaving the loop early stops this reader (see CallRun).
+    for await (const r of this.seq) {
+      if (r.error !== undefined) {
+        if (r.error !== ErrSkipNode) {
+          errors.push({ nodeID: r.nodeID, error: r.error });
         }
-        if (count === 0) {
-          first = r.value;
-        }
-        count++;
-        if (count >= n) {
-          return first as T;
-        }
+        continue;
       }
-    } finally {
-      this.control.finish();
+      if (count === 0) {
+        first = r.value;
+      }
+      count++;
+      if (count >= n) {
+        return first as T;
+      }
     }
     throw new QuorumCallError(ErrIncomplete, errors);
   }
@@ -85,6 +87,6 @@ export class Responses<T> {
    * latest. Done once the level reaches `threshold`, or when the call ends.
    */
   correctable(threshold: number): Correctable<T> {
-    return new Correctable(this.seq, threshold, () => this.control.finish());
+    return new Correctable(this.seq, threshold);
   }
 }

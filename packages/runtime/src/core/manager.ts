@@ -1,15 +1,11 @@
 import type { SecureClientSessionOptions } from "node:http2";
 import type { BackoffOptions } from "../wire/backoff.js";
-import { Channel } from "../wire/channel.js";
-import { connectStreamDialer } from "../wire/connect-client-stream.js";
 import type { RequestServer } from "../wire/request-server.js";
 import { Configuration } from "./configuration.js";
 import type { NodeListOption, NodeSpec } from "./node-list.js";
 import type { NodeRegistry } from "./node-registry.js";
 import { Node } from "./node.js";
-
-/** The stream header that names the dialing node (Go Gorums' identity header). */
-export const NODE_ID_HEADER = "gorums-node-id";
+import { newOutboundChannel } from "./outbound-channel.js";
 
 /** TLS options for dialing: Node's secure HTTP/2 client session options (ca, cert, key, servername, …). */
 export type SecureClientOptions = SecureClientSessionOptions;
@@ -86,28 +82,7 @@ export class Manager implements NodeRegistry {
   }
 
   private createNode(spec: NodeSpec): Node {
-    const headers = new Headers(this.options.metadata);
-    for (const [k, v] of Object.entries(this.options.streamHeaders ?? {})) {
-      headers.set(k, v);
-    }
-    const server = this.options.server;
-    if (server !== undefined && !headers.has(NODE_ID_HEADER)) {
-      headers.set(NODE_ID_HEADER, "0");
-    }
-    const dialer = connectStreamDialer({
-      address: spec.address,
-      headers,
-      ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
-      ...(this.options.protocol !== undefined ? { protocol: this.options.protocol } : {}),
-    });
-    const channel = new Channel({
-      nodeID: spec.id,
-      dialer,
-      ...(this.options.backoff !== undefined ? { backoff: this.options.backoff } : {}),
-      ...(this.options.sendBufferSize !== undefined ? { maxQueued: this.options.sendBufferSize } : {}),
-      ...(server !== undefined ? { onRequest: server.requestHandlerFor({ nodeID: spec.id, address: spec.address, headers }) } : {}),
-    });
-    const node = new Node(spec.id, spec.address, channel, this);
+    const node = new Node(spec.id, spec.address, newOutboundChannel(spec, this.options), this);
     this.byID.set(spec.id, node);
     return node;
   }

@@ -12,6 +12,7 @@ import type { Handler } from "./handler.js";
 import { formatAddress, parseListenAddress } from "./listen-address.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
+import type { StreamAcceptor } from "./stream-acceptor.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
 export type SecureServerOptions = http2.SecureServerOptions;
@@ -26,6 +27,14 @@ export interface ServerOptions {
   tls?: SecureServerOptions;
   /** Co-host ordinary Connect services on the same port. */
   routes?: (router: ConnectRouter) => void;
+  /**
+   * Track known peers and client peers (symmetric configurations): an
+   * InboundManager. Without one, every stream is served as an untracked
+   * external client (node ID 0).
+   */
+  inboundManager?: StreamAcceptor;
+  /** @private Hold streams until `serve()` (a System's servers). */
+  deferServing?: boolean;
 }
 
 const kPeerAddress = createContextKey<string>("");
@@ -41,8 +50,27 @@ export class Server implements RequestServer {
   private readonly shutdown = new AbortController();
   private httpServer: http2.Http2Server | http2.Http2SecureServer | undefined;
   private readonly emptyConfig = new Configuration([], undefined);
+  private readonly serving: Promise<void>;
+  private startServing: () => void = () => {};
+  private acceptor: StreamAcceptor | undefined;
 
-  constructor(private readonly options: ServerOptions = {}) {}
+  constructor(private readonly options: ServerOptions = {}) {
+    this.serving = options.deferServing === true ? new Promise((resolve) => (this.startServing = resolve)) : Promise.resolve();
+    if (options.inboundManager !== undefined) {
+      this.useInboundManager(options.inboundManager);
+    }
+  }
+
+  /** @private Tracks peers with this InboundManager (a System sets it after `listen`, before `serve`). */
+  useInboundManager(inboundManager: StreamAcceptor): void {
+    this.acceptor = inboundManager;
+    inboundManager.attachServer(this);
+  }
+
+  /** @private Starts dispatching the streams held since `listen` (with `deferServing`). */
+  serve(): void {
+    this.startServing();
+  }
 
   /** Registers the handler of a method, by its full name "pkg.Service.Method". Generated register functions call this. */
   registerHandler(method: string, handler: Handler): void {
@@ -89,6 +117,8 @@ export class Server implements RequestServer {
    */
   async stop(): Promise<void> {
     this.shutdown.abort(new ConnectError("server stopped", Code.Unavailable));
+    this.acceptor?.stop();
+    this.startServing();
     for (const channel of this.channels) {
       channel.close();
     }
@@ -104,14 +134,14 @@ export class Server implements RequestServer {
     await closed;
   }
 
-  /** The known peers connected to this server (empty: a plain Server tracks none). */
+  /** The known peers connected to this server, self included (empty without an InboundManager). */
   config(): Configuration {
-    return this.emptyConfig;
+    return this.acceptor?.inboundConfig() ?? this.emptyConfig;
   }
 
-  /** The client peers connected to this server (empty: a plain Server tracks none). */
+  /** The client peers connected to this server (empty without an InboundManager). */
   clientConfig(): Configuration {
-    return this.emptyConfig;
+    return this.acceptor?.clientConfig() ?? this.emptyConfig;
   }
 
   /** @private `signal` (default: the server's shutdown) aborts the handlers' `ctx.signal`. */
@@ -129,22 +159,27 @@ export class Server implements RequestServer {
     return (request, reply) => dispatcher.enqueue(request, reply);
   }
 
-  private acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
+  private async *acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
+    await this.serving;
+    if (this.shutdown.signal.aborted) {
+      throw this.shutdown.signal.reason;
+    }
     const peerAddress = ctx.values.get(kPeerAddress);
-    this.options.onConnect?.({ header: ctx.requestHeader, peerAddress });
+    const headers = ctx.requestHeader;
+    this.options.onConnect?.({ header: headers, peerAddress });
     const { stream, replies } = connectServerStream(requests);
     const streamEnded = new AbortController();
     const signal = AbortSignal.any([this.shutdown.signal, streamEnded.signal]);
-    const channel = new Channel({
-      nodeID: 0,
-      stream,
-      onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers: ctx.requestHeader }, signal),
-      onStreamDown: (c) => {
-        this.channels.delete(c);
-        streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
-      },
-    });
+    const onDown = (c: Channel) => {
+      this.channels.delete(c);
+      streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
+    };
+    const accepted = { stream, headers, peerAddress, signal };
+    const channel =
+      this.acceptor === undefined
+        ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
+        : await this.acceptor.accept(accepted, this, onDown);
     this.channels.add(channel);
-    return replies;
+    yield* replies;
   }
 }

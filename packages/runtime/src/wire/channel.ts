@@ -24,7 +24,7 @@ export type ReplySender = (reply: Message) => Promise<void>;
  * Serves a request that the other side of the stream started. `reply` writes
  * on the very stream the request came from.
  */
-export type RequestHandler = (request: Message, reply: ReplySender, channel: Channel) => void;
+export type RequestHandler = (request: Message, reply: ReplySender) => void;
 
 /** How a channel is made. */
 export interface ChannelOptions {
@@ -40,6 +40,8 @@ export interface ChannelOptions {
   readonly backoff?: BackoffOptions;
   /** Serves requests that the other side starts on this channel's streams. */
   readonly onRequest?: RequestHandler;
+  /** Told when a stream opens (outbound: after each successful dial). */
+  readonly onStreamUp?: (channel: Channel) => void;
   /** Told when the current stream fails or ends (inbound channels: the peer left). */
   readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
 }
@@ -198,6 +200,7 @@ export class Channel implements CallChannel {
   private attach(stream: BidiStream): void {
     this.stream = stream;
     void this.readLoop(stream);
+    this.options.onStreamUp?.(this);
   }
 
   private write(stream: BidiStream, call: PendingCall): void {
@@ -237,7 +240,7 @@ export class Channel implements CallChannel {
     if (isRequest) {
       const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
       if (this.options.onRequest !== undefined) {
-        this.options.onRequest(msg, reply, this);
+        this.options.onRequest(msg, reply);
       } else {
         reply(unimplementedReply(msg)).catch(() => {});
       }

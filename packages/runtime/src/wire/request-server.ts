@@ -16,6 +16,9 @@ export interface StreamPeer {
  * streams it dialed.
  */
 export interface RequestServer {
-  /** @private The handler for the requests arriving on one channel, in order. */
-  requestHandlerFor(peer: StreamPeer): RequestHandler;
+  /**
+   * @private The handler for the requests arriving on one channel, in order;
+   * `signal` (default: the server's shutdown) becomes the handlers' `ctx.signal`.
+   */
+  requestHandlerFor(peer: StreamPeer, signal?: AbortSignal): RequestHandler;
 }

@@ -1,0 +1,102 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { canonicalHost, normalizeAddress } from "../core/address.js";
+import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
+
+/**
+ * Parses a `gorums-node-id` value as Go Gorums does: a decimal uint32, and 0
+ * for anything else ("", "-1", "abc", "4294967296").
+ */
+export function parseNodeID(value: string | null): number {
+  if (value === null || !/^\d{1,10}$/.test(value)) {
+    return 0;
+  }
+  const id = Number(value);
+  return id <= 0xffffffff ? id : 0;
+}
+
+/** Who a new stream comes from. */
+export type PeerIdentity =
+  | { readonly kind: "known"; readonly nodeID: number }
+  | { readonly kind: "client" }
+  | { readonly kind: "external" };
+
+/** The known peers, by ID and by normalized address. */
+export interface KnownPeers {
+  addressOf(id: number): string | undefined;
+  idOf(address: string): number | undefined;
+}
+
+/**
+ * Decides who opened a stream from its identity headers and the socket's
+ * remote host. `gorums-addr` must be a known peer address whose host is the
+ * socket's (loopback spellings are equal), and a `gorums-node-id` beside it
+ * must agree; a lone positive `gorums-node-id` (what Go Gorums sends) names a
+ * known peer whose address must have the socket's host, or is an untracked
+ * external client when unknown; `gorums-node-id: 0` is a client peer; no
+ * headers, an external client. Throws PermissionDenied saying which check
+ * failed.
+ */
+export async function identifyPeer(headers: Headers, remoteHost: string, peers: KnownPeers): Promise<PeerIdentity> {
+  const addrHeader = headers.get(ADDR_HEADER);
+  const idHeader = headers.get(NODE_ID_HEADER);
+  if (addrHeader !== null) {
+    let address: string;
+    try {
+      address = normalizeAddress(addrHeader);
+    } catch {
+      throw denied(`gorums-addr ${JSON.stringify(addrHeader)} is not a valid address`);
+    }
+    const id = peers.idOf(address);
+    if (id === undefined) {
+      throw denied(`gorums-addr ${JSON.stringify(addrHeader)} is not a known peer address`);
+    }
+    await checkHost(address, remoteHost, `gorums-addr ${JSON.stringify(addrHeader)}`);
+    if (idHeader !== null && parseNodeID(idHeader) !== id) {
+      throw denied(`gorums-node-id ${JSON.stringify(idHeader)} contradicts gorums-addr ${JSON.stringify(addrHeader)}, which is node ${id}`);
+    }
+    return { kind: "known", nodeID: id };
+  }
+  if (idHeader === null) {
+    return { kind: "external" };
+  }
+  const id = parseNodeID(idHeader);
+  if (id === 0) {
+    return { kind: "client" };
+  }
+  const address = peers.addressOf(id);
+  if (address === undefined) {
+    return { kind: "external" };
+  }
+  await checkHost(address, remoteHost, `gorums-node-id ${id}`);
+  return { kind: "known", nodeID: id };
+}
+
+async function checkHost(knownAddress: string, remoteHost: string, claim: string): Promise<void> {
+  const host = hostOf(knownAddress);
+  const remote = canonicalHost(stripBrackets(remoteHost));
+  if (host === remote) {
+    return;
+  }
+  if (isIP(stripBrackets(host)) === 0) {
+    // A host name: compare with what it resolves to.
+    const resolved = await lookup(host, { all: true }).catch(() => []);
+    if (resolved.some((a) => canonicalHost(a.address) === remote)) {
+      return;
+    }
+  }
+  throw denied(`${claim} claims host ${host}, but the connection comes from ${remote}`);
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(":"));
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function denied(msg: string): ConnectError {
+  return new ConnectError(`gorums: peer refused: ${msg}`, Code.PermissionDenied);
+}

@@ -1,0 +1,304 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Configuration } from "../core/configuration.js";
+import { ErrStopped } from "../core/errors.js";
+import type { NodeListOption, NodeSpec } from "../core/node-list.js";
+import type { NodeRegistry } from "../core/node-registry.js";
+import { Node } from "../core/node.js";
+import { LocalChannel } from "../server/local-channel.js";
+import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
+import { Channel } from "../wire/channel.js";
+import { abortError } from "../wire/errors.js";
+import { errorReply } from "../wire/message.js";
+import { identifyPeer } from "./identify-peer.js";
+import { PeerLink } from "./peer-link.js";
+
+/** Names the known peers of an InboundManager: `withNodeList` or `withNodes`. */
+export type InboundNodeOption = NodeListOption;
+
+/** The first ID given to client peers; known peers have lower IDs. */
+export const CLIENT_ID_BASE = 1 << 20;
+
+/** Options of an InboundManager. */
+export interface InboundManagerOptions {
+  /** Called with the inbound configuration once at construction and on every change. */
+  onChange?: (config: Configuration) => void;
+}
+
+interface Waiter {
+  readonly cond: (c: Configuration) => boolean;
+  readonly client: boolean;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The server side of symmetric configurations. Knows the replicas (known
+ * peers, with this process as `myID`) and tracks who is connected, whichever
+ * side dialed: `inboundConfig()` is self plus every connected known peer,
+ * `clientConfig()` every connected client peer (a client that dialed with
+ * `gorums-node-id: 0` and serves calls). Both are live: each change makes a
+ * new Configuration; old ones stay as they were. A known peer has one Node,
+ * shared with the System's outbound configurations.
+ */
+export class InboundManager implements NodeRegistry, StreamAcceptor {
+  private readonly peers = new Map<number, Node>();
+  private readonly links = new Map<number, PeerLink>();
+  private readonly idByAddress = new Map<string, number>();
+  private readonly clients = new Map<number, Node>();
+  private nextClientID = CLIENT_ID_BASE;
+  private current: Configuration;
+  private currentClients: Configuration;
+  private waiters: Waiter[] = [];
+  private server: AcceptingServer | undefined;
+  private stopped = false;
+
+  constructor(
+    /** This process's node ID among the peers (0: none, a server that only tracks clients). */
+    readonly myID: number,
+    peers?: InboundNodeOption,
+    private readonly options: InboundManagerOptions = {},
+  ) {
+    if (peers !== undefined) {
+      let specs: NodeSpec[];
+      try {
+        specs = peers.resolve({ knownNodes: () => [] });
+      } catch (err) {
+        throw new Error(`gorums: invalid peer configuration: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      for (const spec of specs) {
+        this.addPeer(spec);
+      }
+    }
+    this.current = this.buildConfig();
+    this.currentClients = new Configuration([], this);
+    this.options.onChange?.(this.current);
+  }
+
+  /** Self plus every connected known peer, by ID. */
+  inboundConfig(): Configuration {
+    return this.current;
+  }
+
+  /** Every connected client peer, by ID (IDs from 1<<20). */
+  clientConfig(): Configuration {
+    return this.currentClients;
+  }
+
+  /** Resolves once `cond(inboundConfig())` holds (at once if it does); rejects on abort or with ErrStopped. */
+  waitForConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.wait(cond, false, opts.signal);
+  }
+
+  /** Resolves once `cond(clientConfig())` holds (at once if it does); rejects on abort or with ErrStopped. */
+  waitForClientConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.wait(cond, true, opts.signal);
+  }
+
+  /** @private Every known peer (self included), connected or not. */
+  knownPeers(): Node[] {
+    return [...this.peers.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** @private A configuration of these nodes (of this manager), sorted by ID. */
+  configurationOf(nodes: readonly Node[]): Configuration {
+    return new Configuration([...nodes].sort((a, b) => a.id - b.id), this);
+  }
+
+  /** @private The link of a known peer (not self). */
+  link(id: number): PeerLink | undefined {
+    return this.links.get(id);
+  }
+
+  // NodeRegistry
+
+  /** @private */
+  knownNodes(): Iterable<NodeSpec> {
+    return this.peers.values();
+  }
+
+  /** The known peer or client peer with this ID. */
+  node(id: number): Node | undefined {
+    return this.peers.get(id) ?? this.clients.get(id);
+  }
+
+  /** @private Resolves a node list against the known peers; new entries become known peers. */
+  nodesFor(list: NodeListOption): Node[] {
+    const specs = list.resolve(this);
+    return specs.map((spec) => this.peers.get(spec.id) ?? this.addPeer(spec));
+  }
+
+  /**
+   * Does nothing: the nodes of an InboundManager belong to its server or
+   * System, and `System.stop()` closes them. (So `close()` on one of its
+   * configurations cannot cut the system's links.)
+   */
+  async close(): Promise<void> {}
+
+  /** @private Closes the channels of every peer and client peer. */
+  closeAll(): void {
+    for (const node of [...this.peers.values(), ...this.clients.values()]) {
+      node.channel.close();
+    }
+  }
+
+  // StreamAcceptor
+
+  /** @private */
+  attachServer(server: AcceptingServer): void {
+    this.server = server;
+    const self = this.peers.get(this.myID);
+    if (self !== undefined) {
+      self.channel = this.selfChannel(self.address);
+    }
+  }
+
+  /** @private */
+  async accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Promise<Channel> {
+    const remoteHost = s.peerAddress.slice(0, s.peerAddress.lastIndexOf(":"));
+    const who = await identifyPeer(s.headers, remoteHost, {
+      addressOf: (id) => (id === this.myID ? undefined : this.peers.get(id)?.address),
+      idOf: (address) => {
+        const id = this.idByAddress.get(address);
+        return id === this.myID ? undefined : id;
+      },
+    });
+    const serve = (nodeID: number) => server.requestHandlerFor({ nodeID, address: s.peerAddress, headers: s.headers }, s.signal);
+    switch (who.kind) {
+      case "external":
+        return new Channel({ nodeID: 0, stream: s.stream, onRequest: serve(0), onStreamDown: onDown });
+      case "client": {
+        const id = this.nextClientID++;
+        const channel = new Channel({
+          nodeID: id,
+          stream: s.stream,
+          onRequest: serve(id),
+          onStreamDown: (c) => {
+            onDown(c);
+            if (this.clients.get(id)?.channel === c) {
+              this.clients.delete(id);
+              this.changed();
+            }
+          },
+        });
+        this.clients.set(id, new Node(id, s.peerAddress, channel, this));
+        this.changed();
+        return channel;
+      }
+      case "known": {
+        const id = who.nodeID;
+        const link = this.links.get(id) as PeerLink;
+        const channel = new Channel({
+          nodeID: id,
+          stream: s.stream,
+          onRequest: serve(id),
+          onStreamDown: (c) => {
+            onDown(c);
+            if (link.detachInbound(c)) {
+              this.changed();
+            }
+          },
+        });
+        link.attachInbound(channel);
+        this.changed();
+        return channel;
+      }
+    }
+  }
+
+  /** @private Releases every waiter with ErrStopped; later waits reject at once. */
+  stop(): void {
+    this.stopped = true;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      w.reject(ErrStopped);
+    }
+  }
+
+  /** @private Recomputes the configurations after a connection came or went. */
+  changed(): void {
+    const fresh = this.buildConfig();
+    const freshClients = new Configuration([...this.clients.values()].sort((a, b) => a.id - b.id), this);
+    const configChanged = !fresh.equals(this.current);
+    const clientsChanged = !freshClients.equals(this.currentClients);
+    if (configChanged) {
+      this.current = fresh;
+    }
+    if (clientsChanged) {
+      this.currentClients = freshClients;
+    }
+    if (configChanged || clientsChanged) {
+      this.waiters = this.waiters.filter((w) => {
+        if (w.cond(w.client ? this.currentClients : this.current)) {
+          w.resolve();
+          return false;
+        }
+        return true;
+      });
+    }
+    if (configChanged) {
+      this.options.onChange?.(this.current);
+    }
+  }
+
+  private addPeer(spec: NodeSpec): Node {
+    if (spec.id === this.myID) {
+      const self = new Node(spec.id, spec.address, this.selfChannel(spec.address), this);
+      this.peers.set(spec.id, self);
+      this.idByAddress.set(spec.address, spec.id);
+      return self;
+    }
+    const link = new PeerLink(this.myID, spec.id);
+    const node = new Node(spec.id, spec.address, link, this);
+    this.peers.set(spec.id, node);
+    this.links.set(spec.id, link);
+    this.idByAddress.set(spec.address, spec.id);
+    return node;
+  }
+
+  /** The self node's channel: served in-process by the attached server. */
+  private selfChannel(address: string): LocalChannel {
+    const server = this.server;
+    if (server === undefined) {
+      return new LocalChannel((request, reply) => void reply(errorReply(request, new ConnectError("gorums: the self node has no server yet", Code.Unavailable))).catch(() => {}));
+    }
+    return new LocalChannel(server.requestHandlerFor({ nodeID: this.myID, address, headers: new Headers() }));
+  }
+
+  private buildConfig(): Configuration {
+    const nodes = this.knownPeers().filter((n) => n.id === this.myID || this.links.get(n.id)?.isConnected());
+    return new Configuration(nodes, this);
+  }
+
+  private wait(cond: (c: Configuration) => boolean, client: boolean, signal: AbortSignal | undefined): Promise<void> {
+    if (cond(client ? this.currentClients : this.current)) {
+      return Promise.resolve();
+    }
+    if (this.stopped) {
+      return Promise.reject(ErrStopped);
+    }
+    if (signal?.aborted) {
+      return Promise.reject(abortError(signal));
+    }
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(abortError(signal as AbortSignal));
+      };
+      const waiter: Waiter = {
+        cond,
+        client,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (err) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import type { ConnectError } from "@connectrpc/connect";
+import type { CallChannel } from "../wire/call-channel.js";
+import type { Channel } from "../wire/channel.js";
+import { ErrNodeClosed, ErrStreamDown } from "../wire/errors.js";
+import type { PendingCall } from "../wire/pending-call.js";
+
+/** How long a retired outbound channel may finish its calls before it is closed anyway. */
+const RETIRE_GRACE_MS = 5000;
+
+/**
+ * The channel of a known peer: the stream this process dialed, or the one
+ * the peer dialed, whichever the tiebreak picks. When both exist, the
+ * connection dialed by the lower node ID wins; the higher side retires its
+ * own dialed channel (closed once its calls are answered), so each pair of
+ * replicas keeps one connection. If the winning inbound stream goes away,
+ * calls fall back to dialing, when this process may dial the peer.
+ */
+export class PeerLink implements CallChannel {
+  private inbound: Channel | undefined;
+  private outbound: Channel | undefined;
+  private dial: (() => Channel) | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly myID: number,
+    private readonly peerID: number,
+  ) {}
+
+  /** Whether either stream is open. */
+  isConnected(): boolean {
+    return (this.inbound?.isConnected() ?? false) || (this.outbound?.isConnected() ?? false);
+  }
+
+  /** Lets this process dial the peer (an outbound configuration names it); opens the stream now. */
+  enableDialing(dial: () => Channel): void {
+    if (this.closed) {
+      return;
+    }
+    this.dial ??= dial;
+    if (!this.inboundWins()) {
+      void this.outboundChannel()?.connect();
+    }
+  }
+
+  /** Adopts a stream the peer opened; an older inbound stream is let go. */
+  attachInbound(channel: Channel): void {
+    const old = this.inbound;
+    this.inbound = channel;
+    old?.close();
+    if (this.inboundWins() && this.outbound !== undefined) {
+      retire(this.outbound);
+      this.outbound = undefined;
+    }
+  }
+
+  /** Forgets an inbound stream that ended; a stale one (already replaced) changes nothing. */
+  detachInbound(channel: Channel): boolean {
+    if (this.inbound !== channel) {
+      return false;
+    }
+    this.inbound = undefined;
+    return true;
+  }
+
+  /** Whether `channel` is this link's inbound channel. */
+  hasInbound(channel: Channel): boolean {
+    return this.inbound === channel;
+  }
+
+  get serverInitiated(): boolean {
+    return this.active()?.serverInitiated ?? false;
+  }
+
+  isInbound(): boolean {
+    return this.active()?.isInbound() ?? false;
+  }
+
+  get latencyMs(): number {
+    return this.active()?.latencyMs ?? -1;
+  }
+
+  get lastError(): ConnectError | undefined {
+    return this.active()?.lastError ?? this.outbound?.lastError;
+  }
+
+  get pendingCount(): number {
+    return (this.inbound?.pendingCount ?? 0) + (this.outbound?.pendingCount ?? 0);
+  }
+
+  send(call: PendingCall): void {
+    if (this.closed) {
+      call.onError?.(ErrNodeClosed);
+      return;
+    }
+    const channel = this.active();
+    if (channel === undefined) {
+      call.onError?.(ErrStreamDown);
+      return;
+    }
+    channel.send(call);
+  }
+
+  cancel(call: PendingCall): void {
+    this.inbound?.cancel(call);
+    this.outbound?.cancel(call);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.outbound?.close();
+    this.inbound?.close();
+    this.outbound = undefined;
+    this.inbound = undefined;
+  }
+
+  /** The inbound stream is preferred when it is open and the peer has the lower ID, or when this side cannot dial. */
+  private inboundWins(): boolean {
+    return (this.inbound?.isConnected() ?? false) && (this.peerID < this.myID || this.dial === undefined);
+  }
+
+  private active(): Channel | undefined {
+    if (this.inboundWins()) {
+      return this.inbound;
+    }
+    return this.outboundChannel() ?? (this.inbound?.isConnected() ? this.inbound : undefined);
+  }
+
+  private outboundChannel(): Channel | undefined {
+    if (this.outbound === undefined && this.dial !== undefined && !this.closed) {
+      this.outbound = this.dial();
+    }
+    return this.outbound;
+  }
+}
+
+/** Closes a channel once it has no calls left (or after a grace period). */
+function retire(channel: Channel): void {
+  const deadline = Date.now() + RETIRE_GRACE_MS;
+  const check = () => {
+    if (channel.pendingCount === 0 || Date.now() >= deadline) {
+      channel.close();
+    } else {
+      setTimeout(check, 20).unref();
+    }
+  };
+  check();
+}
