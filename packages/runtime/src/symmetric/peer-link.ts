@@ -113,16 +113,29 @@ export class PeerLink implements CallChannel {
     this.inbound = undefined;
   }
 
-  /** The inbound stream is preferred when it is open and the peer has the lower ID, or when this side cannot dial. */
+  /** The peer has the lower ID and its stream is open: its connection wins the tiebreak. */
   private inboundWins(): boolean {
-    return (this.inbound?.isConnected() ?? false) && (this.peerID < this.myID || this.dial === undefined);
+    return this.peerID < this.myID && (this.inbound?.isConnected() ?? false);
   }
 
+  /**
+   * The channel for the next call: the tiebreak's winner when it is open,
+   * else whichever stream is open, else our dialed channel (which dials), else
+   * nothing.
+   */
   private active(): Channel | undefined {
     if (this.inboundWins()) {
       return this.inbound;
     }
-    return this.outboundChannel() ?? (this.inbound?.isConnected() ? this.inbound : undefined);
+    const inboundOpen = this.inbound?.isConnected() ?? false;
+    const outbound = this.outbound?.isConnected() || !inboundOpen ? this.outboundChannel() : this.outbound;
+    if (outbound?.isConnected()) {
+      return outbound;
+    }
+    if (inboundOpen) {
+      return this.inbound;
+    }
+    return outbound;
   }
 
   private outboundChannel(): Channel | undefined {
