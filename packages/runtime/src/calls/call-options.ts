@@ -6,7 +6,11 @@ import { responseSeq } from "./response-seq.js";
 /**
  * Wraps the replies of a call: gets the call's context and the sequence
  * below it, returns the sequence the caller (or the next interceptor) reads.
- * Interceptors are applied in order, each wrapping the previous one.
+ * Interceptors are applied in order, each wrapping the previous one. A
+ * wrapper must pass `return()` on to `next` when its reader stops early (an
+ * async generator looping with `for await` does): that is how a satisfied
+ * terminal method ends the call. An interceptor that never reads `next`
+ * sends nothing.
  */
 export type QuorumInterceptor<Req, Resp> = (ctx: ClientCtx<Req, Resp>, next: ResponseSeq<Resp>) => ResponseSeq<Resp>;
 

@@ -23,10 +23,10 @@ export interface TestServer {
 
 /** Registers the TestService handlers: Echo* reply "echo: <value>" (or throw on "fail:<code>"). */
 export function registerTestService(server: Server, state: TestServerState, id: number): void {
-  const echo = async (req: { value: string; num: bigint }) => {
+  const echo = async (req: { value: string; num: bigint }, signal?: AbortSignal) => {
     state.nums.push(req.num);
     if (state.delayMs > 0) {
-      await new Promise((r) => setTimeout(r, state.delayMs));
+      await sleep(state.delayMs, signal);
     }
     if (req.value.startsWith("fail:")) {
       const code = Number(req.value.slice(5));
@@ -37,9 +37,9 @@ export function registerTestService(server: Server, state: TestServerState, id: 
     }
     return { value: `echo: ${req.value}`, num: BigInt(id) };
   };
-  server.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (_ctx, req) => echo(req)));
-  server.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (_ctx, req) => echo(req)));
-  server.registerHandler("testsvc.TestService.EchoQC", twoWayHandler(TestService.method.echoQC, (_ctx, req) => echo(req)));
+  server.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (ctx, req) => echo(req, ctx.signal)));
+  server.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (ctx, req) => echo(req, ctx.signal)));
+  server.registerHandler("testsvc.TestService.EchoQC", twoWayHandler(TestService.method.echoQC, (ctx, req) => echo(req, ctx.signal)));
   server.registerHandler(
     "testsvc.TestService.EchoStream",
     streamHandler(TestService.method.echoStream, async (_ctx, req, send) => {
@@ -63,6 +63,26 @@ export function registerTestService(server: Server, state: TestServerState, id: 
       state.nums.push(req.num);
     }),
   );
+}
+
+/**
+ * Waits `ms`, or less when `signal` aborts (the stream ended or the server
+ * stopped), so a stopped server leaves no long handler timers behind.
+ */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Starts `n` test servers on 127.0.0.1, port 0. */

@@ -1,0 +1,52 @@
+/** Small helpers shared by the call-type tests in this folder. */
+import { ConnectError, type Code } from "@connectrpc/connect";
+import { expect } from "vitest";
+import { type Configuration, newConfig, QuorumCallError, withNodeList } from "../../src/index.js";
+import type { TestServer } from "../helpers/test-servers.js";
+
+/** A configuration of the servers, in order (node i+1 is servers[i]). */
+export function configOf(servers: readonly TestServer[]): Configuration {
+  return newConfig(withNodeList(servers.map((s) => s.addr)));
+}
+
+/** The error `p` rejects with; fails the test when it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  expect.fail("expected the promise to reject");
+}
+
+/** Asserts that `p` rejects with a ConnectError with this code; returns it. */
+export async function expectCode(p: Promise<unknown>, code: Code): Promise<ConnectError> {
+  const err = await rejection(p);
+  expect(err).toBeInstanceOf(ConnectError);
+  expect((err as ConnectError).code).toBe(code);
+  return err as ConnectError;
+}
+
+/** Asserts that `p` rejects with a QuorumCallError with this cause; returns it. */
+export async function expectQuorumError(p: Promise<unknown>, cause: Error): Promise<QuorumCallError> {
+  const err = await rejection(p);
+  expect(err).toBeInstanceOf(QuorumCallError);
+  expect((err as QuorumCallError).cause).toBe(cause);
+  return err as QuorumCallError;
+}
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `cond` until it holds; fails after `timeoutMs`. */
+export async function eventually(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) {
+      expect.fail(`timed out waiting for ${what}`);
+    }
+    await sleep(10);
+  }
+}
