@@ -30,7 +30,7 @@ export interface CallOptions<Req, Resp> {
  * `fn` returns undefined (the node then reports `ErrSkipNode`, which is
  * neither a success nor a failure).
  */
-export function mapRequest<Req, Resp>(fn: (req: Req, node: Node) => Req | undefined): QuorumInterceptor<Req, Resp> {
+export function mapRequest<Req, Resp>(fn: (req: Req, node: Node) => NoInfer<Req> | undefined): QuorumInterceptor<Req, Resp> {
   return (ctx, next) => {
     ctx.transformRequest(fn);
     return next;
