@@ -79,9 +79,14 @@ export class Server implements RequestServer {
 
   /**
    * Listens on "host:port" (port 0 picks a free port). Resolves with the
-   * bound "host:port".
+   * bound "host:port". Rejects when already listening, and after `stop()`:
+   * a stopped Server stays stopped (as in Go). A listen that failed (say, the
+   * port is busy) leaves the Server as it was, so it may listen again.
    */
   async listen(addr: string): Promise<string> {
+    if (this.shutdown.signal.aborted) {
+      throw new Error("gorums: server is stopped");
+    }
     if (this.httpServer !== undefined) {
       throw new Error("gorums: server is already listening");
     }
@@ -100,13 +105,20 @@ export class Server implements RequestServer {
       session.once("close", () => this.sessions.delete(session));
     });
     this.httpServer = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      if (this.httpServer === server) {
+        this.httpServer = undefined;
+      }
+      throw err;
+    }
     const bound = server.address() as AddressInfo;
     return formatAddress(host ?? bound.address, bound.port);
   }

@@ -1,5 +1,5 @@
 import type * as http2 from "node:http2";
-import type { Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Gorums, type Message } from "../gen/stream_pb.js";
 import type { BidiStream } from "./bidi-stream.js";
@@ -41,7 +41,9 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
       }
       const state = await sessionManager.connect();
       if (state === "error") {
-        throw toConnectError(sessionManager.error());
+        // Whatever kept us from connecting (refused, TLS failure), the node is unavailable.
+        const cause = sessionManager.error();
+        throw new ConnectError(`connection error: ${toConnectError(cause).rawMessage}`, Code.Unavailable, undefined, undefined, cause);
       }
       return openClientStream(transport, options.headers);
     },
@@ -55,6 +57,7 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
 function openClientStream(transport: Transport, headers: Headers): BidiStream {
   const outgoing = new AsyncQueue<Message>();
   const abort = new AbortController();
+  let closed = false;
   const response = transport.stream(Gorums.method.nodeStream, abort.signal, undefined, headers, outgoing);
   // A stream that fails before anyone reads it must not be an unhandled rejection.
   response.catch(() => {});
@@ -63,14 +66,32 @@ function openClientStream(transport: Transport, headers: Headers): BidiStream {
       return outgoing.push(msg);
     },
     async *receive() {
-      const res = await response;
-      for await (const msg of res.message) {
-        yield msg;
+      try {
+        const res = await response;
+        for await (const msg of res.message) {
+          yield msg;
+        }
+      } catch (err) {
+        throw closed ? err : streamError(err);
       }
     },
     close(reason) {
+      closed = true;
       outgoing.close(reason ?? ErrStreamDown);
       abort.abort(reason ?? ErrStreamDown);
     },
   };
+}
+
+/**
+ * A stream failure we did not cause: a reset or cancel from the other side
+ * or the connection means the node is unavailable; a status the server sent
+ * (PermissionDenied, …) is kept.
+ */
+function streamError(err: unknown): ConnectError {
+  const e = toConnectError(err);
+  if (e.code === Code.Canceled || e.code === Code.Aborted) {
+    return new ConnectError(`stream closed: ${e.rawMessage}`, Code.Unavailable, e.metadata, undefined, e);
+  }
+  return e;
 }
