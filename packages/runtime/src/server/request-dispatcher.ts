@@ -47,6 +47,11 @@ export class RequestDispatcher {
   }
 
   private pump(): void {
+    if (this.source.signal.aborted) {
+      // The stream ended or the server stopped: nobody can take the replies.
+      this.queue.length = 0;
+      return;
+    }
     while (!this.busy && this.queue.length > 0) {
       const next = this.queue.shift() as Queued;
       this.busy = true;
