@@ -15,8 +15,7 @@ export function quorumCall<I extends DescMessage, O extends DescMessage>(
   req: MessageInitShape<I>,
   opts?: CallOptions<MessageShape<I>, MessageShape<O>>,
 ): Responses<MessageShape<O>> {
-  const run = new CallRun({ config: ctx.config, limits: ctx, method: methodName(method), input: method.input, output: method.output, request: req, kind: "unary", options: opts });
-  return new Responses(run.seq, run);
+  return responses(ctx, method, req, "unary", opts);
 }
 
 /**
@@ -31,6 +30,16 @@ export function quorumCallStream<I extends DescMessage, O extends DescMessage>(
   req: MessageInitShape<I>,
   opts?: CallOptions<MessageShape<I>, MessageShape<O>>,
 ): Responses<MessageShape<O>> {
-  const run = new CallRun({ config: ctx.config, limits: ctx, method: methodName(method), input: method.input, output: method.output, request: req, kind: "streaming", options: opts });
+  return responses(ctx, method, req, "streaming", opts);
+}
+
+function responses<I extends DescMessage, O extends DescMessage>(
+  ctx: ConfigContext,
+  method: DescMethodUnary<I, O> | DescMethodServerStreaming<I, O>,
+  req: MessageInitShape<I>,
+  kind: "unary" | "streaming",
+  opts: CallOptions<MessageShape<I>, MessageShape<O>> | undefined,
+): Responses<MessageShape<O>> {
+  const run = new CallRun({ config: ctx.config, limits: ctx, method: methodName(method), input: method.input, output: method.output, request: req, kind, options: opts });
   return new Responses(run.seq, run);
 }

@@ -11,36 +11,37 @@ export interface CallContextOptions {
   metadata?: Record<string, string>;
 }
 
-/** The context of calls to every node of a configuration (quorum calls, multicast). */
-export class ConfigContext {
+/** What every call context carries: cancellation, deadline, metadata. */
+abstract class CallContext {
   readonly signal: AbortSignal | undefined;
   readonly timeoutMs: number | undefined;
   readonly metadata: Readonly<Record<string, string>> | undefined;
 
-  constructor(
-    /** The configuration the calls go to. */
-    readonly config: Configuration,
-    opts: CallContextOptions = {},
-  ) {
+  constructor(opts: CallContextOptions) {
     this.signal = opts.signal;
     this.timeoutMs = opts.timeoutMs;
     this.metadata = opts.metadata;
   }
 }
 
-/** The context of calls to one node (rpc, unicast). */
-export class NodeContext {
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly metadata: Readonly<Record<string, string>> | undefined;
+/** The context of calls to every node of a configuration (quorum calls, multicast). */
+export class ConfigContext extends CallContext {
+  constructor(
+    /** The configuration the calls go to. */
+    readonly config: Configuration,
+    opts: CallContextOptions = {},
+  ) {
+    super(opts);
+  }
+}
 
+/** The context of calls to one node (rpc, unicast). */
+export class NodeContext extends CallContext {
   constructor(
     /** The node the calls go to. */
     readonly node: Node,
     opts: CallContextOptions = {},
   ) {
-    this.signal = opts.signal;
-    this.timeoutMs = opts.timeoutMs;
-    this.metadata = opts.metadata;
+    super(opts);
   }
 }
