@@ -21,7 +21,8 @@ export interface ManagerOptions {
   /**
    * Serve calls that the other side sends back on these streams. The streams
    * then announce `gorums-node-id: 0`, so the server lists this client in its
-   * `clientConfig()`.
+   * `clientConfig()`, and open as soon as a node is created (otherwise they
+   * open with the first call).
    */
   server?: RequestServer;
   /** Dial with TLS. */
@@ -82,8 +83,13 @@ export class Manager implements NodeRegistry {
   }
 
   private createNode(spec: NodeSpec): Node {
-    const node = new Node(spec.id, spec.address, newOutboundChannel(spec, this.options), this);
+    const channel = newOutboundChannel(spec, this.options);
+    const node = new Node(spec.id, spec.address, channel, this);
     this.byID.set(spec.id, node);
+    if (this.options.server !== undefined) {
+      // A client that serves calls dials at once, so that the server can call it back before it calls anyone.
+      void channel.connect();
+    }
     return node;
   }
 }

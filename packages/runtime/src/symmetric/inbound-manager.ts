@@ -7,7 +7,6 @@ import { Node } from "../core/node.js";
 import { LocalChannel } from "../server/local-channel.js";
 import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
 import { Channel } from "../wire/channel.js";
-import { abortError } from "../wire/errors.js";
 import { errorReply } from "../wire/message.js";
 import { identifyPeer } from "./identify-peer.js";
 import { PeerLink } from "./peer-link.js";
@@ -45,6 +44,8 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
   private readonly links = new Map<number, PeerLink>();
   private readonly idByAddress = new Map<string, number>();
   private readonly clients = new Map<number, Node>();
+  /** How to end the stream under a known peer's inbound channel, once a newer stream replaces it. */
+  private readonly endReplaced = new WeakMap<Channel, () => void>();
   private nextClientID = CLIENT_ID_BASE;
   private current: Configuration;
   private currentClients: Configuration;
@@ -84,12 +85,17 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
     return this.currentClients;
   }
 
-  /** Resolves once `cond(inboundConfig())` holds (at once if it does); rejects on abort or with ErrStopped. */
+  /**
+   * Resolves once `cond(inboundConfig())` holds (at once if it does). Rejects
+   * with the signal's own reason (`signal.reason`, e.g. the TimeoutError of
+   * `AbortSignal.timeout`) when it aborts, and with ErrStopped when the
+   * server stops.
+   */
   waitForConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
     return this.wait(cond, false, opts.signal);
   }
 
-  /** Resolves once `cond(clientConfig())` holds (at once if it does); rejects on abort or with ErrStopped. */
+  /** As `waitForConfig`, for `clientConfig()`. */
   waitForClientConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
     return this.wait(cond, true, opts.signal);
   }
@@ -198,7 +204,18 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
             }
           },
         });
-        link.attachInbound(channel);
+        const replaced = link.attachInbound(channel);
+        if (replaced !== undefined) {
+          this.endReplaced.get(replaced)?.();
+        }
+        // A closed channel no longer reports its stream's end, so a replaced
+        // stream is ended here: its call finishes cleanly (the peer's
+        // connection stays, its new stream may share it), the server forgets
+        // it and the handlers still running on it see their signal abort.
+        this.endReplaced.set(channel, () => {
+          s.stream.close();
+          onDown(channel);
+        });
         this.changed();
         return channel;
       }
@@ -278,12 +295,12 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
       return Promise.reject(ErrStopped);
     }
     if (signal?.aborted) {
-      return Promise.reject(abortError(signal));
+      return Promise.reject(signal.reason);
     }
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(abortError(signal as AbortSignal));
+        reject((signal as AbortSignal).reason);
       };
       const waiter: Waiter = {
         cond,

@@ -42,8 +42,12 @@ export class PeerLink implements CallChannel {
     }
   }
 
-  /** Adopts a stream the peer opened; an older inbound stream is let go. */
-  attachInbound(channel: Channel): void {
+  /**
+   * Adopts a stream the peer opened. An older inbound stream is let go: its
+   * channel is closed (its pending calls fail with "node closed") and
+   * returned, so that the caller can end that stream too.
+   */
+  attachInbound(channel: Channel): Channel | undefined {
     const old = this.inbound;
     this.inbound = channel;
     old?.close();
@@ -51,6 +55,7 @@ export class PeerLink implements CallChannel {
       retire(this.outbound);
       this.outbound = undefined;
     }
+    return old;
   }
 
   /** Forgets an inbound stream that ended; a stale one (already replaced) changes nothing. */

@@ -69,12 +69,12 @@ export class System {
     return this.inbound.clientConfig();
   }
 
-  /** Resolves once `cond(inboundConfig())` holds; rejects on abort, or with ErrStopped on stop. */
+  /** Resolves once `cond(inboundConfig())` holds; rejects with the signal's reason on abort, or with ErrStopped on stop. */
   waitForConfig(cond: (c: Configuration) => boolean, opts?: { signal?: AbortSignal }): Promise<void> {
     return this.inbound.waitForConfig(cond, opts);
   }
 
-  /** Resolves once `cond(clientConfig())` holds; rejects on abort, or with ErrStopped on stop. */
+  /** Resolves once `cond(clientConfig())` holds; rejects with the signal's reason on abort, or with ErrStopped on stop. */
   waitForClientConfig(cond: (c: Configuration) => boolean, opts?: { signal?: AbortSignal }): Promise<void> {
     return this.inbound.waitForClientConfig(cond, opts);
   }
@@ -90,7 +90,7 @@ export class System {
   newOutboundConfig(nodes?: NodeListOption, opts: Omit<ManagerOptions, "server" | "streamHeaders"> = {}): Configuration {
     const list = nodes === undefined ? this.inbound.knownPeers() : this.inbound.nodesFor(nodes);
     const streamHeaders: Record<string, string> =
-      this.myID === 0 ? { [NODE_ID_HEADER]: "0" } : { [ADDR_HEADER]: this.addr, [NODE_ID_HEADER]: String(this.myID) };
+      this.myID === 0 ? { [NODE_ID_HEADER]: "0" } : { [ADDR_HEADER]: this.announcedAddress(), [NODE_ID_HEADER]: String(this.myID) };
     const dialOptions: ManagerOptions = { ...this.options.dial, ...opts, server: this.server, streamHeaders };
     const changed = () => this.inbound.changed();
     for (const node of list) {
@@ -99,6 +99,16 @@ export class System {
       );
     }
     return this.inbound.configurationOf(list);
+  }
+
+  /**
+   * The `gorums-addr` this system announces: its own entry in the peer list,
+   * which is how the other replicas know it (the bound address may be
+   * "[::]:port" or "0.0.0.0:port" when listening on all interfaces, or be
+   * spelled differently), else the bound address.
+   */
+  private announcedAddress(): string {
+    return this.inbound.knownPeers().find((n) => n.id === this.myID)?.address ?? this.addr;
   }
 
   /**

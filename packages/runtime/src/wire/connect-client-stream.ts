@@ -27,7 +27,7 @@ export interface ConnectDialerOptions {
  */
 export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer {
   const baseUrl = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
-  const sessionManager = new Http2SessionManager(baseUrl, {}, options.tls ?? {});
+  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, {}, options.tls ?? {}));
   const common = { baseUrl, sessionManager, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) };
   const transport =
     options.protocol === "connect"
@@ -52,6 +52,30 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
       sessionManager.abort();
     },
   };
+}
+
+interface ConnectingState {
+  readonly t: string;
+  readonly conn?: Promise<http2.ClientHttp2Session>;
+}
+
+/**
+ * Gives every HTTP/2 session of the manager a lasting 'error' listener.
+ * connect-node 2.2 detaches its own listeners from a session that it is
+ * destroying after a GOAWAY when the manager is aborted at that moment; the
+ * session's error event then has no listener and would crash the process.
+ * The manager still sees every error through its own listeners.
+ */
+function guardSessions(manager: Http2SessionManager): Http2SessionManager {
+  const internal = manager as unknown as { setState(state: ConnectingState): void };
+  const setState = internal.setState.bind(manager);
+  internal.setState = (state) => {
+    if (state.t === "connecting") {
+      state.conn?.then((session) => session.on("error", () => {})).catch(() => {});
+    }
+    setState(state);
+  };
+  return manager;
 }
 
 function openClientStream(transport: Transport, headers: Headers): BidiStream {
