@@ -162,4 +162,3 @@ export function registerWatcherServer(srv: Server, impl: WatcherServer): void {
   srv.registerHandler("multi.Watcher.Watch", streamHandler(Watcher.method.watch, (ctx, req, send) => impl.watch(ctx, req, send)));
   srv.registerHandler("multi.Watcher.Ping", twoWayHandler(Watcher.method.ping, (ctx, req) => impl.ping(ctx, req)));
 }
-

@@ -217,4 +217,3 @@ export function registerStorageServer(srv: Server, impl: StorageServer): void {
   srv.registerHandler("storage.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));
   srv.registerHandler("storage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));
 }
-
