@@ -143,7 +143,7 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
 
 describe("a proto importing Go Gorums' edition-2023 gorums.proto", () => {
   it("generates the same client functions, interface and register function as against proto/gorums.proto", () => {
-    const fixture = join(packageDir, "test", "fixtures", "go-edition2023");
+    const fixture = join(packageDir, "test", "fixtures", "go-gorums");
     const req = requestFromDir(fixture, ["storage.proto"], "target=ts,import_extension=js");
     const lines = trimmedLines(generatedFile(runPlugin(req), "storage_gorums.ts"));
     expect(lines).toContain(
@@ -157,5 +157,19 @@ describe("a proto importing Go Gorums' edition-2023 gorums.proto", () => {
       'srv.registerHandler("storage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
     );
     expect(lines).toContain("// @generated from file storage.proto (package storage, edition 2023)");
+  });
+});
+
+describe("an edition-2024 proto in the style of Go Gorums' current storage example", () => {
+  it("generates", () => {
+    const fixture = join(packageDir, "test", "fixtures", "go-gorums");
+    const req = requestFromDir(fixture, ["storage2024.proto"], "target=ts,import_extension=js");
+    const lines = trimmedLines(generatedFile(runPlugin(req), "storage2024_gorums.ts"));
+    expect(lines).toContain("// @generated from file storage2024.proto (package proto, edition 2024)");
+    expect(lines).toContain("return rpcCall(ctx, KV.method.readRPC, req, opts);");
+    expect(lines).toContain("return multicastCall(ctx, KV.method.writeMulticast, req, opts);");
+    expect(lines).toContain(
+      'srv.registerHandler("proto.KV.ReadCorrectable", streamHandler(KV.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+    );
   });
 });
