@@ -26,6 +26,31 @@ export function validateFile(file: DescFile): string[] {
     }
   }
   problems.push(...findClashes(file));
+  problems.push(...findShadowedGlobals(file));
+  return problems;
+}
+
+/**
+ * Globals the generated TypeScript names in type positions. A top-level
+ * message with such a name would be imported under it and shadow the global.
+ */
+const typeGlobals: readonly string[] = ["Promise"];
+
+/** Request or response messages whose imported type name shadows a global the generated code uses. */
+function findShadowedGlobals(file: DescFile): string[] {
+  const problems: string[] = [];
+  for (const service of file.services) {
+    for (const method of service.methods) {
+      for (const message of new Set([method.input, method.output])) {
+        if (message.parent === undefined && typeGlobals.includes(message.name)) {
+          problems.push(
+            `${methodLocation(method)}: message ${message.typeName} would shadow the global ` +
+              `${message.name} type in the generated file; rename the message`,
+          );
+        }
+      }
+    }
+  }
   return problems;
 }
 

@@ -155,6 +155,16 @@ service Admin {
     );
   });
 
+  it("refuses a request or response message named Promise, which would shadow the global", () => {
+    const msg = errorFor(`message Promise {}
+service S {
+  rpc Get(Req) returns (Promise);
+}`);
+    expect(msg).toBe(
+      "bad.proto: service bad.S, method Get: message bad.Promise would shadow the global Promise type in the generated file; rename the message",
+    );
+  });
+
   it("reports every problem of every file at once, and writes nothing", () => {
     const req = requestFromSources(
       {
