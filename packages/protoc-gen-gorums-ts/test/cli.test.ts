@@ -1,13 +1,26 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync as mkdtempFs, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { bufBin, gorumsProto, packageDir, pluginBin, testProtoDir, workspaceDir } from "./support/paths.js";
 import { requestFromDir } from "./support/request.js";
 import { runPlugin } from "./support/run.js";
 
 const testProtos = ["storage/storage.proto", "multi/types.proto", "multi/multi.proto"];
+
+/** Temporary directories of this file, removed after its tests. */
+const tempDirs: string[] = [];
+const mkdtempSync = (prefix: string) => {
+  const dir = mkdtempFs(prefix);
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 /** Every file under dir, by path relative to dir. */
 function readTree(dir: string): Map<string, string> {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { create, fromBinary } from "@bufbuild/protobuf";
@@ -35,11 +35,15 @@ export function requestFromDir(input: string, fileToGenerate: string[], paramete
  */
 export function requestFromSources(files: Record<string, string>, parameter = ""): CodeGeneratorRequest {
   const dir = mkdtempSync(join(tmpdir(), "gorums-ts-proto-"));
-  writeFileSync(join(dir, "buf.yaml"), "version: v2\n");
-  copyFileSync(gorumsProto, join(dir, "gorums.proto"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), content);
+  try {
+    writeFileSync(join(dir, "buf.yaml"), "version: v2\n");
+    copyFileSync(gorumsProto, join(dir, "gorums.proto"));
+    for (const [name, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), content);
+    }
+    return requestFromDir(dir, Object.keys(files), parameter);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return requestFromDir(dir, Object.keys(files), parameter);
 }
