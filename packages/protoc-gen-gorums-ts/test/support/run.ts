@@ -1,0 +1,22 @@
+import type { CodeGeneratorRequest } from "@bufbuild/protobuf/wkt";
+import { protocGenGorumsTs } from "../../src/plugin.js";
+
+/** Runs the plugin in-process and returns the generated files by name. */
+export function runPlugin(req: CodeGeneratorRequest): Map<string, string> {
+  const res = protocGenGorumsTs.run(req);
+  return new Map(res.file.map((f) => [f.name, f.content]));
+}
+
+/** The content of one generated file; throws if the plugin did not write it. */
+export function generatedFile(files: Map<string, string>, name: string): string {
+  const content = files.get(name);
+  if (content === undefined) {
+    throw new Error(`plugin did not write ${name}; it wrote: ${[...files.keys()].join(", ")}`);
+  }
+  return content;
+}
+
+/** The lines of a generated file, with surrounding whitespace trimmed. */
+export function trimmedLines(content: string): string[] {
+  return content.split("\n").map((l) => l.trim());
+}
