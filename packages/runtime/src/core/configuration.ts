@@ -141,6 +141,10 @@ export class Configuration implements Iterable<Node> {
     if (!(intervalMs > 0)) {
       throw new Error("gorums: Watch interval must be positive");
     }
+    // Checked here, not at the first tick, for callers without the types (as Go panics on nil derive).
+    if (typeof derive !== "function") {
+      throw new Error("gorums: Watch derive function must be non-nil");
+    }
     const self = this;
     const signal = opts.signal;
     return {
@@ -172,9 +176,15 @@ export class Configuration implements Iterable<Node> {
     return new ConfigContext(this, opts);
   }
 
-  /** Closes the manager behind this configuration, and so all its nodes. Idempotent. */
+  /**
+   * Closes the manager behind this configuration, and so all its nodes.
+   * Idempotent. An empty configuration closes nothing (as in Go, it has no
+   * manager).
+   */
   async close(): Promise<void> {
-    await this.registry?.close();
+    if (this.list.length > 0) {
+      await this.registry?.close();
+    }
   }
 
   /** "{1, 2, 3}". */

@@ -49,9 +49,22 @@ function formatQuorumCallError(cause: Error, nodeErrors: ReadonlyArray<NodeError
 /**
  * Whether a node's error is of a kind: the same error object, a ConnectError
  * with the same code and message as `kind`, or (for a Code) any ConnectError
- * with that code.
+ * with that code. Like Go's `errors.Is`, the error's `cause` chain is searched
+ * too, so an error that wraps a kind (`new Error("…", { cause: kind })`) is of
+ * that kind.
  */
 export function errorIsKind(err: Error, kind: Error | number): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 32; depth++) {
+    if (isKind(e, kind)) {
+      return true;
+    }
+    e = e.cause;
+  }
+  return false;
+}
+
+function isKind(err: Error, kind: Error | number): boolean {
   if (typeof kind === "number") {
     return err instanceof ConnectError && err.code === kind;
   }
