@@ -1,5 +1,6 @@
 import type { SecureClientSessionOptions } from "node:http2";
 import type { BackoffOptions } from "../wire/backoff.js";
+import type { StreamTransport } from "../wire/transport.js";
 import type { RequestServer } from "../wire/request-server.js";
 import { Configuration } from "./configuration.js";
 import type { NodeListOption, NodeSpec } from "./node-list.js";
@@ -27,8 +28,10 @@ export interface ManagerOptions {
   server?: RequestServer;
   /** Dial with TLS. */
   tls?: SecureClientOptions;
-  /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect", both over HTTP/2. */
+  /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */
   protocol?: "grpc" | "connect";
+  /** NodeStream implementation for the gRPC protocol: "http2" (default) or "connect-node". */
+  transport?: StreamTransport;
   /** @private Further stream headers (identity headers set by a System). */
   streamHeaders?: Record<string, string>;
 }

@@ -1,5 +1,7 @@
 import { Channel } from "../wire/channel.js";
 import { connectStreamDialer } from "../wire/connect-client-stream.js";
+import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
+import { defaultTransport } from "../wire/transport.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
 import type { ManagerOptions } from "./manager.js";
 import type { NodeSpec } from "./node-list.js";
@@ -11,7 +13,7 @@ export interface OutboundChannelHooks {
 }
 
 /**
- * A channel that dials one node with connect-node: the manager's metadata and
+ * A channel that dials one node (node:http2 stream, or connect-node): the manager's metadata and
  * identity headers on the stream, its backoff and send buffer, and, when it
  * has a server, serving the calls that come back on the stream.
  */
@@ -24,12 +26,9 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
   if (server !== undefined && !headers.has(NODE_ID_HEADER)) {
     headers.set(NODE_ID_HEADER, "0");
   }
-  const dialer = connectStreamDialer({
-    address: spec.address,
-    headers,
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.protocol !== undefined ? { protocol: options.protocol } : {}),
-  });
+  const dialOptions = { address: spec.address, headers, ...(options.tls !== undefined ? { tls: options.tls } : {}) };
+  const useConnectNode = options.protocol === "connect" || (options.transport ?? defaultTransport()) === "connect-node";
+  const dialer = useConnectNode ? connectStreamDialer({ ...dialOptions, protocol: options.protocol ?? "grpc" }) : http2StreamDialer(dialOptions);
   return new Channel({
     nodeID: spec.id,
     dialer,

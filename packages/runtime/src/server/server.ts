@@ -7,6 +7,9 @@ import { Configuration } from "../core/configuration.js";
 import { Gorums, type Message } from "../gen/stream_pb.js";
 import { Channel, type RequestHandler } from "../wire/channel.js";
 import { connectServerStream } from "../wire/connect-server-stream.js";
+import { toConnectError } from "../wire/errors.js";
+import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
+import { defaultTransport, type StreamTransport } from "../wire/transport.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
 import { formatAddress, parseListenAddress } from "./listen-address.js";
@@ -33,6 +36,12 @@ export interface ServerOptions {
    * external client (node ID 0).
    */
   inboundManager?: StreamAcceptor;
+  /**
+   * NodeStream implementation for gRPC requests: "http2" (default) or
+   * "connect-node". Connect-protocol NodeStreams and co-hosted routes are
+   * always served by connect-node.
+   */
+  transport?: StreamTransport;
   /** @private Hold streams until `serve()` (a System's servers). */
   deferServing?: boolean;
 }
@@ -99,7 +108,11 @@ export class Server implements RequestServer {
       contextValues: (req) => createContextValues().set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0)),
       shutdownSignal: this.shutdown.signal,
     });
-    const server = this.options.tls === undefined ? http2.createServer(adapter) : http2.createSecureServer(this.options.tls, adapter);
+    const listener =
+      (this.options.transport ?? defaultTransport()) === "http2"
+        ? nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted), adapter)
+        : adapter;
+    const server = this.options.tls === undefined ? http2.createServer(listener) : http2.createSecureServer(this.options.tls, listener);
     server.on("session", (session) => {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
@@ -171,27 +184,50 @@ export class Server implements RequestServer {
     return (request, reply) => dispatcher.enqueue(request, reply);
   }
 
+  /** A NodeStream served by connect-node's handler: what it yields is what we send. */
   private async *acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
+    const { stream, replies } = connectServerStream(requests);
+    const refusal = await this.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) });
+    if (refusal !== undefined) {
+      throw refusal;
+    }
+    yield* replies;
+  }
+
+  /** A NodeStream served by our node:http2 stream. */
+  private async acceptHttp2Stream(accepted: AcceptedNodeStream): Promise<void> {
+    const refusal = await this.adopt(accepted);
+    if (refusal !== undefined) {
+      accepted.stream.close(refusal);
+    }
+  }
+
+  /**
+   * Makes the channel that serves a new stream, once the server serves.
+   * Returns the error to end the stream with when it is refused (server
+   * stopped, identity check failed).
+   */
+  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream): Promise<ConnectError | undefined> {
     await this.serving;
     if (this.shutdown.signal.aborted) {
-      throw this.shutdown.signal.reason;
+      return toConnectError(this.shutdown.signal.reason);
     }
-    const peerAddress = ctx.values.get(kPeerAddress);
-    const headers = ctx.requestHeader;
     this.options.onConnect?.({ header: headers, peerAddress });
-    const { stream, replies } = connectServerStream(requests);
     const streamEnded = new AbortController();
     const signal = AbortSignal.any([this.shutdown.signal, streamEnded.signal]);
     const onDown = (c: Channel) => {
       this.channels.delete(c);
       streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
     };
-    const accepted = { stream, headers, peerAddress, signal };
-    const channel =
-      this.acceptor === undefined
-        ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
-        : await this.acceptor.accept(accepted, this, onDown);
-    this.channels.add(channel);
-    yield* replies;
+    try {
+      const channel =
+        this.acceptor === undefined
+          ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
+          : await this.acceptor.accept({ stream, headers, peerAddress, signal }, this, onDown);
+      this.channels.add(channel);
+      return undefined;
+    } catch (err) {
+      return toConnectError(err);
+    }
   }
 }

@@ -1,0 +1,159 @@
+import type * as http2 from "node:http2";
+import type { Message } from "../gen/stream_pb.js";
+import { FRAME_HEADER_BYTES } from "./grpc-frame.js";
+import { encodeMessageInto, messageSize } from "./message-codec.js";
+
+/** A group of sends that go out in one write and settle together. */
+interface Batch {
+  readonly messages: Message[];
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * Writes Messages as gRPC frames on an HTTP/2 stream without waiting per
+ * message: the messages sent before a flush are encoded together into one
+ * Buffer — sizes first, then each message in place behind its 5-byte
+ * header — and go out in a single `write`. The first flush of a turn of the
+ * event loop runs in a microtask after the first send (a lone call leaves
+ * at once); sends after it in the same turn wait for a setImmediate, so a
+ * burst (replies to a chunk of requests, a pipelined load) goes out in one
+ * write rather than one per microtask. Backpressure: when `write` returns
+ * false, later sends collect until the stream emits 'drain'. A send's
+ * promise resolves once its bytes were handed to the stream (all sends of
+ * one batch share one promise); a message must not change until then.
+ */
+export class FrameWriter {
+  private batch: Batch | undefined;
+  private scheduled = false;
+  private blocked = false;
+  private failed: Error | undefined;
+  /** A write went out in this turn of the event loop (reset from a setImmediate). */
+  private wroteThisTurn = false;
+  private readonly flushNow = () => this.flush();
+  private readonly newTurn = () => {
+    this.wroteThisTurn = false;
+  };
+
+  constructor(private readonly stream: http2.Http2Stream) {
+    stream.on("drain", () => {
+      this.blocked = false;
+      this.flush();
+    });
+  }
+
+  /** Queues `msg` for the next flush. */
+  send(msg: Message): Promise<void> {
+    if (this.failed !== undefined) {
+      return Promise.reject(this.failed);
+    }
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = this.batch = newBatch();
+    }
+    batch.messages.push(msg);
+    if (!this.scheduled && !this.blocked) {
+      this.scheduled = true;
+      if (this.wroteThisTurn) {
+        setImmediate(this.flushNow);
+      } else {
+        queueMicrotask(this.flushNow);
+      }
+    }
+    return batch.done;
+  }
+
+  /**
+   * Writes what is queued now, ignoring backpressure (used right before the
+   * stream ends). Returns false when the stream can no longer be written.
+   */
+  flush(): boolean {
+    this.scheduled = false;
+    const batch = this.batch;
+    if (batch === undefined || this.blocked) {
+      return this.failed === undefined;
+    }
+    if (this.failed !== undefined) {
+      return false;
+    }
+    const stream = this.stream;
+    if (stream.destroyed || stream.writableEnded) {
+      return false;
+    }
+    this.batch = undefined;
+    let frames: Buffer;
+    try {
+      frames = encodeBatch(batch.messages);
+    } catch (err) {
+      // A message that cannot be encoded (a caller's bug): this batch fails, the stream goes on.
+      batch.reject(err instanceof Error ? err : new Error(String(err)));
+      return true;
+    }
+    const ok = stream.write(frames);
+    if (!this.wroteThisTurn) {
+      this.wroteThisTurn = true;
+      setImmediate(this.newTurn);
+    }
+    batch.resolve();
+    if (!ok) {
+      this.blocked = true;
+    }
+    return true;
+  }
+
+  /** Writes what is queued now, even while blocked; then no more sends are taken. */
+  drainAndStop(err: Error): void {
+    this.blocked = false;
+    this.flush();
+    this.fail(err);
+  }
+
+  /** Rejects the queued sends and every later one with `err`. */
+  fail(err: Error): void {
+    if (this.failed === undefined) {
+      this.failed = err;
+    }
+    const batch = this.batch;
+    this.batch = undefined;
+    batch?.reject(this.failed);
+  }
+}
+
+/** The messages as consecutive gRPC frames in one new Buffer. */
+function encodeBatch(messages: readonly Message[]): Buffer {
+  const n = messages.length;
+  const sizes = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const size = messageSize(messages[i] as Message);
+    sizes[i] = size;
+    total += FRAME_HEADER_BYTES + size;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const size = sizes[i] as number;
+    out[at] = 0;
+    out.writeUInt32BE(size, at + 1);
+    const end = encodeMessageInto(messages[i] as Message, out, at + FRAME_HEADER_BYTES);
+    if (end !== at + FRAME_HEADER_BYTES + size) {
+      throw new Error("gorums: message changed while being encoded");
+    }
+    at = end;
+  }
+  return out;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every send's caller handles its own copy of the rejection; this keeps a
+  // batch whose callers all dropped the promise from being unhandled.
+  done.catch(() => {});
+  return { messages: [], done, resolve, reject };
+}

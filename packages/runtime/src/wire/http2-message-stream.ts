@@ -1,0 +1,64 @@
+import type * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Message } from "../gen/stream_pb.js";
+import type { BidiStream } from "./bidi-stream.js";
+import { FrameWriter } from "./frame-writer.js";
+import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder } from "./grpc-frame.js";
+import { decodeMessage } from "./message-codec.js";
+import { MessageQueue } from "./message-queue.js";
+
+/**
+ * What the client and server NodeStreams on node:http2 share: Messages
+ * written as gRPC frames in batches (FrameWriter) and frames read from
+ * 'data' events straight into a MessageQueue that `receive()` iterates —
+ * no async generator and no per-message callback chain on either path.
+ * Subclasses decide how the call ends.
+ */
+export abstract class Http2MessageStream implements BidiStream {
+  protected readonly writer: FrameWriter;
+  protected readonly queue: MessageQueue<Message>;
+  protected readonly decoder: FrameDecoder;
+
+  constructor(
+    protected readonly stream: http2.Http2Stream,
+    maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+  ) {
+    this.writer = new FrameWriter(stream);
+    this.queue = new MessageQueue<Message>({
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
+      stopped: () => this.close(new ConnectError("receiver stopped", Code.Canceled)),
+    });
+    this.decoder = new FrameDecoder((bytes) => this.queue.push(decodeMessage(bytes), bytes.byteLength), maxMessageBytes);
+    stream.on("data", (chunk: Buffer) => this.onData(chunk));
+  }
+
+  send(msg: Message): Promise<void> {
+    return this.writer.send(msg);
+  }
+
+  receive(): AsyncIterable<Message> {
+    return this.queue;
+  }
+
+  abstract close(reason?: Error): void;
+
+  /** Ends the receiving side with `err` and tears the call down (subclass policy). */
+  protected abstract fail(err: ConnectError): void;
+
+  /** An error if the peer ended in the middle of a frame. */
+  protected truncated(): ConnectError | undefined {
+    return this.decoder.buffered > 0 ? new ConnectError("grpc: stream ended in the middle of a message", Code.Internal) : undefined;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.queue.isEnded) {
+      return;
+    }
+    try {
+      this.decoder.push(chunk);
+    } catch (err) {
+      this.fail(err instanceof ConnectError ? err : new ConnectError(`grpc: failed to decode message: ${String(err instanceof Error ? err.message : err)}`, Code.Internal));
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrStreamDown, toConnectError } from "./errors.js";
+import { GRPC_CONTENT_TYPE, grpcStatusTrailers, parseGrpcTimeout } from "./grpc-status.js";
+import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
+import { Http2MessageStream } from "./http2-message-stream.js";
+
+/**
+ * The server end of a NodeStream on node:http2. It answers at once with
+ * `:status 200` and `content-type: application/grpc` (the client learns
+ * that the stream is up without waiting for a first message), writes
+ * replies in per-tick batches with backpressure, and ends the call with
+ * trailers: `grpc-status: 0`, or the code and percent-encoded
+ * `grpc-message` of the error it was closed with. The iteration of
+ * `receive()` ends cleanly when the client half-closes and throws when the
+ * client resets the stream (CANCEL → Canceled) or the connection is lost
+ * (Unavailable). A `grpc-timeout` from the client is honoured: the call
+ * ends with DeadlineExceeded when it runs out.
+ */
+export class Http2ServerStream extends Http2MessageStream {
+  private trailers: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
+  private error: Error | undefined;
+  private closed = false;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly session: http2.Http2Session | undefined;
+
+  /**
+   * @param res the compat response of the same stream, when the stream came
+   *   through an `http2` request listener: then its trailers are handed to it
+   *   (the compat layer sends them on 'wantTrailers').
+   */
+  constructor(
+    private readonly serverStream: http2.ServerHttp2Stream,
+    requestHeaders: http2.IncomingHttpHeaders,
+    maxMessageBytes: number | undefined,
+    private readonly res?: http2.Http2ServerResponse,
+  ) {
+    super(serverStream, maxMessageBytes);
+    this.session = serverStream.session;
+    // A clean half-close ends the iteration at 'end'; a reset or a lost
+    // connection is judged at 'close', when the session shows which it was.
+    serverStream.on("end", () => {
+      if (!serverStream.aborted) {
+        this.queue.end(this.truncated());
+      }
+    });
+    serverStream.on("error", (err) => {
+      this.error ??= err;
+    });
+    serverStream.on("close", () => {
+      clearTimeout(this.deadline);
+      this.queue.end(this.closeError());
+      this.writer.fail(ErrStreamDown);
+    });
+    // The compat response (registered first) sends the trailers handed to it in close().
+    serverStream.on("wantTrailers", () => {
+      if (res === undefined) {
+        serverStream.sendTrailers(this.trailers);
+      }
+      // Like grpc-go: once the response is complete, a client that has not
+      // half-closed is told to stop sending (RST_STREAM NO_ERROR), so the
+      // stream cannot linger. From a setImmediate: outside nghttp2's send
+      // callback, node:http2 flushes the trailers before the reset (inside
+      // it, the reset would overtake them).
+      setImmediate(() => {
+        if (!serverStream.readableEnded && !serverStream.closed) {
+          serverStream.close(http2.constants.NGHTTP2_NO_ERROR);
+        }
+      });
+    });
+    const timeoutMs = parseGrpcTimeout(headerValue(requestHeaders["grpc-timeout"]));
+    if (timeoutMs !== undefined) {
+      this.deadline = setTimeout(() => this.fail(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
+      this.deadline.unref();
+    }
+    if (!serverStream.destroyed) {
+      serverStream.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE }, { waitForTrailers: true });
+    }
+  }
+
+  /**
+   * Ends the call after the replies already sent: with grpc-status 0
+   * without a reason, else with the reason's code (a non-ConnectError is
+   * Unknown) and message. Sends after close reject; a pending `receive`
+   * throws `reason` (Canceled "stream closed" without one). Idempotent.
+   */
+  close(reason?: Error): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    clearTimeout(this.deadline);
+    const status = reason === undefined ? undefined : toConnectError(reason, Code.Unknown);
+    this.trailers = grpcStatusTrailers(status);
+    this.writer.drainAndStop(ErrStreamDown);
+    this.queue.end(reason ?? new ConnectError("stream closed", Code.Canceled));
+    const s = this.serverStream;
+    if (s.destroyed || s.writableEnded) {
+      return;
+    }
+    this.res?.addTrailers(this.trailers);
+    s.end();
+  }
+
+  protected fail(err: ConnectError): void {
+    this.queue.end(err);
+    this.close(err);
+  }
+
+  private closeError(): ConnectError {
+    if (this.session === undefined || this.session.destroyed || this.session.closed) {
+      return new ConnectError("connection to the client lost", Code.Unavailable);
+    }
+    const rst = connectErrorFromRstCode(this.serverStream.rstCode);
+    if (rst !== undefined) {
+      return rst;
+    }
+    if (this.error !== undefined) {
+      return connectErrorFromNodeError(this.error);
+    }
+    return this.closed ? ErrStreamDown : new ConnectError("client closed the stream", Code.Canceled);
+  }
+}
+
+/** The first value of a header that may repeat. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,157 @@
+import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { BidiStream } from "./bidi-stream.js";
+import type { StreamDialer } from "./channel.js";
+import { ErrStreamDown } from "./errors.js";
+import { GRPC_CONTENT_TYPE, NODE_STREAM_PATH } from "./grpc-status.js";
+import { Http2ClientStream } from "./http2-client-stream.js";
+import { connectErrorFromNodeError } from "./http2-errors.js";
+
+/** How to reach one node over node:http2 (the shape of `ConnectDialerOptions`, gRPC only). */
+export interface Http2DialerOptions {
+  /** "host:port" of the node (IPv6 in brackets). */
+  readonly address: string;
+  /** Headers sent when a stream opens (metadata, identity). */
+  readonly headers: Headers;
+  /** TLS client options; plain HTTP/2 (h2c) when absent. */
+  readonly tls?: http2.SecureClientSessionOptions;
+  /** Largest message accepted from the node, in bytes (default 4 MiB). */
+  readonly readMaxBytes?: number;
+}
+
+/** Headers that the transport sets itself; the same names in `headers` are ignored. */
+const RESERVED = new Set(["content-type", "te", "grpc-timeout", "content-length", "connection", "host", "transfer-encoding"]);
+
+/** How long a closed dialer lets its session finish gracefully before tearing it down. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * A dialer that opens NodeStreams as gRPC calls (POST
+ * /stream.Gorums/NodeStream, `content-type: application/grpc`,
+ * `te: trailers`, no grpc-timeout) on one node:http2 session per node. The
+ * session is reused by later dials while it is alive and made anew after a
+ * GOAWAY, an error or a close. A dial resolves once the session is
+ * connected (the request headers go out at once) and rejects with
+ * Unavailable when the node cannot be reached. The session keeps the
+ * process alive only while a stream is open on it.
+ */
+export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
+  const authority = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
+  const requestHeaders = outgoingHeaders(options.headers);
+  let session: http2.ClientHttp2Session | undefined;
+  let connected: Promise<http2.ClientHttp2Session> | undefined;
+  /** Open streams per session: a session is ref'd while it has one. */
+  const open = new WeakMap<http2.ClientHttp2Session, number>();
+  let closed = false;
+
+  function newSession(): Promise<http2.ClientHttp2Session> {
+    const s = http2.connect(authority, options.tls ?? {});
+    session = s;
+    const forget = () => {
+      if (session === s) {
+        session = undefined;
+        connected = undefined;
+      }
+    };
+    s.on("goaway", forget);
+    s.on("close", forget);
+    const ready = new Promise<http2.ClientHttp2Session>((resolve, reject) => {
+      const onError = (err: Error) => {
+        forget();
+        // Like gRPC: whatever keeps a connection from being made (refused,
+        // unreachable, TLS handshake) is Unavailable.
+        const ce = connectErrorFromNodeError(err);
+        reject(ce.code === Code.Unavailable ? ce : new ConnectError(`cannot connect to ${options.address}: ${ce.rawMessage}`, Code.Unavailable, undefined, undefined, err));
+      };
+      s.once("connect", () => {
+        s.off("error", onError);
+        // Later errors end the session; its streams report them.
+        s.on("error", forget);
+        if ((open.get(s) ?? 0) === 0) {
+          s.unref();
+        }
+        resolve(s);
+      });
+      s.once("error", onError);
+      s.once("close", () => reject(new ConnectError(`connection to ${options.address} closed`, Code.Unavailable)));
+    });
+    connected = ready;
+    return ready;
+  }
+
+  function usable(s: http2.ClientHttp2Session | undefined): s is http2.ClientHttp2Session {
+    return s !== undefined && !s.closed && !s.destroyed;
+  }
+
+  return {
+    async dial(): Promise<BidiStream> {
+      if (closed) {
+        throw ErrStreamDown;
+      }
+      let s = await (usable(session) && connected !== undefined ? connected : newSession());
+      if (closed) {
+        throw ErrStreamDown;
+      }
+      if (!usable(s)) {
+        // It went away between connecting and now (GOAWAY): one fresh attempt.
+        s = await newSession();
+      }
+      let req: http2.ClientHttp2Stream;
+      const abort = new AbortController();
+      try {
+        req = s.request(requestHeaders, { endStream: false, signal: abort.signal });
+      } catch (err) {
+        throw connectErrorFromNodeError(err);
+      }
+      const owner = s;
+      const n = open.get(owner) ?? 0;
+      open.set(owner, n + 1);
+      if (n === 0) {
+        owner.ref();
+      }
+      return new Http2ClientStream(req, () => abort.abort(), options.readMaxBytes, () => {
+        const left = (open.get(owner) ?? 1) - 1;
+        open.set(owner, left);
+        if (left === 0 && !owner.destroyed) {
+          owner.unref();
+        }
+      });
+    },
+    close(): void {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      const s = session;
+      session = undefined;
+      connected = undefined;
+      if (s === undefined || s.destroyed) {
+        return;
+      }
+      if (!s.connecting && (open.get(s) ?? 0) > 0) {
+        // Let half-closed streams finish (the server ends them on our END_STREAM), then tear down.
+        s.close();
+        setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+      } else {
+        s.destroy();
+      }
+    },
+  };
+}
+
+/** The request headers of a NodeStream: pseudo-headers, gRPC headers, then the caller's. */
+function outgoingHeaders(headers: Headers): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = {
+    ":method": "POST",
+    ":path": NODE_STREAM_PATH,
+    "content-type": GRPC_CONTENT_TYPE,
+    te: "trailers",
+    "user-agent": "grpc-gorums-ts/0.1",
+  };
+  headers.forEach((value, key) => {
+    if (!RESERVED.has(key)) {
+      out[key] = value;
+    }
+  });
+  return out;
+}

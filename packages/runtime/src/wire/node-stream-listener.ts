@@ -1,0 +1,119 @@
+import * as http2 from "node:http2";
+import { Code } from "@connectrpc/connect";
+import type { BidiStream } from "./bidi-stream.js";
+import { encodeGrpcMessage, GRPC_CONTENT_TYPE, isGrpcProtoContentType, NODE_STREAM_PATH } from "./grpc-status.js";
+import { headerValue, Http2ServerStream } from "./http2-server-stream.js";
+
+/** A NodeStream a client opened, served on node:http2. */
+export interface AcceptedNodeStream {
+  readonly stream: BidiStream;
+  /** The request headers (pseudo-headers left out). */
+  readonly headers: Headers;
+  /** The client's socket address, "host:port" (IPv6 in brackets). */
+  readonly peerAddress: string;
+}
+
+/** How NodeStreams are served. */
+export interface NodeStreamServeOptions {
+  /** Largest message accepted from a client, in bytes (default 4 MiB). */
+  readonly readMaxBytes?: number;
+}
+
+/**
+ * Serves one HTTP/2 stream as a NodeStream (gRPC, `application/grpc` or
+ * `application/grpc+proto`) — for a server's 'stream' event, or with the
+ * compat `res` of the same stream from a request listener. A request this
+ * cannot serve is answered here and `undefined` returned: a content type
+ * other than gRPC-proto gets HTTP 415 with grpc-status InvalidArgument (as
+ * grpc-go answers), a compressed request (`grpc-encoding` other than
+ * identity) grpc-status Unimplemented.
+ */
+export function serveNodeStream(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  options: NodeStreamServeOptions = {},
+  res?: http2.Http2ServerResponse,
+): AcceptedNodeStream | undefined {
+  const contentType = headerValue(headers["content-type"]);
+  if (!isGrpcProtoContentType(contentType)) {
+    refuse(stream, 415, Code.InvalidArgument, `invalid gRPC request content-type ${JSON.stringify(contentType ?? "")}`);
+    return undefined;
+  }
+  const encoding = headerValue(headers["grpc-encoding"]);
+  if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
+    refuse(stream, 200, Code.Unimplemented, `grpc: Decompressor is not installed for grpc-encoding "${encoding}"`, { "grpc-accept-encoding": "identity" });
+    return undefined;
+  }
+  const socket = stream.session?.socket;
+  return {
+    stream: new Http2ServerStream(stream, headers, options.readMaxBytes, res),
+    headers: toWebHeaders(headers),
+    peerAddress: formatPeer(socket?.remoteAddress ?? "", socket?.remotePort ?? 0),
+  };
+}
+
+/**
+ * A request listener for `http2.createServer` / `createSecureServer` that
+ * serves gRPC NodeStream requests (POST /stream.Gorums/NodeStream with a
+ * gRPC-proto content type) itself and hands `onStream` each one, and passes
+ * every other request — ordinary Connect services, and NodeStreams in the
+ * Connect or gRPC-web protocol — to `fallback` (a `connectNodeAdapter`).
+ */
+export function nodeStreamRequestListener(
+  onStream: (accepted: AcceptedNodeStream) => void,
+  fallback: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  options: NodeStreamServeOptions = {},
+): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void {
+  return (req, res) => {
+    const headers = req.headers;
+    if (headers[":path"] === NODE_STREAM_PATH && headers[":method"] === "POST" && isGrpcProtoContentType(headerValue(headers["content-type"]))) {
+      const accepted = serveNodeStream(req.stream, headers, options, res);
+      if (accepted !== undefined) {
+        onStream(accepted);
+      }
+      return;
+    }
+    fallback(req, res);
+  };
+}
+
+function refuse(stream: http2.ServerHttp2Stream, httpStatus: number, code: Code, message: string, extra: http2.OutgoingHttpHeaders = {}): void {
+  if (stream.destroyed || stream.headersSent) {
+    return;
+  }
+  stream.respond(
+    {
+      ":status": httpStatus,
+      "content-type": GRPC_CONTENT_TYPE,
+      "grpc-status": String(code),
+      "grpc-message": encodeGrpcMessage(message),
+      ...extra,
+    },
+    { endStream: true },
+  );
+  // Do not read a request we refused (grpc-go resets it when it has a body).
+  if (!stream.readableEnded) {
+    stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  }
+}
+
+function toWebHeaders(headers: http2.IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.startsWith(":") || value === undefined) {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      for (const v of value) {
+        out.append(key, v);
+      }
+    } else {
+      out.append(key, String(value));
+    }
+  }
+  return out;
+}
+
+function formatPeer(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
