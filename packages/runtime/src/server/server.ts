@@ -225,6 +225,7 @@ export class Server implements RequestServer {
           ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
           : await this.acceptor.accept({ stream, headers, peerAddress, signal }, this, onDown);
       this.channels.add(channel);
+      stream.open?.();
       return undefined;
     } catch (err) {
       return toConnectError(err);

@@ -26,9 +26,9 @@ export class PeerLink implements CallChannel {
     private readonly peerID: number,
   ) {}
 
-  /** Whether either stream is open. */
+  /** Whether either stream is open (a dialed one: and accepted by the peer). */
   isConnected(): boolean {
-    return (this.inbound?.isConnected() ?? false) || (this.outbound?.isConnected() ?? false);
+    return (this.inbound?.isConnected() ?? false) || (this.outbound?.isAccepted() ?? false);
   }
 
   /** Lets this process dial the peer (an outbound configuration names it); opens the stream now. */

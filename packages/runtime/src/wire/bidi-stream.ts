@@ -21,5 +21,18 @@ export interface BidiStream {
   receive(): AsyncIterable<Message>;
   /** Ends the stream from this side. Sends after close reject. Idempotent. */
   close(reason?: Error): void;
+  /**
+   * Resolves when the other side has accepted the stream (response headers
+   * without an error status); never resolves for a refused stream. Absent
+   * when the implementation cannot tell: the stream counts as accepted when
+   * it opens.
+   */
+  readonly accepted?: Promise<void>;
+  /**
+   * Server side: confirms the stream to the peer (response headers) once the
+   * server has adopted it; a stream closed before is refused outright.
+   * Absent where the implementation does it by itself.
+   */
+  open?(): void;
 }
 

@@ -40,7 +40,7 @@ export interface ChannelOptions {
   readonly backoff?: BackoffOptions;
   /** Serves requests that the other side starts on this channel's streams. */
   readonly onRequest?: RequestHandler;
-  /** Told when a stream opens (outbound: after each successful dial). */
+  /** Told when a stream is open and accepted by the other side (outbound: after each successful dial). */
   readonly onStreamUp?: (channel: Channel) => void;
   /** Told when the current stream fails or ends (inbound channels: the peer left). */
   readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
@@ -65,6 +65,7 @@ export class Channel implements CallChannel {
   private retryAt = 0;
   private latency = -1;
   private error: ConnectError | undefined;
+  private accepted = false;
 
   constructor(private readonly options: ChannelOptions) {
     this.nodeID = options.nodeID;
@@ -87,6 +88,14 @@ export class Channel implements CallChannel {
   /** True while a stream is open. */
   isConnected(): boolean {
     return this.stream !== undefined;
+  }
+
+  /**
+   * True while a stream is open that the other side has accepted (it sent
+   * response headers or a message); a stream the peer refuses never is.
+   */
+  isAccepted(): boolean {
+    return this.stream !== undefined && this.accepted;
   }
 
   /** Round-trip time of unary calls, EWMA (0.8 old, 0.2 new), in ms; -1 until measured. */
@@ -199,8 +208,20 @@ export class Channel implements CallChannel {
 
   private attach(stream: BidiStream): void {
     this.stream = stream;
+    this.accepted = false;
     void this.readLoop(stream);
-    this.options.onStreamUp?.(this);
+    if (stream.accepted === undefined) {
+      this.markAccepted(stream);
+    } else {
+      stream.accepted.then(() => this.markAccepted(stream));
+    }
+  }
+
+  private markAccepted(stream: BidiStream): void {
+    if (this.stream === stream && !this.accepted) {
+      this.accepted = true;
+      this.options.onStreamUp?.(this);
+    }
   }
 
   private write(stream: BidiStream, call: PendingCall): void {
@@ -225,6 +246,7 @@ export class Channel implements CallChannel {
     try {
       for await (const msg of stream.receive()) {
         this.failures = 0;
+        this.markAccepted(stream);
         this.deliver(stream, msg);
       }
       this.streamFailed(stream, ErrStreamDown, true);

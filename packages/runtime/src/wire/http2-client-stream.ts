@@ -19,6 +19,9 @@ export class Http2ClientStream extends Http2MessageStream {
   private error: Error | undefined;
   private closed = false;
   private readonly session: http2.Http2Session | undefined;
+  /** Resolves once the server answered with headers that accept the stream. */
+  readonly accepted: Promise<void>;
+  private markAccepted: () => void = () => {};
 
   constructor(
     private readonly request: http2.ClientHttp2Stream,
@@ -29,6 +32,9 @@ export class Http2ClientStream extends Http2MessageStream {
   ) {
     super(request, maxMessageBytes);
     this.session = request.session;
+    this.accepted = new Promise((resolve) => {
+      this.markAccepted = resolve;
+    });
     request.on("response", (headers) => this.onResponse(headers));
     request.on("trailers", (trailers) => {
       if (this.status === undefined) {
@@ -94,7 +100,9 @@ export class Http2ClientStream extends Http2MessageStream {
     }
     if (!isGrpcProtoContentType(headers["content-type"])) {
       this.fail(new ConnectError(`unsupported content type ${headers["content-type"] ?? "(none)"}`, Code.Unknown));
+      return;
     }
+    this.markAccepted();
   }
 
   private onEnd(): void {

@@ -1,3 +1,4 @@
+import type { Message } from "../gen/stream_pb.js";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrStreamDown, toConnectError } from "./errors.js";
@@ -73,9 +74,24 @@ export class Http2ServerStream extends Http2MessageStream {
       this.deadline = setTimeout(() => this.fail(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), timeoutMs);
       this.deadline.unref();
     }
-    if (!serverStream.destroyed) {
-      serverStream.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE }, { waitForTrailers: true });
+  }
+
+  /**
+   * Sends the response headers: the stream is accepted. Called when the
+   * server adopts the stream, or by the first reply; a stream closed before
+   * that ends with a trailers-only response (a refusal the client can tell
+   * from acceptance).
+   */
+  open(): void {
+    const s = this.serverStream;
+    if (!s.headersSent && !s.destroyed && !this.closed) {
+      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE }, { waitForTrailers: true });
     }
+  }
+
+  override send(msg: Message): Promise<void> {
+    this.open();
+    return super.send(msg);
   }
 
   /**
@@ -96,6 +112,10 @@ export class Http2ServerStream extends Http2MessageStream {
     this.queue.end(reason ?? new ConnectError("stream closed", Code.Canceled));
     const s = this.serverStream;
     if (s.destroyed || s.writableEnded) {
+      return;
+    }
+    if (!s.headersSent) {
+      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE, ...this.trailers }, { endStream: true });
       return;
     }
     this.res?.addTrailers(this.trailers);

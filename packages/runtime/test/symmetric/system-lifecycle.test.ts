@@ -282,10 +282,11 @@ describe("who a System lets in", () => {
     expect(r1.clientConfig().size).toBe(0);
   });
 
-  // A dialed stream counts as a connection as soon as it is opened (Channel.isConnected
-  // after dial), before the peer has accepted it: a peer that refuses us shows up in
-  // inboundConfig (and onConfigChange, and waitForConfig) until the refusal arrives.
-  it.fails("a peer that refuses our stream never appears in inboundConfig", async () => {
+  // A dialed stream counts as a connection only once the peer has accepted it
+  // (response headers or a message): a peer that refuses us never shows up in
+  // inboundConfig, onConfigChange or waitForConfig. (connect-node's client
+  // cannot tell acceptance apart, so this holds on the default http2 stream.)
+  it.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("a peer that refuses our stream never appears in inboundConfig", async () => {
     const [pa, pb] = await freePorts(2);
     const a = `127.0.0.1:${pa}`;
     const b = `127.0.0.1:${pb}`;

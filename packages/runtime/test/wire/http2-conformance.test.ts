@@ -461,6 +461,7 @@ describe("http2 NodeStream conformance", () => {
       const streams: Array<Promise<{ messages: Message[]; error?: ConnectError }>> = [];
       const s = await server(
         startOurServer((a) => {
+          a.stream.open?.(); // adopted at once, as a Server does
           streams.push(
             (async () => {
               const messages: Message[] = [];
@@ -482,7 +483,7 @@ describe("http2 NodeStream conformance", () => {
       return { s, streams };
     }
 
-    it("answers at once with :status 200 and application/grpc, before any message", async () => {
+    it("answers with :status 200 and application/grpc once adopted, before any message", async () => {
       const { s } = await ourServer();
       const client = http2.connect(`http://${s.addr}`);
       client.on("error", () => {});
