@@ -30,6 +30,8 @@ export interface ManagerOptions {
   tls?: SecureClientOptions;
   /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */
   protocol?: "grpc" | "connect";
+  /** Largest reply accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
+  maxMessageBytes?: number;
   /** NodeStream implementation for the gRPC protocol: "http2" (default) or "connect-node". */
   transport?: StreamTransport;
   /** @private Further stream headers (identity headers set by a System). */

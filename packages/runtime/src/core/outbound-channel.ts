@@ -26,7 +26,12 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
   if (server !== undefined && !headers.has(NODE_ID_HEADER)) {
     headers.set(NODE_ID_HEADER, "0");
   }
-  const dialOptions = { address: spec.address, headers, ...(options.tls !== undefined ? { tls: options.tls } : {}) };
+  const dialOptions = {
+    address: spec.address,
+    headers,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
+  };
   const useConnectNode = options.protocol === "connect" || (options.transport ?? defaultTransport()) === "connect-node";
   const dialer = useConnectNode ? connectStreamDialer({ ...dialOptions, protocol: options.protocol ?? "grpc" }) : http2StreamDialer(dialOptions);
   return new Channel({

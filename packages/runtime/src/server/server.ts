@@ -9,6 +9,7 @@ import { Channel, type RequestHandler } from "../wire/channel.js";
 import { connectServerStream } from "../wire/connect-server-stream.js";
 import { toConnectError } from "../wire/errors.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
 import { defaultTransport, type StreamTransport } from "../wire/transport.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
@@ -42,6 +43,8 @@ export interface ServerOptions {
    * always served by connect-node.
    */
   transport?: StreamTransport;
+  /** Largest request accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
+  maxMessageBytes?: number;
   /** @private Hold streams until `serve()` (a System's servers). */
   deferServing?: boolean;
 }
@@ -107,10 +110,11 @@ export class Server implements RequestServer {
       },
       contextValues: (req) => createContextValues().set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0)),
       shutdownSignal: this.shutdown.signal,
+      readMaxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     });
     const listener =
       (this.options.transport ?? defaultTransport()) === "http2"
-        ? nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted), adapter)
+        ? nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted), adapter, { readMaxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES })
         : adapter;
     const server = this.options.tls === undefined ? http2.createServer(listener) : http2.createSecureServer(this.options.tls, listener);
     server.on("session", (session) => {
