@@ -4,6 +4,7 @@ import type { Message } from "../gen/stream_pb.js";
 import type { ReplySender } from "../wire/channel.js";
 import { errorReply, replyMessage } from "../wire/message.js";
 import type { Handler } from "./handler.js";
+import type { RequestGate } from "./request-gate.js";
 import { RequestCtx, type ServerCtxSource } from "./server-ctx.js";
 import { chainInterceptors, type ServerInterceptor, type ServerNext } from "./server-interceptor.js";
 
@@ -11,6 +12,8 @@ import { chainInterceptors, type ServerInterceptor, type ServerNext } from "./se
 export interface HandlerTable {
   handler(method: string): Handler | undefined;
   readonly interceptors: readonly ServerInterceptor[];
+  /** Admits requests while the server is not draining. */
+  readonly gate: RequestGate;
 }
 
 interface Queued {
@@ -67,7 +70,20 @@ export class RequestDispatcher {
     }
   }
 
-  private async serve({ request, reply }: Queued, release: () => void): Promise<void> {
+  private async serve(queued: Queued, release: () => void): Promise<void> {
+    const { gate } = this.table;
+    if (!gate.admit()) {
+      send(queued.reply, errorReply(queued.request, new ConnectError("server is stopping", Code.Unavailable)));
+      return;
+    }
+    try {
+      await this.handle(queued, release);
+    } finally {
+      gate.done();
+    }
+  }
+
+  private async handle({ request, reply }: Queued, release: () => void): Promise<void> {
     const handler = this.table.handler(request.method);
     if (handler === undefined) {
       send(reply, errorReply(request, new ConnectError(`no handler registered for method ${request.method}`, Code.Unimplemented)));

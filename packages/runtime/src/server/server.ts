@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Configuration } from "../core/configuration.js";
 import { Gorums, type Message } from "../gen/stream_pb.js";
+import type { BidiStream } from "../wire/bidi-stream.js";
 import { Channel, type RequestHandler } from "../wire/channel.js";
 import { connectServerStream } from "../wire/connect-server-stream.js";
 import { toConnectError } from "../wire/errors.js";
@@ -15,6 +16,7 @@ import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
 import { formatAddress, parseListenAddress } from "./listen-address.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
+import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
 import type { StreamAcceptor } from "./stream-acceptor.js";
 
@@ -51,17 +53,22 @@ export interface ServerOptions {
 
 const kPeerAddress = createContextKey<string>("");
 
+/** How long a graceful stop waits for sessions to close after ending their streams. */
+const SESSION_FLUSH_MS = 500;
+
 /**
  * Serves Gorums calls: one NodeStream per connected client or peer, its
  * requests dispatched one at a time in arrival order (see `ServerCtx.release`).
  */
 export class Server implements RequestServer {
   private readonly handlers = new Map<string, Handler>();
-  private readonly channels = new Set<Channel>();
+  /** The channel of every open accepted stream, with its stream. */
+  private readonly channels = new Map<Channel, BidiStream>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly shutdown = new AbortController();
   private httpServer: http2.Http2Server | http2.Http2SecureServer | undefined;
   private readonly emptyConfig = new Configuration([], undefined);
+  private readonly gate = new RequestGate();
   private readonly serving: Promise<void>;
   private startServing: () => void = () => {};
   private acceptor: StreamAcceptor | undefined;
@@ -142,13 +149,18 @@ export class Server implements RequestServer {
 
   /**
    * Stops serving: ends every stream and closes the listener. Callers with
-   * calls in flight get errors (their streams fail). Idempotent.
+   * calls in flight get errors (their streams fail). With `graceMs`, first
+   * lets the requests in flight finish (for at most that long) while new
+   * requests are refused with Unavailable "server is stopping". Idempotent.
    */
-  async stop(): Promise<void> {
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
+    if (opts.graceMs !== undefined && opts.graceMs > 0 && !this.shutdown.signal.aborted) {
+      await this.drain(opts.graceMs);
+    }
     this.shutdown.abort(new ConnectError("server stopped", Code.Unavailable));
     this.acceptor?.stop();
     this.startServing();
-    for (const channel of this.channels) {
+    for (const channel of this.channels.keys()) {
       channel.close();
     }
     this.channels.clear();
@@ -161,6 +173,22 @@ export class Server implements RequestServer {
       session.destroy();
     }
     await closed;
+  }
+
+  /**
+   * Graceful part of stop: lets admitted requests finish, then ends every
+   * stream cleanly (replies already queued go out first) and closes the
+   * sessions with GOAWAY, waiting a little for them to go.
+   */
+  private async drain(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    await this.gate.drain(graceMs);
+    for (const stream of this.channels.values()) {
+      stream.close();
+    }
+    const sessionsClosed = Promise.all([...this.sessions].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const flushMs = Math.max(0, Math.min(SESSION_FLUSH_MS, deadline - Date.now()));
+    await Promise.race([sessionsClosed, new Promise((resolve) => setTimeout(resolve, flushMs).unref())]);
   }
 
   /** The known peers connected to this server, self included (empty without an InboundManager). */
@@ -176,7 +204,7 @@ export class Server implements RequestServer {
   /** @private `signal` (default: the server's shutdown) aborts the handlers' `ctx.signal`. */
   requestHandlerFor(peer: StreamPeer, signal: AbortSignal = this.shutdown.signal): RequestHandler {
     const dispatcher = new RequestDispatcher(
-      { handler: (m) => this.handlers.get(m), interceptors: this.options.interceptors ?? [] },
+      { handler: (m) => this.handlers.get(m), interceptors: this.options.interceptors ?? [], gate: this.gate },
       {
         signal,
         headers: peer.headers,
@@ -228,7 +256,7 @@ export class Server implements RequestServer {
         this.acceptor === undefined
           ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
           : await this.acceptor.accept({ stream, headers, peerAddress, signal }, this, onDown);
-      this.channels.add(channel);
+      this.channels.set(channel, stream);
       stream.open?.();
       return undefined;
     } catch (err) {

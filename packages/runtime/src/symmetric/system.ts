@@ -115,14 +115,15 @@ export class System {
    * Stops the system: the server (listener closed even if never served,
    * streams ended, waiters released with ErrStopped), every peer's channels
    * (pending calls fail with "node closed"), then the registered closers.
+   * With `graceMs`, requests in flight may finish first (see Server.stop).
    * Idempotent.
    */
-  async stop(): Promise<void> {
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (this.stopped) {
       return;
     }
     this.stopped = true;
-    await this.server.stop();
+    await this.server.stop(opts);
     this.inbound.closeAll();
     const errors: unknown[] = [];
     for (const closer of this.closers) {
