@@ -1,6 +1,11 @@
+/**
+ * Real TestService servers for integration tests: started on 127.0.0.1 port 0,
+ * with the handlers registered through the generated registerTestServiceServer.
+ */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Server, type ServerOptions, oneWayHandler, streamHandler, twoWayHandler } from "../../src/index.js";
-import { TestService } from "../gen/testsvc/testsvc_pb.js";
+import { Server, type ServerOptions } from "../../src/index.js";
+import { registerTestServiceServer, type TestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
+import type { Request } from "../gen/testsvc/testsvc_pb.js";
 
 /** What a test server saw and how it behaves. */
 export interface TestServerState {
@@ -21,9 +26,15 @@ export interface TestServer {
   readonly state: TestServerState;
 }
 
-/** Registers the TestService handlers: Echo* reply "echo: <value>" (or throw on "fail:<code>"). */
+/**
+ * Registers the TestService handlers through the generated
+ * registerTestServiceServer: Echo* reply "echo: <value>" with num = `id` (or
+ * throw on "fail:<code>", a plain Error for code 0), EchoStream sends
+ * `state.streamReplies` replies "echo: <value>-<i>" with num = i, Write and
+ * WriteUnicast record value and num.
+ */
 export function registerTestService(server: Server, state: TestServerState, id: number): void {
-  const echo = async (req: { value: string; num: bigint }, signal?: AbortSignal) => {
+  const echo = async (req: Request, signal?: AbortSignal) => {
     state.nums.push(req.num);
     if (state.delayMs > 0) {
       await sleep(state.delayMs, signal);
@@ -37,32 +48,24 @@ export function registerTestService(server: Server, state: TestServerState, id: 
     }
     return { value: `echo: ${req.value}`, num: BigInt(id) };
   };
-  server.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (ctx, req) => echo(req, ctx.signal)));
-  server.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (ctx, req) => echo(req, ctx.signal)));
-  server.registerHandler("testsvc.TestService.EchoQC", twoWayHandler(TestService.method.echoQC, (ctx, req) => echo(req, ctx.signal)));
-  server.registerHandler(
-    "testsvc.TestService.EchoStream",
-    streamHandler(TestService.method.echoStream, async (_ctx, req, send) => {
+  const record = (req: Request) => {
+    state.writes.push(req.value);
+    state.nums.push(req.num);
+  };
+  const impl: TestServiceServer = {
+    echo: (ctx, req) => echo(req, ctx.signal),
+    echoRPC: (ctx, req) => echo(req, ctx.signal),
+    echoQC: (ctx, req) => echo(req, ctx.signal),
+    async echoStream(_ctx, req, send) {
       for (let i = 1; i <= state.streamReplies; i++) {
         await send({ value: `echo: ${req.value}-${i}`, num: BigInt(i) });
         await new Promise((r) => setTimeout(r, 10));
       }
-    }),
-  );
-  server.registerHandler(
-    "testsvc.TestService.Write",
-    oneWayHandler(TestService.method.write, (_ctx, req) => {
-      state.writes.push(req.value);
-      state.nums.push(req.num);
-    }),
-  );
-  server.registerHandler(
-    "testsvc.TestService.WriteUnicast",
-    oneWayHandler(TestService.method.writeUnicast, (_ctx, req) => {
-      state.writes.push(req.value);
-      state.nums.push(req.num);
-    }),
-  );
+    },
+    write: (_ctx, req) => record(req),
+    writeUnicast: (_ctx, req) => record(req),
+  };
+  registerTestServiceServer(server, impl);
 }
 
 /**

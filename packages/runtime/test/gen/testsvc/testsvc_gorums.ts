@@ -4,8 +4,8 @@
 // @generated from file testsvc/testsvc.proto (package testsvc, syntax proto3)
 /* eslint-disable */
 
-import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";
-import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";
+import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "../../../src/index.js";
+import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "../../../src/index.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Request, RequestSchema, Response, ResponseSchema } from "./testsvc_pb.js";
 import { TestService } from "./testsvc_pb.js";
