@@ -13,7 +13,8 @@ export type { CallContextOptions } from "./core/call-context.js";
 export { byID, byLatency, byLastNodeError } from "./core/comparators.js";
 export { normalizeAddress } from "./core/address.js";
 
-// Errors.
+// Errors (ConnectError and Code re-exported from @connectrpc/connect: handlers throw them, callers read codes).
+export { Code, ConnectError } from "@connectrpc/connect";
 export { QuorumCallError, ErrIncomplete, ErrSendFailure, ErrSkipNode, ErrStopped } from "./core/errors.js";
 export type { NodeError } from "./core/errors.js";
 export { ErrNodeClosed, ErrStreamDown } from "./wire/errors.js";

@@ -31,17 +31,11 @@ interface Queued {
 export class RequestDispatcher {
   private readonly queue: Queued[] = [];
   private busy = false;
-  private readonly run: ServerNext;
 
   constructor(
     private readonly table: HandlerTable,
     private readonly source: ServerCtxSource,
-  ) {
-    this.run = chainInterceptors(table.interceptors, (ctx, req) => {
-      const handler = table.handler(ctx.method) as Handler;
-      return handler.invoke(ctx, req, (ctx as DispatchCtx).sendReply);
-    });
-  }
+  ) {}
 
   /** Queues a request; it runs after those before it. */
   enqueue(request: Message, reply: ReplySender): void {
@@ -97,9 +91,13 @@ export class RequestDispatcher {
       send(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
       return;
     }
-    const ctx = new DispatchCtx(request, this.source, release, (r) => reply(replyMessage(request, toBinary(handler.output, r))));
+    const ctx = new RequestCtx(request.method, request.entry, this.source, release);
+    const sendReply = (r: AnyMessage) => reply(replyMessage(request, toBinary(handler.output, r)));
+    const invoke: ServerNext = (c, r) => handler.invoke(c, r, sendReply);
+    // The chain is built per request, so an interceptor may pass on a ctx of its own.
+    const interceptors = this.table.interceptors;
     try {
-      const out = await this.run(ctx, req);
+      const out = await (interceptors.length === 0 ? invoke(ctx, req) : chainInterceptors(interceptors, invoke)(ctx, req));
       if (handler.kind === "twoway") {
         send(reply, out === undefined ? errorReply(request, new ConnectError("handler returned no reply", Code.Internal)) : replyMessage(request, toBinary(handler.output, out)));
       }
@@ -108,17 +106,6 @@ export class RequestDispatcher {
         send(reply, errorReply(request, ConnectError.from(err, Code.Unknown)));
       }
     }
-  }
-}
-
-class DispatchCtx extends RequestCtx {
-  constructor(
-    request: Message,
-    source: ServerCtxSource,
-    release: () => void,
-    readonly sendReply: (r: AnyMessage) => Promise<void>,
-  ) {
-    super(request.method, request.entry, source, release);
   }
 }
 
