@@ -80,8 +80,9 @@ export function writeQC(ctx: ConfigContext, req: MessageInitShape<typeof WriteRe
 }
 
 /**
- * ReadCorrectable reads a key; each replica answers with what it has, then
- * again if a newer value arrives shortly after.
+ * ReadCorrectable reads a key from every replica as a streaming quorum
+ * call: each replica answers at once with what it has, then again for every
+ * newer write of the key that arrives within a short window (one second).
  *
  * Gorums streaming quorum call: every node of the configuration of ctx may answer any number of times. Nothing is sent until the responses are consumed.
  *
@@ -92,25 +93,28 @@ export function readCorrectable(ctx: ConfigContext, req: MessageInitShape<typeof
 }
 
 /**
- * ReadNestedQC asks one replica to read the key from a quorum of its peers.
+ * ReadNestedQC is a quorum call whose replicas each read the key from a
+ * quorum of their peers (a nested quorum call over ServerCtx.config()) and
+ * answer with the newest value they found.
  *
- * Gorums rpc: a two-way call to the node of ctx.
+ * Gorums quorum call: a two-way call to every node of the configuration of ctx. Nothing is sent until the responses are consumed.
  *
  * @generated from rpc storage.Storage.ReadNestedQC
  */
-export function readNestedQC(ctx: NodeContext, req: MessageInitShape<typeof ReadRequestSchema>, opts?: CallOptions<ReadRequest, ReadResponse>): Promise<ReadResponse> {
-  return rpcCall(ctx, Storage.method.readNestedQC, req, opts);
+export function readNestedQC(ctx: ConfigContext, req: MessageInitShape<typeof ReadRequestSchema>, opts?: CallOptions<ReadRequest, ReadResponse>): Responses<ReadResponse> {
+  return quorumCall(ctx, Storage.method.readNestedQC, req, opts);
 }
 
 /**
- * WriteNestedMulticast asks one replica to multicast the write to its peers.
+ * WriteNestedMulticast is a quorum call whose replicas each multicast the
+ * write to all their peers (ServerCtx.config()); new=true once sent.
  *
- * Gorums rpc: a two-way call to the node of ctx.
+ * Gorums quorum call: a two-way call to every node of the configuration of ctx. Nothing is sent until the responses are consumed.
  *
  * @generated from rpc storage.Storage.WriteNestedMulticast
  */
-export function writeNestedMulticast(ctx: NodeContext, req: MessageInitShape<typeof WriteRequestSchema>, opts?: CallOptions<WriteRequest, WriteResponse>): Promise<WriteResponse> {
-  return rpcCall(ctx, Storage.method.writeNestedMulticast, req, opts);
+export function writeNestedMulticast(ctx: ConfigContext, req: MessageInitShape<typeof WriteRequestSchema>, opts?: CallOptions<WriteRequest, WriteResponse>): Responses<WriteResponse> {
+  return quorumCall(ctx, Storage.method.writeNestedMulticast, req, opts);
 }
 
 /**
@@ -164,22 +168,26 @@ export interface StorageServer {
   writeQC(ctx: ServerCtx, req: WriteRequest): MessageInitShape<typeof WriteResponseSchema> | Promise<MessageInitShape<typeof WriteResponseSchema>>;
 
   /**
-   * ReadCorrectable reads a key; each replica answers with what it has, then
-   * again if a newer value arrives shortly after.
+   * ReadCorrectable reads a key from every replica as a streaming quorum
+   * call: each replica answers at once with what it has, then again for every
+   * newer write of the key that arrives within a short window (one second).
    *
    * @generated from rpc storage.Storage.ReadCorrectable
    */
   readCorrectable(ctx: ServerCtx, req: ReadRequest, send: (resp: MessageInitShape<typeof ReadResponseSchema>) => Promise<void>): void | Promise<void>;
 
   /**
-   * ReadNestedQC asks one replica to read the key from a quorum of its peers.
+   * ReadNestedQC is a quorum call whose replicas each read the key from a
+   * quorum of their peers (a nested quorum call over ServerCtx.config()) and
+   * answer with the newest value they found.
    *
    * @generated from rpc storage.Storage.ReadNestedQC
    */
   readNestedQC(ctx: ServerCtx, req: ReadRequest): MessageInitShape<typeof ReadResponseSchema> | Promise<MessageInitShape<typeof ReadResponseSchema>>;
 
   /**
-   * WriteNestedMulticast asks one replica to multicast the write to its peers.
+   * WriteNestedMulticast is a quorum call whose replicas each multicast the
+   * write to all their peers (ServerCtx.config()); new=true once sent.
    *
    * @generated from rpc storage.Storage.WriteNestedMulticast
    */

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file storage/storage.proto.
  */
 export const file_storage_storage: GenFile = /*@__PURE__*/
-  fileDesc("ChVzdG9yYWdlL3N0b3JhZ2UucHJvdG8SB3N0b3JhZ2UiGgoLUmVhZFJlcXVlc3QSCwoDa2V5GAEgASgJIlMKDFJlYWRSZXNwb25zZRIKCgJvaxgBIAEoCBINCgV2YWx1ZRgCIAEoCRIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUCgxXcml0ZVJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhwKDVdyaXRlUmVzcG9uc2USCwoDbmV3GAEgASgIMtkECgdTdG9yYWdlEjgKB1JlYWRSUEMSFC5zdG9yYWdlLlJlYWRSZXF1ZXN0GhUuc3RvcmFnZS5SZWFkUmVzcG9uc2UiABI7CghXcml0ZVJQQxIVLnN0b3JhZ2UuV3JpdGVSZXF1ZXN0GhYuc3RvcmFnZS5Xcml0ZVJlc3BvbnNlIgASQwoMV3JpdGVVbmljYXN0EhUuc3RvcmFnZS5Xcml0ZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiBJC1GAESRQoOV3JpdGVNdWx0aWNhc3QSFS5zdG9yYWdlLldyaXRlUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIEmLUYARI7CgZSZWFkUUMSFC5zdG9yYWdlLlJlYWRSZXF1ZXN0GhUuc3RvcmFnZS5SZWFkUmVzcG9uc2UiBKC1GAESPgoHV3JpdGVRQxIVLnN0b3JhZ2UuV3JpdGVSZXF1ZXN0GhYuc3RvcmFnZS5Xcml0ZVJlc3BvbnNlIgSgtRgBEkYKD1JlYWRDb3JyZWN0YWJsZRIULnN0b3JhZ2UuUmVhZFJlcXVlc3QaFS5zdG9yYWdlLlJlYWRSZXNwb25zZSIEoLUYATABEj0KDFJlYWROZXN0ZWRRQxIULnN0b3JhZ2UuUmVhZFJlcXVlc3QaFS5zdG9yYWdlLlJlYWRSZXNwb25zZSIAEkcKFFdyaXRlTmVzdGVkTXVsdGljYXN0EhUuc3RvcmFnZS5Xcml0ZVJlcXVlc3QaFi5zdG9yYWdlLldyaXRlUmVzcG9uc2UiAGIGcHJvdG8z", [file_gorums, file_google_protobuf_empty, file_google_protobuf_timestamp]);
+  fileDesc("ChVzdG9yYWdlL3N0b3JhZ2UucHJvdG8SB3N0b3JhZ2UiGgoLUmVhZFJlcXVlc3QSCwoDa2V5GAEgASgJIlMKDFJlYWRSZXNwb25zZRIKCgJvaxgBIAEoCBINCgV2YWx1ZRgCIAEoCRIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJUCgxXcml0ZVJlcXVlc3QSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEigKBHRpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhwKDVdyaXRlUmVzcG9uc2USCwoDbmV3GAEgASgIMuEECgdTdG9yYWdlEjgKB1JlYWRSUEMSFC5zdG9yYWdlLlJlYWRSZXF1ZXN0GhUuc3RvcmFnZS5SZWFkUmVzcG9uc2UiABI7CghXcml0ZVJQQxIVLnN0b3JhZ2UuV3JpdGVSZXF1ZXN0GhYuc3RvcmFnZS5Xcml0ZVJlc3BvbnNlIgASQwoMV3JpdGVVbmljYXN0EhUuc3RvcmFnZS5Xcml0ZVJlcXVlc3QaFi5nb29nbGUucHJvdG9idWYuRW1wdHkiBJC1GAESRQoOV3JpdGVNdWx0aWNhc3QSFS5zdG9yYWdlLldyaXRlUmVxdWVzdBoWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eSIEmLUYARI7CgZSZWFkUUMSFC5zdG9yYWdlLlJlYWRSZXF1ZXN0GhUuc3RvcmFnZS5SZWFkUmVzcG9uc2UiBKC1GAESPgoHV3JpdGVRQxIVLnN0b3JhZ2UuV3JpdGVSZXF1ZXN0GhYuc3RvcmFnZS5Xcml0ZVJlc3BvbnNlIgSgtRgBEkYKD1JlYWRDb3JyZWN0YWJsZRIULnN0b3JhZ2UuUmVhZFJlcXVlc3QaFS5zdG9yYWdlLlJlYWRSZXNwb25zZSIEoLUYATABEkEKDFJlYWROZXN0ZWRRQxIULnN0b3JhZ2UuUmVhZFJlcXVlc3QaFS5zdG9yYWdlLlJlYWRSZXNwb25zZSIEoLUYARJLChRXcml0ZU5lc3RlZE11bHRpY2FzdBIVLnN0b3JhZ2UuV3JpdGVSZXF1ZXN0GhYuc3RvcmFnZS5Xcml0ZVJlc3BvbnNlIgSgtRgBYgZwcm90bzM", [file_gorums, file_google_protobuf_empty, file_google_protobuf_timestamp]);
 
 /**
  * ReadRequest names a key.
@@ -97,7 +97,8 @@ export const WriteRequestSchema: GenMessage<WriteRequest> = /*@__PURE__*/
   messageDesc(file_storage_storage, 2);
 
 /**
- * WriteResponse says whether the write was newer than what the replica had.
+ * WriteResponse says whether the write was newer than what the replica had
+ * (for WriteNestedMulticast: whether the replica passed the write on).
  *
  * @generated from message storage.WriteResponse
  */
@@ -182,8 +183,9 @@ export const Storage: GenService<{
     output: typeof WriteResponseSchema;
   },
   /**
-   * ReadCorrectable reads a key; each replica answers with what it has, then
-   * again if a newer value arrives shortly after.
+   * ReadCorrectable reads a key from every replica as a streaming quorum
+   * call: each replica answers at once with what it has, then again for every
+   * newer write of the key that arrives within a short window (one second).
    *
    * @generated from rpc storage.Storage.ReadCorrectable
    */
@@ -193,7 +195,9 @@ export const Storage: GenService<{
     output: typeof ReadResponseSchema;
   },
   /**
-   * ReadNestedQC asks one replica to read the key from a quorum of its peers.
+   * ReadNestedQC is a quorum call whose replicas each read the key from a
+   * quorum of their peers (a nested quorum call over ServerCtx.config()) and
+   * answer with the newest value they found.
    *
    * @generated from rpc storage.Storage.ReadNestedQC
    */
@@ -203,7 +207,8 @@ export const Storage: GenService<{
     output: typeof ReadResponseSchema;
   },
   /**
-   * WriteNestedMulticast asks one replica to multicast the write to its peers.
+   * WriteNestedMulticast is a quorum call whose replicas each multicast the
+   * write to all their peers (ServerCtx.config()); new=true once sent.
    *
    * @generated from rpc storage.Storage.WriteNestedMulticast
    */
