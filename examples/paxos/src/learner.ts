@@ -1,0 +1,155 @@
+// The learner: decided slots, applied to a key-value store strictly in slot
+// order (a slot waits for every slot before it).
+import { formatBallot } from "./ballot.js";
+import type { Ballot, Command } from "./gen/paxos/paxos_pb.js";
+
+/** One decided slot of the log. */
+export interface LogEntry {
+  slot: number;
+  command: Command;
+  ballot: Ballot | undefined;
+  /** Set when the command was already applied in an earlier slot: it is skipped. */
+  duplicateOf?: number;
+}
+
+/**
+ * Decided slots, and the state machine they drive: commands "key=value" set
+ * a key. A command's id is unique, so a command decided in two slots (a
+ * proposer retried it in a new slot while an earlier attempt was later
+ * adopted by another leader) is applied once, at its first slot.
+ */
+export class Learner {
+  private readonly decided = new Map<number, LogEntry>();
+  private readonly firstSlotOf = new Map<string, number>();
+  private readonly appliedAt = new Map<string, number>();
+  private readonly waiters = new Map<string, Array<(slot: number) => void>>();
+  private readonly onApplyListeners: Array<() => void> = [];
+  private nextSlot = 0;
+  /** The key-value store the log builds. */
+  readonly state = new Map<string, string>();
+  /** Slots learned with two different commands: a safety violation (never expected). */
+  readonly conflicts: string[] = [];
+
+  /** Records that a slot is decided; false if it was known already. */
+  learn(slot: number, command: Command, ballot?: Ballot): boolean {
+    const known = this.decided.get(slot);
+    if (known !== undefined) {
+      if (known.command.id !== command.id || known.command.op !== command.op) {
+        this.conflicts.push(`slot ${slot}: ${describe(known.command)} and ${describe(command)} (ballot ${formatBallot(ballot)})`);
+      }
+      return false;
+    }
+    this.decided.set(slot, { slot, command, ballot });
+    if (command.id !== "") {
+      const first = this.firstSlotOf.get(command.id);
+      if (first === undefined || slot < first) {
+        this.firstSlotOf.set(command.id, slot);
+      }
+      const waiting = this.waiters.get(command.id);
+      if (waiting !== undefined) {
+        this.waiters.delete(command.id);
+        for (const w of waiting) {
+          w(slot);
+        }
+      }
+    }
+    this.applyReady();
+    return true;
+  }
+
+  /** Whether a slot is decided. */
+  has(slot: number): boolean {
+    return this.decided.has(slot);
+  }
+
+  /** The first slot not applied yet: every slot below it is decided and applied. */
+  get firstUndecided(): number {
+    return this.nextSlot;
+  }
+
+  /** The lowest slot where the command with this id is decided, if any. */
+  slotOf(id: string): number | undefined {
+    return this.firstSlotOf.get(id);
+  }
+
+  /** The decided entry of a slot. */
+  entry(slot: number): LogEntry | undefined {
+    return this.decided.get(slot);
+  }
+
+  /** Resolves with a slot once the command with this id is decided. */
+  whenDecided(id: string): Promise<number> {
+    const slot = this.firstSlotOf.get(id);
+    if (slot !== undefined) {
+      return Promise.resolve(slot);
+    }
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Number of distinct commands applied. */
+  get appliedCommands(): number {
+    return this.appliedAt.size;
+  }
+
+  /** Whether the command with this id is applied. */
+  applied(id: string): boolean {
+    return this.appliedAt.has(id);
+  }
+
+  /** The applied log: slots 0 .. firstUndecided-1. */
+  log(): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      const e = this.decided.get(slot);
+      if (e !== undefined) {
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** Number of decided slots, applied or not. */
+  get decidedSlots(): number {
+    return this.decided.size;
+  }
+
+  /** Calls `fn` after each batch of slots is applied. */
+  onApply(fn: () => void): void {
+    this.onApplyListeners.push(fn);
+  }
+
+  private applyReady(): void {
+    let progressed = false;
+    for (let e = this.decided.get(this.nextSlot); e !== undefined; e = this.decided.get(this.nextSlot)) {
+      const { id, op } = e.command;
+      if (id !== "") {
+        const earlier = this.appliedAt.get(id);
+        if (earlier !== undefined) {
+          e.duplicateOf = earlier;
+        } else {
+          this.appliedAt.set(id, e.slot);
+          const eq = op.indexOf("=");
+          if (eq > 0) {
+            this.state.set(op.slice(0, eq), op.slice(eq + 1));
+          }
+        }
+      }
+      this.nextSlot++;
+      progressed = true;
+    }
+    if (progressed) {
+      for (const fn of this.onApplyListeners) {
+        fn();
+      }
+    }
+  }
+}
+
+/** "c1.2 x=5", or "no-op". */
+export function describe(command: Command): string {
+  return command.id === "" ? "no-op" : `${command.id} ${command.op}`;
+}

@@ -1,0 +1,256 @@
+// A Paxos replica on a symmetric gorums System: acceptor, learner and
+// proposer in one. Prepare and Accept are quorum calls over the System's
+// inboundConfig() (every connected replica, this one included and served
+// in-process); Learn is a multicast over the same configuration.
+import { create } from "@bufbuild/protobuf";
+import type { ServerCtx, System } from "@gorums/runtime";
+import { Acceptor } from "./acceptor.js";
+import { compareBallots, ZERO_BALLOT } from "./ballot.js";
+import { accept, learn, type PaxosServer, prepare, registerPaxosServer } from "./gen/paxos/paxos_gorums.js";
+import { type Ballot, type Command, CommandSchema, type SubmitRequest, type SubmitResponse, SubmitResponseSchema } from "./gen/paxos/paxos_pb.js";
+import { Learner } from "./learner.js";
+import { AcceptTally, nextBallot, PrepareTally } from "./proposer.js";
+
+/** How a replica behaves. */
+export interface ReplicaOptions {
+  /** Number of replicas in the system: quorums are majorities of this. */
+  n: number;
+  /** Deadline of each quorum call (default 2000 ms). */
+  callTimeoutMs?: number;
+  /** Random numbers in [0, 1) for backoff (default Math.random). */
+  random?: () => number;
+}
+
+/** What a replica's proposer did, for the summary. */
+export interface ProposerStats {
+  /** Ballots this replica ran phase 1 for. */
+  prepares: number;
+  /** Ballots in which it became leader (a quorum promised). */
+  ledBallots: number;
+  /** Times a higher ballot (or too few replies) made it back off and start over with phase 1. */
+  preempted: number;
+  /** Slots it decided. */
+  decided: number;
+  /** Values accepted in an earlier ballot that it adopted and proposed again. */
+  adopted: number;
+  /** Empty slots below a used one that it filled with a no-op. */
+  noops: number;
+}
+
+interface Pending {
+  command: Command;
+  reject(err: Error): void;
+}
+
+/**
+ * One replica. Proposing is Multi-Paxos: a replica that has commands to
+ * propose becomes leader by running phase 1 once for a new ballot (over all
+ * slots from its first undecided one), proposes what the promises force it
+ * to (the values accepted in the highest ballot, no-ops in gaps), then runs
+ * only phase 2 for each further command, slot after slot, until an acceptor
+ * refuses because some other replica prepared a higher ballot. Then it
+ * backs off for a random while and runs phase 1 again with a ballot above
+ * the highest it heard of.
+ */
+export class Replica {
+  readonly acceptor = new Acceptor();
+  readonly learner = new Learner();
+  readonly stats: ProposerStats = { prepares: 0, ledBallots: 0, preempted: 0, decided: 0, adopted: 0, noops: 0 };
+  private readonly queue: Pending[] = [];
+  private ballot: Ballot = ZERO_BALLOT;
+  private highestSeen: Ballot = ZERO_BALLOT;
+  private leading = false;
+  private nextSlot = 0;
+  private running = false;
+  private failures = 0;
+  private closed = false;
+  private readonly timeoutMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    /** The System this replica runs on. */
+    readonly system: System,
+    private readonly opts: ReplicaOptions,
+  ) {
+    this.timeoutMs = opts.callTimeoutMs ?? 2000;
+    this.random = opts.random ?? Math.random;
+    system.registerService((srv) => registerPaxosServer(srv, this.handlers()), { close: () => this.close() });
+  }
+
+  /** This replica's node ID. */
+  get id(): number {
+    return this.system.myID;
+  }
+
+  /**
+   * Gets a command into the log (with this replica as its proposer) and
+   * resolves with the slot where it was decided. A command whose id is
+   * already decided is not proposed again.
+   */
+  async submit(command: Command): Promise<{ slot: number; ballot: Ballot | undefined }> {
+    if (command.id === "") {
+      throw new Error("paxos: a command needs an id");
+    }
+    if (this.closed) {
+      throw new Error("paxos: replica stopped");
+    }
+    const decided = this.learner.whenDecided(command.id);
+    if (this.learner.slotOf(command.id) === undefined) {
+      const stopped = new Promise<never>((_, reject) => {
+        this.queue.push({ command, reject });
+      });
+      void this.run();
+      const slot = await Promise.race([decided, stopped]);
+      return { slot, ballot: this.learner.entry(slot)?.ballot };
+    }
+    const slot = await decided;
+    return { slot, ballot: this.learner.entry(slot)?.ballot };
+  }
+
+  /** Rejects every command still waiting; the System's stop calls this. */
+  close(): void {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) {
+      p.reject(new Error("paxos: replica stopped"));
+    }
+  }
+
+  private handlers(): PaxosServer {
+    return {
+      prepare: (_ctx, req) => {
+        this.heard(req.ballot);
+        return this.acceptor.prepare(req);
+      },
+      accept: (_ctx, req) => {
+        this.heard(req.ballot);
+        return this.acceptor.accept(req);
+      },
+      learn: (_ctx, req) => {
+        this.learner.learn(req.slot, req.command ?? create(CommandSchema), req.ballot);
+      },
+      submit: async (ctx: ServerCtx, req: SubmitRequest): Promise<SubmitResponse> => {
+        // Let the client's next Submit on this stream start while this one is being decided.
+        ctx.release();
+        if (req.command === undefined || req.command.id === "") {
+          throw new Error("paxos: Submit needs a command with an id");
+        }
+        const { slot, ballot } = await this.submit(req.command);
+        return create(SubmitResponseSchema, { slot, ballot, replica: this.id });
+      },
+    };
+  }
+
+  /** Remembers the highest ballot seen, so that the next one can be higher. */
+  private heard(b: Ballot | undefined): void {
+    if (compareBallots(b, this.highestSeen) > 0 && b !== undefined) {
+      this.highestSeen = b;
+    }
+  }
+
+  /** The proposer loop: runs while commands wait; one loop per replica. */
+  private async run(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    try {
+      while (!this.closed && this.queue.length > 0) {
+        const head = this.queue[0] as Pending;
+        if (this.learner.slotOf(head.command.id) !== undefined) {
+          this.queue.shift(); // decided (by us, or adopted and decided by another leader)
+          continue;
+        }
+        // Our own acceptor promised a higher ballot: another replica leads now, phase 2 would be refused.
+        const preempted = this.leading && compareBallots(this.acceptor.promised, this.ballot) > 0;
+        const ok = preempted ? false : this.leading ? await this.propose(this.freeSlot(), head.command) : await this.becomeLeader();
+        if (ok) {
+          this.failures = 0;
+        } else {
+          this.leading = false;
+          this.stats.preempted++;
+          await this.backoff();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** The next slot this leader may fill: past every slot it used or learned. */
+  private freeSlot(): number {
+    let slot = Math.max(this.nextSlot, this.learner.firstUndecided);
+    while (this.learner.has(slot)) {
+      slot++;
+    }
+    return slot;
+  }
+
+  /** Phase 1 for a new ballot, then phase 2 for the values the promises force. */
+  private async becomeLeader(): Promise<boolean> {
+    this.ballot = nextBallot([this.highestSeen, this.acceptor.promised, this.ballot], this.id);
+    this.heard(this.ballot);
+    this.stats.prepares++;
+    const fromSlot = this.learner.firstUndecided;
+    const tally = new PrepareTally(this.ballot, this.opts.n, fromSlot);
+    const ctx = this.system.inboundConfig().context({ timeoutMs: this.timeoutMs });
+    for await (const r of prepare(ctx, { ballot: this.ballot, fromSlot }).results()) {
+      const state = r.error !== undefined || r.value === undefined ? tally.fail(r.nodeID) : tally.add(r.nodeID, r.value);
+      if (state !== "pending") {
+        break;
+      }
+    }
+    this.heard(tally.highestRefusal);
+    if (tally.state !== "quorum") {
+      return false;
+    }
+    this.leading = true;
+    this.stats.ledBallots++;
+    this.nextSlot = fromSlot;
+    for (const p of tally.proposals()) {
+      if (this.learner.has(p.slot)) {
+        continue;
+      }
+      if (!(await this.propose(p.slot, p.command))) {
+        return false;
+      }
+      if (p.adopted) {
+        this.stats.adopted++;
+      } else {
+        this.stats.noops++;
+      }
+    }
+    return true;
+  }
+
+  /** Phase 2 for one slot in the current ballot; on a quorum, tells every replica. */
+  private async propose(slot: number, command: Command): Promise<boolean> {
+    const ballot = this.ballot;
+    const tally = new AcceptTally(ballot, this.opts.n, slot);
+    const config = this.system.inboundConfig();
+    for await (const r of accept(config.context({ timeoutMs: this.timeoutMs }), { ballot, slot, command }).results()) {
+      const state = r.error !== undefined || r.value === undefined ? tally.fail(r.nodeID) : tally.add(r.nodeID, r.value);
+      if (state !== "pending") {
+        break;
+      }
+    }
+    this.heard(tally.highestRefusal);
+    if (tally.state !== "quorum") {
+      return false;
+    }
+    this.stats.decided++;
+    this.nextSlot = Math.max(this.nextSlot, slot + 1);
+    this.learner.learn(slot, command, ballot);
+    await learn(config.context(), { slot, command, ballot }).catch(() => {
+      // Sent to every connected replica; one that missed it (it was not
+      // connected) finds the slot's value in the promises when it next leads.
+    });
+    return true;
+  }
+
+  /** Waits a random while, longer after each failure in a row (at most about 100 ms). */
+  private async backoff(): Promise<void> {
+    this.failures++;
+    const capMs = Math.min(100, 5 * 2 ** Math.min(this.failures, 5));
+    await new Promise((resolve) => setTimeout(resolve, 1 + this.random() * capMs));
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Replicas on real loopback ports (newLocalSystems): commands submitted at
+ * once to every replica — with contention for leadership — end up in one
+ * log that every replica learns; a command submitted to two replicas is
+ * applied once; and clients reach Submit through a plain newConfig.
+ */
+import { create } from "@bufbuild/protobuf";
+import { newConfig, newLocalSystems, withNodes } from "@gorums/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+import { submit } from "../src/gen/paxos/paxos_gorums.js";
+import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
+import { Replica } from "../src/replica.js";
+
+const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
+
+async function waitUntil(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("replicas", () => {
+  let stop: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stop?.();
+    stop = undefined;
+  });
+
+  async function start(n: number): Promise<Replica[]> {
+    const mesh = await newLocalSystems(n);
+    stop = mesh.stop;
+    const replicas = mesh.systems.map((s) => new Replica(s, { n, callTimeoutMs: 5000 }));
+    await Promise.all(mesh.systems.map((s) => s.waitForConfig((c) => c.size === n, { signal: AbortSignal.timeout(10_000) })));
+    return replicas;
+  }
+
+  it("concurrent submits to every replica decide one log, learned by all", async () => {
+    const replicas = await start(3);
+    const ids: string[] = [];
+    const results = await Promise.all(
+      replicas.flatMap((r) =>
+        [1, 2, 3].map((k) => {
+          const id = `r${r.id}.${k}`;
+          ids.push(id);
+          return r.submit(cmd(id, `k${k}=${r.id}`));
+        }),
+      ),
+    );
+    // Every command got a slot of its own.
+    expect(new Set(results.map((r) => r.slot)).size).toBe(9);
+    await waitUntil(() => replicas.every((r) => ids.every((id) => r.learner.applied(id))), "every replica to apply all commands");
+    const logs = replicas.map((r) => r.learner.log().map((e) => `${e.slot}:${e.command.id}`));
+    expect(logs[1]).toEqual(logs[0]);
+    expect(logs[2]).toEqual(logs[0]);
+    expect(replicas.every((r) => r.learner.conflicts.length === 0)).toBe(true);
+    // A replica proposes only the commands submitted to it, so every one of them had to lead.
+    for (const r of replicas) {
+      expect(r.stats.ledBallots, `replica ${r.id}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("a command submitted to two replicas is applied once", async () => {
+    const replicas = await start(3);
+    // Both replicas may propose it, and it may be decided in two slots.
+    await Promise.all([replicas[0]!.submit(cmd("same", "x=1")), replicas[1]!.submit(cmd("same", "x=1"))]);
+    await replicas[2]!.submit(cmd("after", "y=1"));
+    await waitUntil(() => replicas.every((r) => r.learner.applied("after")), "every replica to apply the later command");
+    for (const r of replicas) {
+      const entries = r.learner.log().filter((e) => e.command.id === "same");
+      expect(entries.filter((e) => e.duplicateOf === undefined), `replica ${r.id}`).toHaveLength(1);
+      expect(r.learner.appliedCommands).toBe(2);
+    }
+  });
+
+  it("a plain client configuration calls Submit on a replica, which answers with the slot", async () => {
+    const replicas = await start(3);
+    const client = newConfig(withNodes(new Map(replicas.map((r) => [r.id, r.system.addr]))));
+    try {
+      const reply = await submit(client.node(2)!.context({ timeoutMs: 10_000 }), { command: cmd("c1.1", "x=5") });
+      expect(reply.replica).toBe(2);
+      expect(replicas[1]!.learner.entry(reply.slot)?.command?.id).toBe("c1.1");
+      await expect(submit(client.node(1)!.context({ timeoutMs: 10_000 }), { command: cmd("", "x=1") })).rejects.toThrow(/needs a command with an id/);
+    } finally {
+      await client.close();
+    }
+  });
+});
