@@ -10,25 +10,26 @@
  *   (c) connect-node's BidiStream pair (connectStreamDialer ↔
  *       connectServerStream under connectNodeAdapter), as the runtime uses it;
  * printed as ratios against (a), all in the same run. The echo server runs
- * in a child process (two cores: one per side) unless --same-process.
+ * in a child process (two cores: one per side) unless --same-process. (a)
+ * and the load loop are shared with `pnpm bench` (raw-echo.ts, load.ts).
  *
  *   npx -y tsx packages/runtime/bench/stream-echo.ts [--time 3] [--warmup 1] [--inflight 256] [--same-process] [--only raw|ours|connect]
+ *   (or, compiled by `pnpm bench`: node packages/runtime/bench/dist/bench/stream-echo.js …)
  */
 import { fork } from "node:child_process";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { toBinary } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { Gorums, type Message, MessageSchema } from "../src/gen/stream_pb.js";
+import { Gorums, type Message } from "../src/gen/stream_pb.js";
 import { requestMessage } from "../src/wire/message.js";
 import type { BidiStream } from "../src/wire/bidi-stream.js";
 import { connectStreamDialer } from "../src/wire/connect-client-stream.js";
 import { connectServerStream } from "../src/wire/connect-server-stream.js";
-import { encodeFrame, FrameDecoder } from "../src/wire/grpc-frame.js";
-import { NODE_STREAM_PATH } from "../src/wire/grpc-status.js";
 import { http2StreamDialer } from "../src/wire/http2-stream-dialer.js";
 import { nodeStreamRequestListener } from "../src/wire/node-stream-listener.js";
+import { type EchoClient, pipelined } from "./load.js";
+import { rawEchoClient, requestFrame, startRawEchoServer } from "./raw-echo.js";
 
 type Kind = "raw" | "ours" | "connect";
 const KINDS: Kind[] = ["raw", "ours", "connect"];
@@ -54,18 +55,11 @@ function message(seq: number): Message {
 
 /** Starts the echo server of `kind` on 127.0.0.1:0; resolves with its port. */
 async function startServer(kind: Kind): Promise<number> {
-  let server: http2.Http2Server;
   if (kind === "raw") {
-    server = http2.createServer();
-    server.on("stream", (stream) => {
-      stream.respond({ ":status": 200, "content-type": "application/grpc" });
-      // Decode the frames and write each message back as its own frame.
-      const decoder = new FrameDecoder((m) => stream.write(encodeFrame(m)));
-      stream.on("data", (chunk: Buffer) => decoder.push(chunk));
-      stream.on("end", () => stream.end());
-      stream.on("error", () => {});
-    });
-  } else if (kind === "ours") {
+    return (await startRawEchoServer()).port;
+  }
+  let server: http2.Http2Server;
+  if (kind === "ours") {
     const fallback = () => {};
     server = http2.createServer(nodeStreamRequestListener((a) => echo(a.stream), fallback));
   } else {
@@ -101,38 +95,13 @@ function echo(stream: BidiStream): void {
 
 // ---------------------------------------------------------------- clients
 
-/** A client side: start it, then `onReply` is called per echoed message; `send` sends one more. */
-interface EchoClient {
-  send(seq: number): void;
-  onReply: () => void;
-  close(): void;
-}
-
-async function rawClient(port: number): Promise<EchoClient> {
-  const session = http2.connect(`http://127.0.0.1:${port}`);
-  await new Promise<void>((resolve, reject) => {
-    session.once("connect", () => resolve());
-    session.once("error", reject);
-  });
-  const req = session.request({ ":method": "POST", ":path": NODE_STREAM_PATH, "content-type": "application/grpc", te: "trailers" }, { endStream: false });
-  const frame = encodeFrame(toBinary(MessageSchema, message(1)));
-  const client: EchoClient = {
-    send: () => void req.write(frame),
-    onReply: () => {},
-    close: () => session.destroy(),
-  };
-  const decoder = new FrameDecoder(() => client.onReply());
-  req.on("data", (chunk: Buffer) => decoder.push(chunk));
-  req.on("error", () => {});
-  return client;
-}
-
 async function streamClient(kind: "ours" | "connect", port: number): Promise<EchoClient> {
   const options = { address: `127.0.0.1:${port}`, headers: new Headers() };
   const dialer = kind === "ours" ? http2StreamDialer(options) : connectStreamDialer(options);
   const stream = await dialer.dial();
+  let seq = 0;
   const client: EchoClient = {
-    send: (seq) => void stream.send(message(seq)).catch(() => {}),
+    send: () => void stream.send(message(++seq)).catch(() => {}),
     onReply: () => {},
     close: () => {
       stream.close();
@@ -151,41 +120,14 @@ async function streamClient(kind: "ours" | "connect", port: number): Promise<Ech
   return client;
 }
 
+function newClient(kind: Kind, port: number): Promise<EchoClient> {
+  return kind === "raw" ? rawEchoClient(`127.0.0.1:${port}`, requestFrame(PAYLOAD.byteLength, "bench.Bench.Echo")) : streamClient(kind, port);
+}
+
 /** Runs `inflight` messages in flight for warmup + time seconds; resolves with messages/s after warmup. */
-function run(client: EchoClient, inflight: number, warmupS: number, timeS: number): Promise<number> {
-  return new Promise((resolve) => {
-    let seq = 0;
-    let counted = 0;
-    let counting = false;
-    let stopping = false;
-    let outstanding = 0;
-    let start = 0;
-    client.onReply = () => {
-      outstanding--;
-      if (counting) {
-        counted++;
-      }
-      if (!stopping) {
-        outstanding++;
-        client.send(++seq);
-      } else if (outstanding === 0) {
-        resolve(counted / ((performance.now() - start) / 1000));
-      }
-    };
-    setTimeout(() => {
-      counting = true;
-      start = performance.now();
-      setTimeout(() => {
-        stopping = true;
-        counting = false;
-        resolve(counted / ((performance.now() - start) / 1000));
-      }, timeS * 1000);
-    }, warmupS * 1000);
-    for (let i = 0; i < inflight; i++) {
-      outstanding++;
-      client.send(++seq);
-    }
-  });
+async function run(client: EchoClient, inflight: number, warmupS: number, timeS: number): Promise<number> {
+  const rec = await pipelined(client, { concurrency: inflight, warmupS, timeS });
+  return rec.summarize().callsPerSec;
 }
 
 // ---------------------------------------------------------------- main
@@ -220,10 +162,10 @@ async function main(): Promise<void> {
   for (const kind of kinds) {
     const { port, stop } = await serverPort(kind, sameProcess);
     try {
-      const pp = kind === "raw" ? await rawClient(port) : await streamClient(kind, port);
+      const pp = await newClient(kind, port);
       const pingpong = await run(pp, 1, warmupS, timeS);
       pp.close();
-      const pl = kind === "raw" ? await rawClient(port) : await streamClient(kind, port);
+      const pl = await newClient(kind, port);
       const pipelined = await run(pl, inflight, warmupS, timeS);
       pl.close();
       results[kind] = { pingpong, pipelined };

@@ -5,7 +5,7 @@ export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";
 export { Manager, newConfig } from "./core/manager.js";
 export { ADDR_HEADER, NODE_ID_HEADER } from "./core/identity-headers.js";
-export type { ManagerOptions, SecureClientOptions } from "./core/manager.js";
+export type { ManagerOptions, SecureClientOptions, StreamAuth } from "./core/manager.js";
 export { Configuration } from "./core/configuration.js";
 export { Node } from "./core/node.js";
 export { ConfigContext, NodeContext } from "./core/call-context.js";
@@ -52,3 +52,5 @@ export type { InboundNodeOption, InboundManagerOptions } from "./symmetric/inbou
 export { System, newSystem, newSymmetricSystem, newLocalSystems } from "./symmetric/system.js";
 export type { SystemOptions } from "./symmetric/system.js";
 export { parseNodeID } from "./symmetric/identify-peer.js";
+export { AUTH_HEADER, DEFAULT_MAX_SKEW_MS, certificateNamesPeer, hmacStreamAuth, hmacToken } from "./symmetric/peer-auth.js";
+export type { HmacPeerAuth, PeerAuth } from "./symmetric/peer-auth.js";

@@ -36,6 +36,22 @@ export interface ManagerOptions {
   transport?: StreamTransport;
   /** @private Further stream headers (identity headers set by a System). */
   streamHeaders?: Record<string, string>;
+  /**
+   * Credentials made afresh for each new connection, such as a `gorums-auth`
+   * token with a timestamp (`hmacStreamAuth(secret)`; a System with
+   * `peerAuth: { mode: "hmac" }` sets it for its outbound configurations).
+   */
+  streamAuth?: StreamAuth;
+}
+
+/**
+ * Headers computed from a stream's other headers when a connection is made.
+ * A connection whose headers are `maxAgeMs` old is not reused for a new
+ * stream: the next dial makes a new connection with fresh headers.
+ */
+export interface StreamAuth {
+  headers(streamHeaders: Headers): Record<string, string>;
+  readonly maxAgeMs: number;
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Channel } from "../wire/channel.js";
+import { Channel, type StreamDialer } from "../wire/channel.js";
 import { connectStreamDialer } from "../wire/connect-client-stream.js";
+import { ErrStreamDown } from "../wire/errors.js";
 import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
 import { defaultTransport } from "../wire/transport.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
-import type { ManagerOptions } from "./manager.js";
+import type { ManagerOptions, StreamAuth } from "./manager.js";
 import type { NodeSpec } from "./node-list.js";
 
 /** Hooks for whoever tracks the channel's connection (a System's peer links). */
@@ -28,12 +29,13 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
   }
   const dialOptions = {
     address: spec.address,
-    headers,
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
   };
   const useConnectNode = options.protocol === "connect" || (options.transport ?? defaultTransport()) === "connect-node";
-  const dialer = useConnectNode ? connectStreamDialer({ ...dialOptions, protocol: options.protocol ?? "grpc" }) : http2StreamDialer(dialOptions);
+  const makeDialer = (h: Headers): StreamDialer =>
+    useConnectNode ? connectStreamDialer({ ...dialOptions, headers: h, protocol: options.protocol ?? "grpc" }) : http2StreamDialer({ ...dialOptions, headers: h });
+  const dialer = options.streamAuth === undefined ? makeDialer(headers) : freshHeadersDialer(options.streamAuth, headers, makeDialer);
   return new Channel({
     nodeID: spec.id,
     dialer,
@@ -43,4 +45,38 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(hooks.onStreamUp !== undefined ? { onStreamUp: hooks.onStreamUp } : {}),
     ...(hooks.onStreamDown !== undefined ? { onStreamDown: hooks.onStreamDown } : {}),
   });
+}
+
+/**
+ * A dialer whose streams carry `auth`'s headers, made when its connection
+ * is: the dialers below fix their headers when made, so once those are
+ * `auth.maxAgeMs` old the next dial replaces the dialer (a new connection,
+ * fresh headers). Only a dial replaces it, and the channel dials only when
+ * it has no stream, so no open stream of ours is cut.
+ */
+function freshHeadersDialer(auth: StreamAuth, headers: Headers, make: (h: Headers) => StreamDialer): StreamDialer {
+  let current: StreamDialer | undefined;
+  let madeAt = 0;
+  let closed = false;
+  return {
+    dial() {
+      if (closed) {
+        return Promise.reject(ErrStreamDown);
+      }
+      if (current === undefined || Date.now() - madeAt >= auth.maxAgeMs) {
+        current?.close();
+        const h = new Headers(headers);
+        for (const [k, v] of Object.entries(auth.headers(headers))) {
+          h.set(k, v);
+        }
+        current = make(h);
+        madeAt = Date.now();
+      }
+      return current.dial();
+    },
+    close() {
+      closed = true;
+      current?.close();
+    },
+  };
 }

@@ -1,5 +1,7 @@
+import { setMaxListeners } from "node:events";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import type { PeerCertificate, TLSSocket } from "node:tls";
 import { type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -47,11 +49,25 @@ export interface ServerOptions {
   transport?: StreamTransport;
   /** Largest request accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
   maxMessageBytes?: number;
+  /**
+   * Most streams one connection may have open at once (HTTP/2
+   * SETTINGS_MAX_CONCURRENT_STREAMS), default 1000. A Gorums client needs
+   * one per connection; co-hosted Connect routes use one per call. A
+   * well-behaved HTTP/2 client queues streams beyond the limit; a peer that
+   * opens more anyway has them refused with RST_STREAM REFUSED_STREAM (its
+   * calls fail with Unavailable), and loses the connection (GOAWAY) once it
+   * has acknowledged the setting or keeps opening refused streams.
+   */
+  maxStreamsPerConnection?: number;
   /** @private Hold streams until `serve()` (a System's servers). */
   deferServing?: boolean;
 }
 
 const kPeerAddress = createContextKey<string>("");
+const kPeerCertificate = createContextKey<PeerCertificate | undefined>(undefined);
+
+/** Default of `ServerOptions.maxStreamsPerConnection`. */
+export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1000;
 
 /** How long a graceful stop waits for sessions to close after ending their streams. */
 const SESSION_FLUSH_MS = 500;
@@ -74,6 +90,9 @@ export class Server implements RequestServer {
   private acceptor: StreamAcceptor | undefined;
 
   constructor(private readonly options: ServerOptions = {}) {
+    // Every open connect-node call links its signal to the shutdown signal:
+    // more than 10 are normal, not a listener leak (no MaxListenersExceededWarning).
+    setMaxListeners(0, this.shutdown.signal);
     this.serving = options.deferServing === true ? new Promise((resolve) => (this.startServing = resolve)) : Promise.resolve();
     if (options.inboundManager !== undefined) {
       this.useInboundManager(options.inboundManager);
@@ -115,15 +134,26 @@ export class Server implements RequestServer {
         router.service(Gorums, { nodeStream: (requests, ctx) => this.acceptStream(requests, ctx) });
         this.options.routes?.(router);
       },
-      contextValues: (req) => createContextValues().set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0)),
+      contextValues: (req) =>
+        createContextValues()
+          .set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0))
+          .set(kPeerCertificate, verifiedPeerCertificate(req.socket)),
       shutdownSignal: this.shutdown.signal,
       readMaxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     });
-    const listener =
+    const readMaxBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    // The NodeStream listener is made per request so that the stream it
+    // accepts (synchronously) is adopted with its connection's certificate.
+    const listener: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void =
       (this.options.transport ?? defaultTransport()) === "http2"
-        ? nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted), adapter, { readMaxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES })
+        ? (req, res) =>
+            nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted, verifiedPeerCertificate(req.socket)), adapter, { readMaxBytes })(req, res)
         : adapter;
-    const server = this.options.tls === undefined ? http2.createServer(listener) : http2.createSecureServer(this.options.tls, listener);
+    const maxConcurrentStreams = this.options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION;
+    const server =
+      this.options.tls === undefined
+        ? http2.createServer({ settings: { maxConcurrentStreams } }, listener)
+        : http2.createSecureServer({ ...this.options.tls, settings: { ...this.options.tls.settings, maxConcurrentStreams } }, listener);
     server.on("session", (session) => {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
@@ -218,8 +248,8 @@ export class Server implements RequestServer {
 
   /** A NodeStream served by connect-node's handler: what it yields is what we send. */
   private async *acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
-    const { stream, replies } = connectServerStream(requests);
-    const refusal = await this.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) });
+    const { stream, replies } = connectServerStream(requests, ctx.signal);
+    const refusal = await this.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) }, ctx.values.get(kPeerCertificate));
     if (refusal !== undefined) {
       throw refusal;
     }
@@ -227,8 +257,8 @@ export class Server implements RequestServer {
   }
 
   /** A NodeStream served by our node:http2 stream. */
-  private async acceptHttp2Stream(accepted: AcceptedNodeStream): Promise<void> {
-    const refusal = await this.adopt(accepted);
+  private async acceptHttp2Stream(accepted: AcceptedNodeStream, peerCertificate: PeerCertificate | undefined): Promise<void> {
+    const refusal = await this.adopt(accepted, peerCertificate);
     if (refusal !== undefined) {
       accepted.stream.close(refusal);
     }
@@ -237,9 +267,10 @@ export class Server implements RequestServer {
   /**
    * Makes the channel that serves a new stream, once the server serves.
    * Returns the error to end the stream with when it is refused (server
-   * stopped, identity check failed).
+   * stopped, identity check failed). `peerCertificate` is the client's
+   * verified TLS certificate, for the acceptor's peer authentication.
    */
-  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream): Promise<ConnectError | undefined> {
+  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream, peerCertificate?: PeerCertificate): Promise<ConnectError | undefined> {
     await this.serving;
     if (this.shutdown.signal.aborted) {
       return toConnectError(this.shutdown.signal.reason);
@@ -255,12 +286,31 @@ export class Server implements RequestServer {
       const channel =
         this.acceptor === undefined
           ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
-          : await this.acceptor.accept({ stream, headers, peerAddress, signal }, this, onDown);
+          : await this.acceptor.accept({ stream, headers, peerAddress, signal, ...(peerCertificate !== undefined ? { peerCertificate } : {}) }, this, onDown);
       this.channels.set(channel, stream);
       stream.open?.();
       return undefined;
     } catch (err) {
       return toConnectError(err);
     }
+  }
+}
+
+/**
+ * The client certificate of a TLS connection whose handshake verified it
+ * against the server's CA (`requestCert`); undefined for plain HTTP/2, no
+ * certificate, or one not verified (`rejectUnauthorized: false`).
+ */
+function verifiedPeerCertificate(socket: unknown): PeerCertificate | undefined {
+  try {
+    const tls = socket as Partial<Pick<TLSSocket, "authorized" | "getPeerCertificate">> | undefined;
+    if (tls?.authorized !== true || typeof tls.getPeerCertificate !== "function") {
+      return undefined;
+    }
+    const cert = tls.getPeerCertificate();
+    return cert?.raw !== undefined ? cert : undefined;
+  } catch {
+    // The session's socket is already gone.
+    return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import type { PeerCertificate } from "node:tls";
 import type { Configuration } from "../core/configuration.js";
 import type { BidiStream } from "../wire/bidi-stream.js";
 import type { Channel } from "../wire/channel.js";
@@ -12,6 +13,12 @@ export interface AcceptedStream {
   readonly peerAddress: string;
   /** Aborts when the stream ends or the server stops (handlers' `ctx.signal`). */
   readonly signal: AbortSignal;
+  /**
+   * The client's TLS certificate, only when the connection is TLS and the
+   * handshake verified the certificate against the server's CA
+   * (`requestCert`; the socket is `authorized`).
+   */
+  readonly peerCertificate?: PeerCertificate;
 }
 
 /** Something that serves a stream's requests (the Server) and can tell when it ends. */
@@ -25,7 +32,7 @@ export interface AcceptingServer extends RequestServer {}
 export interface StreamAcceptor {
   /**
    * Makes the channel for a new stream, serving its requests with `server`;
-   * throws a ConnectError (PermissionDenied) to refuse the stream.
+   * throws a ConnectError (PermissionDenied, Unauthenticated) to refuse the stream.
    * `onDown` must be passed on as the channel's onStreamDown.
    */
   accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Promise<Channel>;

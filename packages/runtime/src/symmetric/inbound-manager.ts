@@ -9,6 +9,7 @@ import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/
 import { Channel } from "../wire/channel.js";
 import { errorReply } from "../wire/message.js";
 import { identifyPeer } from "./identify-peer.js";
+import { certificateMismatch, certificateNamesPeer, checkPeerAuth, type PeerAuth, requireCertificate, verifyHmacToken } from "./peer-auth.js";
 import { PeerLink } from "./peer-link.js";
 
 /** Names the known peers of an InboundManager: `withNodeList` or `withNodes`. */
@@ -21,6 +22,14 @@ export const CLIENT_ID_BASE = 1 << 20;
 export interface InboundManagerOptions {
   /** Called with the inbound configuration once at construction and on every change. */
   onChange?: (config: Configuration) => void;
+  /**
+   * Require a credential of every stream beyond its identity headers:
+   * mutual TLS with certificates that name the peers, or a shared-secret
+   * token (see PeerAuth and docs/security.md). Refused streams fail with
+   * Unauthenticated. Default: none, streams are judged by their headers and
+   * the socket's host only.
+   */
+  peerAuth?: PeerAuth;
 }
 
 interface Waiter {
@@ -59,6 +68,9 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
     peers?: InboundNodeOption,
     private readonly options: InboundManagerOptions = {},
   ) {
+    if (options.peerAuth !== undefined) {
+      checkPeerAuth(options.peerAuth);
+    }
     if (peers !== undefined) {
       let specs: NodeSpec[];
       try {
@@ -158,8 +170,21 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
     }
   }
 
-  /** @private */
+  /**
+   * @private Decides who opened a stream and makes its channel. With
+   * `peerAuth`, the credential is checked first (no credential:
+   * Unauthenticated, before any identity is looked at), then the identity
+   * headers (PermissionDenied), then, for TLS identity, whether the
+   * certificate names the known peer the stream claims (Unauthenticated).
+   * Nothing is registered before every check passed, so a refused stream
+   * never enters a configuration nor replaces a peer's stream.
+   */
   async accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Promise<Channel> {
+    const auth = this.options.peerAuth;
+    if (auth?.mode === "hmac") {
+      verifyHmacToken(auth, s.headers);
+    }
+    const cert = auth?.mode === "tls-identity" ? requireCertificate(s.peerCertificate) : undefined;
     const remoteHost = s.peerAddress.slice(0, s.peerAddress.lastIndexOf(":"));
     const who = await identifyPeer(s.headers, remoteHost, {
       addressOf: (id) => (id === this.myID ? undefined : this.peers.get(id)?.address),
@@ -168,6 +193,12 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
         return id === this.myID ? undefined : id;
       },
     });
+    if (cert !== undefined && who.kind === "known") {
+      const address = this.peers.get(who.nodeID)?.address as string;
+      if (!certificateNamesPeer(cert, who.nodeID, address)) {
+        throw certificateMismatch(cert, who.nodeID, address);
+      }
+    }
     const serve = (nodeID: number) => server.requestHandlerFor({ nodeID, address: s.peerAddress, headers: s.headers }, s.signal);
     switch (who.kind) {
       case "external":

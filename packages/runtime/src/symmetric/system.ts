@@ -4,7 +4,8 @@ import type { ManagerOptions } from "../core/manager.js";
 import { type NodeListOption, withNodes } from "../core/node-list.js";
 import { newOutboundChannel } from "../core/outbound-channel.js";
 import { Server, type ServerOptions } from "../server/server.js";
-import { InboundManager, type InboundNodeOption } from "./inbound-manager.js";
+import { InboundManager, type InboundManagerOptions, type InboundNodeOption } from "./inbound-manager.js";
+import { certificateNamesPeer, checkPeerAuth, hmacStreamAuth, type PeerAuth } from "./peer-auth.js";
 
 /** How a System serves and dials. */
 export interface SystemOptions {
@@ -14,6 +15,19 @@ export interface SystemOptions {
   dial?: Omit<ManagerOptions, "server" | "streamHeaders">;
   /** Called with the inbound configuration at start and on every change. */
   onConfigChange?: (config: Configuration) => void;
+  /**
+   * Peer authentication beyond the identity headers (docs/security.md),
+   * both ways. `{ mode: "hmac", secret }`: outbound configurations send a
+   * `gorums-auth` token, the server refuses streams without a valid one.
+   * `{ mode: "tls-identity" }`: needs `server.tls` (key, cert, and the
+   * peers' CA as `ca`) and `dial.tls` (the same key and cert, and `ca`); the
+   * server then requires verified client certificates (requestCert,
+   * rejectUnauthorized), a stream claiming a known peer must carry that
+   * peer's certificate, and a dialed peer's server certificate must name
+   * the peer dialed (a SAN URI `gorums:node:<id>`, else its address host).
+   * Refused streams fail with Unauthenticated. Default: none.
+   */
+  peerAuth?: PeerAuth;
 }
 
 /**
@@ -91,11 +105,24 @@ export class System {
     const list = nodes === undefined ? this.inbound.knownPeers() : this.inbound.nodesFor(nodes);
     const streamHeaders: Record<string, string> =
       this.myID === 0 ? { [NODE_ID_HEADER]: "0" } : { [ADDR_HEADER]: this.announcedAddress(), [NODE_ID_HEADER]: String(this.myID) };
-    const dialOptions: ManagerOptions = { ...this.options.dial, ...opts, server: this.server, streamHeaders };
+    const auth = this.options.peerAuth;
+    const dialOptions: ManagerOptions = {
+      ...this.options.dial,
+      ...opts,
+      server: this.server,
+      streamHeaders,
+      ...(auth?.mode === "hmac" ? { streamAuth: hmacStreamAuth(auth.secret, auth.maxSkewMs !== undefined ? { maxSkewMs: auth.maxSkewMs } : {}) } : {}),
+    };
+    if (auth?.mode === "tls-identity" && dialOptions.tls === undefined) {
+      throw new Error("gorums: peerAuth tls-identity needs dial.tls (this system's key and cert, and the peers' CA)");
+    }
     const changed = () => this.inbound.changed();
     for (const node of list) {
       this.inbound.link(node.id)?.enableDialing(() =>
-        newOutboundChannel(node, dialOptions, { onStreamUp: changed, onStreamDown: changed }),
+        newOutboundChannel(node, auth?.mode === "tls-identity" ? checkingPeerCertificate(dialOptions, node.id, node.address) : dialOptions, {
+          onStreamUp: changed,
+          onStreamDown: changed,
+        }),
       );
     }
     return this.inbound.configurationOf(list);
@@ -145,7 +172,7 @@ export class System {
  * picks a port); dispatching starts with `serve()`.
  */
 export async function newSystem(addr: string, opts: SystemOptions = {}): Promise<System> {
-  return startSystem(addr, opts, () => new InboundManager(0, undefined, onChange(opts)));
+  return startSystem(addr, opts, () => new InboundManager(0, undefined, inboundOptions(opts)));
 }
 
 /**
@@ -153,7 +180,7 @@ export async function newSystem(addr: string, opts: SystemOptions = {}): Promise
  * address). Listens at once; dispatching starts with `serve()`.
  */
 export async function newSymmetricSystem(addr: string, myID: number, peers: InboundNodeOption, opts: SystemOptions = {}): Promise<System> {
-  return startSystem(addr, opts, () => new InboundManager(myID, peers, onChange(opts)));
+  return startSystem(addr, opts, () => new InboundManager(myID, peers, inboundOptions(opts)));
 }
 
 /**
@@ -162,15 +189,16 @@ export async function newSymmetricSystem(addr: string, myID: number, peers: Inbo
  * them all (listeners are closed even if a system was never served).
  */
 export async function newLocalSystems(n: number, opts: SystemOptions = {}): Promise<{ systems: System[]; stop(): Promise<void> }> {
+  const serverOptions = systemServerOptions(opts);
   const servers = await Promise.all(
     Array.from({ length: n }, async () => {
-      const server = new Server({ ...opts.server, deferServing: true });
+      const server = new Server({ ...serverOptions, deferServing: true });
       return { server, addr: await server.listen("127.0.0.1:0") };
     }),
   );
   const peers = withNodes(new Map(servers.map((s, i) => [i + 1, s.addr])));
   const systems = servers.map(({ server, addr }, i) => {
-    const inbound = new InboundManager(i + 1, peers, onChange(opts));
+    const inbound = new InboundManager(i + 1, peers, inboundOptions(opts));
     server.useInboundManager(inbound);
     return new System(addr, server, inbound, opts);
   });
@@ -185,7 +213,7 @@ export async function newLocalSystems(n: number, opts: SystemOptions = {}): Prom
 }
 
 async function startSystem(addr: string, opts: SystemOptions, makeInbound: () => InboundManager): Promise<System> {
-  const server = new Server({ ...opts.server, deferServing: true });
+  const server = new Server({ ...systemServerOptions(opts), deferServing: true });
   const bound = await server.listen(addr);
   let inbound: InboundManager;
   try {
@@ -198,6 +226,43 @@ async function startSystem(addr: string, opts: SystemOptions, makeInbound: () =>
   return new System(bound, server, inbound, opts);
 }
 
-function onChange(opts: SystemOptions): { onChange?: (c: Configuration) => void } {
-  return opts.onConfigChange !== undefined ? { onChange: opts.onConfigChange } : {};
+/** The InboundManager options of a system. */
+function inboundOptions(opts: SystemOptions): InboundManagerOptions {
+  return {
+    ...(opts.onConfigChange !== undefined ? { onChange: opts.onConfigChange } : {}),
+    ...(opts.peerAuth !== undefined ? { peerAuth: opts.peerAuth } : {}),
+  };
+}
+
+/**
+ * A system's server options: with TLS identity, client certificates are
+ * required and verified (and both TLS settings must be given). Throws on a
+ * peerAuth that cannot work, before anything listens.
+ */
+function systemServerOptions(opts: SystemOptions): SystemOptions["server"] {
+  const auth = opts.peerAuth;
+  if (auth === undefined) {
+    return opts.server;
+  }
+  checkPeerAuth(auth);
+  if (auth.mode !== "tls-identity") {
+    return opts.server;
+  }
+  const tls = opts.server?.tls;
+  if (tls === undefined || opts.dial?.tls === undefined) {
+    throw new Error("gorums: peerAuth tls-identity needs server.tls and dial.tls (this system's key and cert, and the peers' CA as ca)");
+  }
+  return { ...opts.server, tls: { ...tls, requestCert: true, rejectUnauthorized: true } };
+}
+
+/** Dial options whose TLS accepts only a server certificate that names peer `id` at `address` (see certificateNamesPeer). */
+function checkingPeerCertificate(opts: ManagerOptions, id: number, address: string): ManagerOptions {
+  return {
+    ...opts,
+    tls: {
+      ...opts.tls,
+      checkServerIdentity: (_host, cert) =>
+        certificateNamesPeer(cert, id, address) ? undefined : new Error(`gorums: the server certificate of ${address} (${cert.subjectaltname ?? "no subjectAltName"}) does not name node ${id} or its host`),
+    },
+  };
 }

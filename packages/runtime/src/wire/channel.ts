@@ -22,9 +22,12 @@ export type ReplySender = (reply: Message) => Promise<void>;
 
 /**
  * Serves a request that the other side of the stream started. `reply` writes
- * on the very stream the request came from.
+ * on the very stream the request came from. Returning a promise asks for
+ * backpressure: the channel delivers nothing more from that stream until it
+ * settles (the stream's reading pauses, and HTTP/2 flow control stops the
+ * sender), as Go Gorums' receive loop waits for its handlers.
  */
-export type RequestHandler = (request: Message, reply: ReplySender) => void;
+export type RequestHandler = (request: Message, reply: ReplySender) => void | Promise<void>;
 
 /** How a channel is made. */
 export interface ChannelOptions {
@@ -247,7 +250,10 @@ export class Channel implements CallChannel {
       for await (const msg of stream.receive()) {
         this.failures = 0;
         this.markAccepted(stream);
-        this.deliver(stream, msg);
+        const room = this.deliver(stream, msg);
+        if (room !== undefined) {
+          await room; // the request handler is backed up: read on when it has room
+        }
       }
       this.streamFailed(stream, ErrStreamDown, true);
     } catch (err) {
@@ -255,17 +261,17 @@ export class Channel implements CallChannel {
     }
   }
 
-  private deliver(stream: BidiStream, msg: Message): void {
+  /** Routes a reply, or hands a request to `onRequest` and returns its backpressure promise. */
+  private deliver(stream: BidiStream, msg: Message): void | Promise<void> {
     // On a dialed stream the other side starts calls with the high bit; on an
     // accepted stream it starts them without.
     const isRequest = isServerInitiated(msg.messageSeqNo) === (this.dialer !== undefined);
     if (isRequest) {
       const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
       if (this.options.onRequest !== undefined) {
-        this.options.onRequest(msg, reply);
-      } else {
-        reply(unimplementedReply(msg)).catch(() => {});
+        return this.options.onRequest(msg, reply);
       }
+      reply(unimplementedReply(msg)).catch(() => {});
       return;
     }
     const rtt = this.router.route(msg, performance.now());

@@ -27,7 +27,7 @@ export interface ConnectDialerOptions {
  */
 export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer {
   const baseUrl = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
-  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, {}, options.tls ?? {}));
+  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: IDLE_SESSION_MS }, options.tls ?? {}));
   const common = { baseUrl, sessionManager, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) };
   const transport =
     options.protocol === "connect"
@@ -53,6 +53,14 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
     },
   };
 }
+
+/**
+ * How long connect-node keeps a session without streams. Its default (15
+ * minutes) is re-armed after `close()` by the stream's own close event and
+ * keeps a closed dialer's session alive that long; the NodeStream itself is
+ * never idle while open.
+ */
+const IDLE_SESSION_MS = 1000;
 
 interface ConnectingState {
   readonly t: string;

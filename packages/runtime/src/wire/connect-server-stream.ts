@@ -1,6 +1,7 @@
 import { ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import { AsyncQueue } from "./async-queue.js";
+import { ErrStreamDown } from "./errors.js";
 import type { BidiStream } from "./bidi-stream.js";
 
 /** A server-side NodeStream: the BidiStream, and what the connect handler yields. */
@@ -13,11 +14,20 @@ export interface ServerStream {
 /**
  * Wraps a connect-node bidi handler invocation (its request iterable) as a
  * BidiStream. Closing it with a ConnectError ends the call with that status;
- * closing it without a reason ends the call cleanly.
+ * closing it without a reason ends the call cleanly. When `callEnded` (the
+ * handler context's signal) aborts — the client is gone or cancelled —
+ * replies still queued are dropped and their sends reject, so that a sender
+ * waiting for room (backpressure) does not wait forever.
  */
-export function connectServerStream(requests: AsyncIterable<Message>): ServerStream {
+export function connectServerStream(requests: AsyncIterable<Message>, callEnded?: AbortSignal): ServerStream {
   const outgoing = new AsyncQueue<Message>();
   let status: ConnectError | undefined;
+  const dropQueued = () => outgoing.close(ErrStreamDown);
+  if (callEnded?.aborted === true) {
+    dropQueued();
+  } else {
+    callEnded?.addEventListener("abort", dropQueued, { once: true });
+  }
   const stream: BidiStream = {
     send(msg) {
       return outgoing.push(msg);

@@ -15,12 +15,17 @@ interface Batch {
  * Writes Messages as gRPC frames on an HTTP/2 stream without waiting per
  * message: the messages sent before a flush are encoded together into one
  * Buffer — sizes first, then each message in place behind its 5-byte
- * header — and go out in a single `write`. The first flush of a turn of the
- * event loop runs in a microtask after the first send (a lone call leaves
- * at once); sends after it in the same turn wait for a setImmediate, so a
- * burst (replies to a chunk of requests, a pipelined load) goes out in one
- * write rather than one per microtask. Backpressure: when `write` returns
- * false, later sends collect until the stream emits 'drain'. A send's
+ * header — and go out in a single `write`. The flush runs from
+ * `process.nextTick`, which node runs once the microtask queue is empty: a
+ * burst of sends made by one piece of work (replies to a chunk of requests,
+ * the next calls of a pipelined load, the N sends of a quorum call) goes out
+ * in one write, and a lone call leaves at once — no send waits for another
+ * turn of the event loop. (A setImmediate for all but the first flush of a
+ * turn made a handler that awaits its `send` wait a whole turn per reply:
+ * the profile of `pnpm bench` showed streaming and nested quorum calls
+ * bound by it, and plain quorum calls cost more CPU; see
+ * docs/performance.md.) Backpressure: when `write` returns false, later
+ * sends collect until the stream emits 'drain'. A send's
  * promise resolves once its bytes were handed to the stream (all sends of
  * one batch share one promise); a message must not change until then.
  */
@@ -29,12 +34,7 @@ export class FrameWriter {
   private scheduled = false;
   private blocked = false;
   private failed: Error | undefined;
-  /** A write went out in this turn of the event loop (reset from a setImmediate). */
-  private wroteThisTurn = false;
   private readonly flushNow = () => this.flush();
-  private readonly newTurn = () => {
-    this.wroteThisTurn = false;
-  };
 
   constructor(private readonly stream: http2.Http2Stream) {
     stream.on("drain", () => {
@@ -55,11 +55,7 @@ export class FrameWriter {
     batch.messages.push(msg);
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
-      if (this.wroteThisTurn) {
-        setImmediate(this.flushNow);
-      } else {
-        queueMicrotask(this.flushNow);
-      }
+      process.nextTick(this.flushNow);
     }
     return batch.done;
   }
@@ -91,10 +87,6 @@ export class FrameWriter {
       return true;
     }
     const ok = stream.write(frames);
-    if (!this.wroteThisTurn) {
-      this.wroteThisTurn = true;
-      setImmediate(this.newTurn);
-    }
     batch.resolve();
     if (!ok) {
       this.blocked = true;

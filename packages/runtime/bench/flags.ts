@@ -1,0 +1,154 @@
+/**
+ * The command line of `pnpm bench`, modelled on Go Gorums' cmd/benchmark.
+ */
+import type { StreamTransport } from "../src/wire/transport.js";
+
+/** Parsed flags. */
+export interface Flags {
+  /** Which benchmarks run (matched case-insensitively against their names). */
+  readonly benchmarks: RegExp;
+  /** Which baselines run (raw, connect-node, fanout, grpc-js); null: none. */
+  readonly baselines: RegExp | null;
+  readonly configSize: number;
+  /** Replies a quorum call waits for (default: a majority of the configuration). */
+  readonly quorumSize: number;
+  /** Calls in flight at once. */
+  readonly concurrent: number;
+  /** Payload bytes of each request and reply. */
+  readonly payload: number;
+  /** Seconds measured per benchmark. */
+  readonly timeS: number;
+  /** Seconds of warmup per benchmark. */
+  readonly warmupS: number;
+  /** Addresses of servers started with --server (instead of local server processes). */
+  readonly remotes: readonly string[];
+  /** Run only a benchmark server on this address. */
+  readonly server: string | undefined;
+  /** With --server: the replicas of a symmetric setup (for NestedQuorumCall), this one included. */
+  readonly peers: readonly string[];
+  /** With --server --peers: this server's ID among the peers (1-based position by default). */
+  readonly id: number | undefined;
+  readonly json: boolean;
+  readonly transport: StreamTransport;
+  /** Write a latency-versus-throughput chart here. */
+  readonly svg: string | undefined;
+  /** Client peers connected to the server in ManyClientPeers. */
+  readonly clientPeers: number;
+  /** List the benchmarks and exit. */
+  readonly list: boolean;
+  readonly help: boolean;
+  /** @private A role of a process the bench starts (raw-echo, grpc-js-echo, client-peers, reverse-server). */
+  readonly role: string | undefined;
+  /** @private With --role client-peers: the server the peers dial. */
+  readonly connect: string | undefined;
+  /** @private With --role client-peers: how many peers. */
+  readonly count: number;
+}
+
+export const USAGE = `usage: pnpm bench [flags]
+
+  --benchmarks REGEXP   benchmarks to run, case-insensitive (default all; --list names them)
+  --baselines REGEXP    baselines to run: raw, connect-node, fanout, grpc-js (default all; 'none')
+  --config-size N       servers in the configuration (default 4)
+  --quorum-size N       replies a quorum call waits for (default a majority)
+  --concurrent N        calls in flight (default 64)
+  --payload BYTES       payload of each request and reply (default 16)
+  --time S              seconds measured per benchmark (default 2)
+  --warmup S            seconds of warmup per benchmark (default 0.5)
+  --transport T         http2 (default) or connect-node
+  --remotes A,B,...     use servers already running (started with --server) instead of local ones
+  --server ADDR         run only a benchmark server on ADDR (host:port)
+    --peers A,B,...     with --server: the symmetric replicas, this one included (NestedQuorumCall)
+    --id N              with --peers: this server's ID (default: its position in --peers)
+  --client-peers N      client peers of the server in ManyClientPeers (default 1000)
+  --svg FILE            also sweep the quorum call over 1,4,16,64,256 in flight on both
+                        transports and write a latency-versus-throughput chart to FILE
+  --json                print the results as JSON instead of a table
+  --list                list the benchmarks
+`;
+
+/** Parses argv (without node and the script); throws on a bad flag. */
+export function parseFlags(argv: readonly string[]): Flags {
+  const values = new Map<string, string>();
+  const bools = new Set<string>();
+  const BOOLS = new Set(["json", "list", "help", "h", "no-baselines"]);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (!a.startsWith("-")) {
+      throw new Error(`unexpected argument ${JSON.stringify(a)}`);
+    }
+    let name = a.replace(/^--?/, "");
+    let value: string | undefined;
+    const eq = name.indexOf("=");
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (BOOLS.has(name)) {
+      bools.add(name);
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) {
+        throw new Error(`flag --${name} needs a value`);
+      }
+    }
+    values.set(name, value);
+  }
+  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "remotes", "server", "peers", "id", "transport", "svg", "client-peers", "role", "connect", "count"]);
+  for (const name of values.keys()) {
+    if (!known.has(name)) {
+      throw new Error(`unknown flag --${name}`);
+    }
+  }
+  const num = (name: string, def: number, min = 0): number => {
+    const v = values.get(name);
+    if (v === undefined) {
+      return def;
+    }
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) {
+      throw new Error(`--${name} must be a number ≥ ${min}, not ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+  const list = (name: string): string[] =>
+    (values.get(name) ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  const remotes = list("remotes");
+  const configSize = Math.floor(num("config-size", 4, 1));
+  const nodes = remotes.length > 0 ? Math.min(configSize, remotes.length) : configSize;
+  const quorumSize = Math.min(nodes, Math.floor(num("quorum-size", Math.floor(nodes / 2) + 1, 1)));
+  const transport = values.get("transport") ?? "http2";
+  if (transport !== "http2" && transport !== "connect-node") {
+    throw new Error(`--transport must be http2 or connect-node, not ${JSON.stringify(transport)}`);
+  }
+  const baselines = bools.has("no-baselines") || values.get("baselines") === "none" ? null : new RegExp(values.get("baselines") ?? ".*", "i");
+  const id = values.get("id");
+  return {
+    benchmarks: new RegExp(values.get("benchmarks") ?? ".*", "i"),
+    baselines,
+    configSize: nodes,
+    quorumSize,
+    concurrent: Math.floor(num("concurrent", 64, 1)),
+    payload: Math.floor(num("payload", 16, 0)),
+    timeS: num("time", 2, 0.01),
+    warmupS: num("warmup", 0.5, 0),
+    remotes,
+    server: values.get("server"),
+    peers: list("peers"),
+    id: id === undefined ? undefined : Math.floor(num("id", 0, 1)),
+    json: bools.has("json"),
+    transport,
+    svg: values.get("svg"),
+    clientPeers: Math.floor(num("client-peers", 1000, 1)),
+    list: bools.has("list"),
+    help: bools.has("help") || bools.has("h"),
+    role: values.get("role"),
+    connect: values.get("connect"),
+    count: Math.floor(num("count", 1, 1)),
+  };
+}

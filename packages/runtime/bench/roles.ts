@@ -1,0 +1,236 @@
+/**
+ * What the processes of a benchmark run do, each in its own process:
+ *
+ * - a benchmark server (`--server ADDR`): the Benchmark service on a Gorums
+ *   Server, with the UnaryEcho Connect service co-hosted on the same port;
+ *   with `--peers` a replica of a symmetric System (NestedQuorumCall);
+ * - the raw node:http2 and @grpc/grpc-js echo servers of the baselines;
+ * - client peers (`--role client-peers`): clients that dial one server and
+ *   serve the Benchmark service back to it;
+ * - the reverse-direction server (`--role reverse-server`): a System whose
+ *   client peers connect to it; it runs the quorum calls over its
+ *   `clientConfig()` when the bench tells it to, and reports the numbers.
+ *
+ * A process started by the bench reports `{ type: "ready", addr }` over IPC
+ * and exits when the bench disconnects (so `node --cpu-prof` profiles of
+ * every process get written).
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type BenchmarkServer,
+  quorumCall,
+  registerBenchmarkServer,
+} from "./gen/benchmark/benchmark_gorums.js";
+import { UnaryEcho } from "./gen/benchmark/benchmark_pb.js";
+import { newConfig, newSymmetricSystem, newSystem, Server, type Configuration, type ServerOptions, withNodeList, withNodes } from "../src/index.js";
+import type { StreamTransport } from "../src/wire/transport.js";
+import { startGrpcJsEchoServer } from "./grpc-js-echo.js";
+import { type CpuPerCall, CpuWatch } from "./cpu.js";
+import { closedLoop, type LoadOptions } from "./load.js";
+import { startRawEchoServer } from "./raw-echo.js";
+import { memoryNow, type MemoryStats, type RunStats } from "./stats.js";
+
+/** Messages a process started by the bench sends it. */
+export type ChildMessage =
+  | { type: "ready"; addr: string }
+  | { type: "progress"; completed: number }
+  | { type: "reply"; id: number; result?: unknown; error?: string };
+
+/** Commands the bench sends a reverse-direction server. */
+export type ReverseCommand =
+  | { cmd: "waitForPeers"; peers: number; timeoutMs: number }
+  | { cmd: "memory" }
+  | { cmd: "run"; load: LoadOptions; quorum: number; payload: number; peers: number; cpuPids: number[] };
+
+/** What a reverse-direction run reports. */
+export interface ReverseRunResult {
+  readonly stats: RunStats;
+  readonly memory: MemoryStats;
+  readonly cpu?: CpuPerCall;
+}
+
+/** The Benchmark service: echoes; NestedQuorumCall calls the replicas in turn. */
+export function benchmarkService(): BenchmarkServer {
+  return {
+    quorumCall: (_ctx, req) => req,
+    async streamQuorumCall(_ctx, req, send) {
+      await Promise.all([send(req), send(req)]);
+    },
+    multicast: () => {},
+    unicast: () => {},
+    rpc: (_ctx, req) => req,
+    async nestedQuorumCall(ctx, req) {
+      // Let the next request on this stream start while this one waits for its own quorum.
+      ctx.release();
+      const config = ctx.config();
+      if (config.size < 2) {
+        throw new ConnectError("NestedQuorumCall needs symmetric replicas: start the servers with --server ADDR --peers A,B,…", Code.FailedPrecondition);
+      }
+      return quorumCall(config.context(), req).majority();
+    },
+  };
+}
+
+/** Options of a benchmark server. */
+export interface BenchServerOptions {
+  readonly addr: string;
+  readonly transport: StreamTransport;
+  /** The replicas of a symmetric setup, this one included; empty: a plain server. */
+  readonly peers: readonly string[];
+  /** This replica's ID (default: its position in `peers`, from 1). */
+  readonly id?: number | undefined;
+}
+
+/** Starts a benchmark server; resolves with its bound address and a stop function. */
+export async function startBenchServer(opts: BenchServerOptions): Promise<{ addr: string; stop: () => Promise<void> }> {
+  const serverOptions: ServerOptions = {
+    transport: opts.transport,
+    routes: (router) => router.service(UnaryEcho, { echo: (req) => req }),
+  };
+  if (opts.peers.length === 0) {
+    const server = new Server(serverOptions);
+    registerBenchmarkServer(server, benchmarkService());
+    const addr = await server.listen(opts.addr);
+    return { addr, stop: () => server.stop() };
+  }
+  const id = opts.id ?? opts.peers.indexOf(opts.addr) + 1;
+  if (id < 1 || id > opts.peers.length) {
+    throw new Error(`--server ${opts.addr} is not in --peers (give --id)`);
+  }
+  const peers = withNodes(new Map(opts.peers.map((a, i) => [i + 1, a])));
+  const system = await newSymmetricSystem(opts.addr, id, peers, { server: serverOptions, dial: { transport: opts.transport } });
+  system.registerService((srv) => registerBenchmarkServer(srv, benchmarkService()));
+  await system.serve();
+  system.newOutboundConfig();
+  // Ready once every replica is connected, so that nested calls reach all of them.
+  await system.waitForConfig((c) => c.size === opts.peers.length, { signal: AbortSignal.timeout(30_000) });
+  return { addr: system.addr, stop: () => system.stop() };
+}
+
+/** Runs the process role named by the flags (a child of the bench, or `--server`). */
+export async function runRole(role: string, flags: { addr: string; transport: StreamTransport; peers: readonly string[]; id?: number | undefined; connect?: string | undefined; count: number }): Promise<void> {
+  switch (role) {
+    case "server": {
+      const { addr } = await startBenchServer(flags);
+      ready(addr, `benchmark server on ${addr} (transport ${flags.transport}${flags.peers.length > 0 ? `, replica among ${flags.peers.length}` : ""})`);
+      return;
+    }
+    case "raw-echo": {
+      const [host, port] = splitAddr(flags.addr);
+      const s = await startRawEchoServer(host, port);
+      ready(`${host}:${s.port}`, `raw node:http2 echo server on ${host}:${s.port}`);
+      return;
+    }
+    case "grpc-js-echo": {
+      const [host, port] = splitAddr(flags.addr);
+      const s = await startGrpcJsEchoServer(host, port);
+      ready(`${host}:${s.port}`, `grpc-js echo server on ${host}:${s.port}`);
+      return;
+    }
+    case "client-peers":
+      await runClientPeers(flags.connect ?? "", flags.count, flags.transport);
+      return;
+    case "reverse-server":
+      await runReverseServer(flags.addr, flags.transport);
+      return;
+    default:
+      throw new Error(`unknown role ${role}`);
+  }
+}
+
+/** `count` client peers of the server at `addr`, each with its own connection, serving the Benchmark service. */
+async function runClientPeers(addr: string, count: number, transport: StreamTransport): Promise<void> {
+  const server = new Server();
+  registerBenchmarkServer(server, benchmarkService());
+  const configs: Configuration[] = [];
+  for (let i = 0; i < count; i++) {
+    configs.push(newConfig(withNodeList([addr]), { server, transport }));
+    if (i % 50 === 49) {
+      // Let the connections open in steps rather than all in one turn.
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  ready("", `${count} client peers of ${addr}`);
+}
+
+/**
+ * A System that client peers connect to; runs reverse-direction quorum calls
+ * over its clientConfig() on command.
+ */
+async function runReverseServer(addr: string, transport: StreamTransport): Promise<void> {
+  const system = await newSystem(addr, { server: { transport }, dial: { transport } });
+  system.registerService((srv) => registerBenchmarkServer(srv, benchmarkService()));
+  await system.serve();
+  process.on("message", (m: { type: "cmd"; id: number } & ReverseCommand) => {
+    if (m?.type !== "cmd") {
+      return;
+    }
+    void (async () => {
+      try {
+        let result: unknown;
+        switch (m.cmd) {
+          case "waitForPeers":
+            await system.waitForClientConfig((c) => c.size >= m.peers, { signal: AbortSignal.timeout(m.timeoutMs) });
+            result = system.clientConfig().size;
+            break;
+          case "memory":
+            result = memoryNow();
+            break;
+          case "run": {
+            const config = system.clientConfig();
+            if (config.size < m.peers) {
+              throw new Error(`only ${config.size} of ${m.peers} client peers are connected`);
+            }
+            const ctx = config.context();
+            const req = { payload: new Uint8Array(m.payload).fill(7) };
+            let progress: NodeJS.Timeout | undefined;
+            try {
+              const watch = new CpuWatch(undefined, m.cpuPids);
+              const onStart = (r: { completed: number }) => {
+                progress = setInterval(() => send({ type: "progress", completed: r.completed }), 200);
+              };
+              const rec = await closedLoop(() => quorumCall(ctx, req).threshold(m.quorum), m.load, onStart, watch);
+              clearInterval(progress);
+              const stats = rec.summarize();
+              const cpu = watch.perCall(stats.callsPerSec);
+              result = { stats, memory: memoryNow(), ...(cpu !== undefined ? { cpu } : {}) } satisfies ReverseRunResult;
+            } finally {
+              clearInterval(progress);
+            }
+            break;
+          }
+        }
+        send({ type: "reply", id: m.id, result });
+      } catch (err) {
+        send({ type: "reply", id: m.id, error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+  });
+  ready(system.addr, `reverse-direction server on ${system.addr}`);
+}
+
+function send(m: ChildMessage): void {
+  process.send?.(m);
+}
+
+/** Tells the bench (or the user, for --server) that this process is ready. */
+function ready(addr: string, what: string): void {
+  if (process.send !== undefined) {
+    send({ type: "ready", addr });
+    // Started by the bench: leave when it goes (normal exit, so profiles are written).
+    process.on("disconnect", () => process.exit(0));
+  } else {
+    console.log(`${what}; Ctrl-C stops it`);
+    const stop = () => process.exit(0);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  }
+}
+
+function splitAddr(addr: string): [string, number] {
+  const i = addr.lastIndexOf(":");
+  if (i < 0) {
+    throw new Error(`address ${JSON.stringify(addr)} is not host:port`);
+  }
+  return [addr.slice(0, i).replace(/^\[|\]$/g, ""), Number(addr.slice(i + 1))];
+}

@@ -1,0 +1,102 @@
+/**
+ * Smoke test of `pnpm bench` (packages/runtime/bench): compiles it as the
+ * root script does, runs it very briefly against real server processes and
+ * checks that it prints result rows, ratios and target lines, writes JSON
+ * and a chart when asked, and exits 0. No timing assertions: the numbers
+ * are whatever this (shared) machine gives.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const runtimeDir = resolve(fileURLToPath(import.meta.url), "../..");
+const benchMain = join(runtimeDir, "bench/dist/bench/main.js");
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("pnpm bench (smoke)", () => {
+  beforeAll(async () => {
+    const built = await run(tsc, ["-p", join(runtimeDir, "bench/tsconfig.json")], 170_000);
+    expect(built.stdout + built.stderr).toBe("");
+    expect(built.code).toBe(0);
+  }, 180_000);
+
+  it("runs a brief quorum call with the raw baseline and --svg: result rows, ratios, target lines, a chart, exit 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gorums-bench-"));
+    try {
+      const svg = join(dir, "chart.svg");
+      const { code, stdout, stderr } = await run(
+        benchMain,
+        ["--time", "0.3", "--warmup", "0", "--benchmarks", "^QuorumCall$", "--config-size", "2", "--baselines", "raw", "--svg", svg],
+        120_000,
+      );
+      expect(stderr).not.toMatch(/FAILED|failed:/);
+      expect(code).toBe(0);
+      // Header, then a table row per run: the quorum call at 64 and 1 in flight, the raw echo at both.
+      expect(stdout).toMatch(/^gorums-ts bench: 2 servers, quorum 2, 16-byte payload, 64 in flight/m);
+      const rows = stdout.split("\n").filter((l) => /^(QuorumCall|raw echo)\s/.test(l));
+      expect(rows).toHaveLength(4);
+      const qc = rows.find((l) => /^QuorumCall\s+http2\s+2\/2\s+64\s/.test(l));
+      expect(qc).toBeDefined();
+      // calls/s is a positive number and the ratio to the raw echo is printed.
+      const callsPerSec = Number((qc as string).split(/\s{2,}/)[4]?.replace(/,/g, ""));
+      expect(callsPerSec).toBeGreaterThan(0);
+      expect(qc).toMatch(/\d+\.\d+×/);
+      expect(stdout).toMatch(/^(PASS|FAIL) {2}quorum-call message rate/m);
+      expect(stdout).toMatch(/^(PASS|FAIL) {2}median latency of a lone quorum call/m);
+      // The chart: a line per transport, a dot per window (1, 4, 16, 64, 256).
+      const text = readFileSync(svg, "utf8");
+      expect(text.startsWith("<svg")).toBe(true);
+      expect(text).toContain("http2 NodeStream");
+      expect(text).toContain("connect-node NodeStream");
+      expect(text.match(/<circle [^>]*><title>/g)).toHaveLength(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it("--json: the reverse-direction quorum call and an rpc as JSON, with memory and CPU", async () => {
+    const { code, stdout } = await run(
+      benchMain,
+      ["--time", "0.3", "--warmup", "0", "--benchmarks", "^(Rpc|ReverseQuorumCall)$", "--config-size", "2", "--concurrent", "4", "--no-baselines", "--json"],
+      120_000,
+    );
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout) as {
+      machine: { cpus: number; node: string };
+      results: Array<{
+        name: string;
+        caller: string;
+        nodes: number;
+        stats: { calls: number; callsPerSec: number; medianMs: number };
+        memory: { rss: number; heapUsed: number };
+        cpu?: { caller: number };
+      }>;
+      failures: string[];
+    };
+    expect(out.failures).toEqual([]);
+    expect(out.machine.node).toBe(process.version);
+    expect(out.results.map((r) => r.name)).toEqual(["Rpc", "ReverseQuorumCall"]);
+    for (const r of out.results) {
+      expect(r.stats.calls).toBeGreaterThan(0);
+      expect(r.stats.medianMs).toBeGreaterThan(0);
+      expect(r.memory.rss).toBeGreaterThan(r.memory.heapUsed);
+      expect(r.cpu?.caller).toBeGreaterThan(0);
+    }
+    const reverse = out.results[1];
+    expect(reverse?.caller).toBe("server");
+    expect(reverse?.nodes).toBe(2);
+  }, 150_000);
+});
