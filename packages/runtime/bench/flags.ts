@@ -20,6 +20,8 @@ export interface Flags {
   readonly timeS: number;
   /** Seconds of warmup per benchmark. */
   readonly warmupS: number;
+  /** Runs of each measurement; the one with the most calls/s is kept (other work on the machine only ever slows a run down). */
+  readonly repeat: number;
   /** Addresses of servers started with --server (instead of local server processes). */
   readonly remotes: readonly string[];
   /** Run only a benchmark server on this address. */
@@ -55,6 +57,7 @@ export const USAGE = `usage: pnpm bench [flags]
   --payload BYTES       payload of each request and reply (default 16)
   --time S              seconds measured per benchmark (default 2)
   --warmup S            seconds of warmup per benchmark (default 0.5)
+  --repeat N            measure each run N times and keep the best (default 1)
   --transport T         http2 (default) or connect-node
   --remotes A,B,...     use servers already running (started with --server) instead of local ones
   --server ADDR         run only a benchmark server on ADDR (host:port)
@@ -96,7 +99,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     }
     values.set(name, value);
   }
-  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "remotes", "server", "peers", "id", "transport", "svg", "client-peers", "role", "connect", "count"]);
+  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "repeat", "remotes", "server", "peers", "id", "transport", "svg", "client-peers", "role", "connect", "count"]);
   for (const name of values.keys()) {
     if (!known.has(name)) {
       throw new Error(`unknown flag --${name}`);
@@ -137,6 +140,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     payload: Math.floor(num("payload", 16, 0)),
     timeS: num("time", 2, 0.01),
     warmupS: num("warmup", 0.5, 0),
+    repeat: Math.floor(num("repeat", 1, 1)),
     remotes,
     server: values.get("server"),
     peers: list("peers"),
