@@ -11,6 +11,7 @@ import { type CallLimits, watchCallLimits } from "./call-lifetime.js";
 import type { CallOptions } from "./call-options.js";
 import { ClientCtx } from "./client-ctx.js";
 import { decodeReply, encodePayload } from "./codec.js";
+import type { NodeResponse } from "./node-response.js";
 import { ReplyBuffer } from "./reply-buffer.js";
 import { type ResponseSeq, responseSeq } from "./response-seq.js";
 
@@ -84,6 +85,29 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
    */
   get abortedBy(): ConnectError | undefined {
     return this.endError;
+  }
+
+  /**
+   * Reads the replies with callbacks, without a promise per reply (what the
+   * terminal methods use): like one iteration of `seq` — it starts the call,
+   * counts as a reader, sees every reply from the first, and `onReply`
+   * returning true stops it as a `break` would; `onEnd` runs if the call
+   * ends before that. Returns false, doing nothing, when interceptors wrap
+   * the replies: those must see what is read, through `seq`.
+   */
+  follow(onReply: (r: NodeResponse<MessageShape<O>>) => boolean, onEnd: () => void): boolean {
+    if ((this.spec.options?.interceptors?.length ?? 0) > 0) {
+      return false;
+    }
+    this.start();
+    this.readers++;
+    this.buffer.follow(onReply, (early) => {
+      this.readerClosed(early);
+      if (!early) {
+        onEnd();
+      }
+    });
+    return true;
   }
 
   /** Sends the call, once. */

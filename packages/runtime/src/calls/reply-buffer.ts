@@ -10,6 +10,7 @@ export class ReplyBuffer<T> {
   private ended = false;
   private wake: (() => void) | undefined;
   private wakeUp: Promise<void> | undefined;
+  private followers: Follower<T>[] = [];
 
   /** Whether the call is over: no reply will be added. */
   get isEnded(): boolean {
@@ -23,6 +24,21 @@ export class ReplyBuffer<T> {
     }
     this.items.push(r);
     this.notify();
+    if (this.followers.length > 0) {
+      // Every follower sees the reply before any satisfied one is closed
+      // (closing the last reader ends the call).
+      let satisfied: Follower<T>[] | undefined;
+      for (const f of this.followers) {
+        if (f.onReply(r)) {
+          (satisfied ??= []).push(f);
+        }
+      }
+      if (satisfied !== undefined) {
+        for (const f of satisfied) {
+          this.unfollow(f, true);
+        }
+      }
+    }
   }
 
   /** Marks the end of the call. */
@@ -30,6 +46,37 @@ export class ReplyBuffer<T> {
     if (!this.ended) {
       this.ended = true;
       this.notify();
+      for (const f of this.followers.splice(0)) {
+        f.onClose(false);
+      }
+    }
+  }
+
+  /**
+   * Reads every reply from the first with a callback instead of an
+   * iterator, with no promise per reply: `onReply` returns true once it
+   * needs no more (as a `break` would), and `onClose` runs once, with
+   * `early` as for `iterator`.
+   */
+  follow(onReply: (r: NodeResponse<T>) => boolean, onClose: (early: boolean) => void): void {
+    for (let i = 0; i < this.items.length; i++) {
+      if (onReply(this.items[i] as NodeResponse<T>)) {
+        onClose(true);
+        return;
+      }
+    }
+    if (this.ended) {
+      onClose(false);
+      return;
+    }
+    this.followers.push({ onReply, onClose });
+  }
+
+  private unfollow(f: Follower<T>, early: boolean): void {
+    const i = this.followers.indexOf(f);
+    if (i >= 0) {
+      this.followers.splice(i, 1);
+      f.onClose(early);
     }
   }
 
@@ -88,4 +135,9 @@ export class ReplyBuffer<T> {
       wake();
     }
   }
+}
+
+interface Follower<T> {
+  readonly onReply: (r: NodeResponse<T>) => boolean;
+  readonly onClose: (early: boolean) => void;
 }

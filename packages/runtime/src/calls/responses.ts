@@ -1,11 +1,17 @@
 import { ErrIncomplete, ErrSkipNode, type NodeError, QuorumCallError } from "../core/errors.js";
 import { Correctable } from "./correctable.js";
+import type { NodeResponse } from "./node-response.js";
 import type { ResponseSeq } from "./response-seq.js";
 
 /** What a Responses object knows of its call. */
 export interface CallControl {
   /** Number of nodes. */
   readonly size: number;
+  /**
+   * Reads the replies with callbacks instead of iterating (see
+   * `CallRun.follow`); returns false when only iterating will do.
+   */
+  follow?(onReply: (r: NodeResponse<unknown>) => boolean, onEnd: () => void): boolean;
 }
 
 /**
@@ -58,27 +64,41 @@ export class Responses<T> {
    * The first successful reply, once `n` replies succeeded. Nodes skipped by
    * `mapRequest` count neither as successes nor as failures.
    */
-  async threshold(n: number): Promise<T> {
-    let count = 0;
-    let first: T | undefined;
-    const errors: NodeError[] = [];
-    // Leaving the loop early stops this reader (see CallRun).
-    for await (const r of this.seq) {
-      if (r.error !== undefined) {
-        if (r.error !== ErrSkipNode) {
-          errors.push({ nodeID: r.nodeID, error: r.error });
-        }
-        continue;
-      }
-      if (count === 0) {
-        first = r.value;
-      }
-      count++;
-      if (count >= n) {
-        return first as T;
+  threshold(n: number): Promise<T> {
+    const follow = this.control.follow;
+    if (follow !== undefined) {
+      const counted = new ThresholdCount<T>(n);
+      let settle!: { resolve: (v: T) => void; reject: (e: Error) => void };
+      const done = new Promise<T>((resolve, reject) => {
+        settle = { resolve, reject };
+      });
+      const following = follow.call(
+        this.control,
+        (r) => {
+          if (!counted.add(r as NodeResponse<T>)) {
+            return false;
+          }
+          settle.resolve(counted.first as T);
+          return true;
+        },
+        () => settle.reject(counted.incomplete()),
+      );
+      if (following) {
+        return done;
       }
     }
-    throw new QuorumCallError(ErrIncomplete, errors);
+    return this.iterateToThreshold(n);
+  }
+
+  private async iterateToThreshold(n: number): Promise<T> {
+    const counted = new ThresholdCount<T>(n);
+    // Leaving the loop early stops this reader (see CallRun).
+    for await (const r of this.seq) {
+      if (counted.add(r)) {
+        return counted.first as T;
+      }
+    }
+    throw counted.incomplete();
   }
 
   /**
@@ -88,5 +108,34 @@ export class Responses<T> {
    */
   correctable(threshold: number): Correctable<T> {
     return new Correctable(this.seq, threshold);
+  }
+}
+
+/** Counts replies toward a threshold as `threshold()` does. */
+class ThresholdCount<T> {
+  first: T | undefined;
+  private count = 0;
+  private readonly errors: NodeError[] = [];
+
+  constructor(private readonly n: number) {}
+
+  /** Takes one reply; true once `n` replies succeeded. */
+  add(r: NodeResponse<T>): boolean {
+    if (r.error !== undefined) {
+      if (r.error !== ErrSkipNode) {
+        this.errors.push({ nodeID: r.nodeID, error: r.error });
+      }
+      return false;
+    }
+    if (this.count === 0) {
+      this.first = r.value;
+    }
+    this.count++;
+    return this.count >= this.n;
+  }
+
+  /** The error when the call ended short of `n`. */
+  incomplete(): QuorumCallError {
+    return new QuorumCallError(ErrIncomplete, this.errors);
   }
 }

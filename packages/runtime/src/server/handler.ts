@@ -27,8 +27,18 @@ export interface Handler {
   readonly kind: HandlerKind;
   readonly input: DescMessage;
   readonly output: DescMessage;
-  /** Runs the method. Two-way handlers resolve with the reply; others with undefined. */
-  invoke(ctx: ServerCtx, req: Message, send: SendReply): Promise<Message | undefined>;
+  /**
+   * Runs the method. Two-way handlers give the reply; others undefined. A
+   * method implemented without `async` that returns its reply directly is
+   * answered without a promise (the dispatcher's fast path); one that
+   * returns a promise is awaited.
+   */
+  invoke(ctx: ServerCtx, req: Message, send: SendReply): Message | undefined | Promise<Message | undefined>;
+}
+
+/** Whether a handler's result is a promise to wait for (a message's fields are never functions). */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** A handler that answers each request once (rpc and quorum call methods). */
@@ -40,8 +50,9 @@ export function twoWayHandler<I extends DescMessage, O extends DescMessage>(
     kind: "twoway",
     input: method.input,
     output: method.output,
-    async invoke(ctx, req) {
-      return create(method.output, await impl(ctx, req as MessageShape<I>));
+    invoke(ctx, req) {
+      const out = impl(ctx, req as MessageShape<I>);
+      return isPromiseLike(out) ? Promise.resolve(out).then((o) => create(method.output, o)) : create(method.output, out);
     },
   };
 }
@@ -55,9 +66,9 @@ export function oneWayHandler<I extends DescMessage, O extends DescMessage>(
     kind: "oneway",
     input: method.input,
     output: method.output,
-    async invoke(ctx, req) {
-      await impl(ctx, req as MessageShape<I>);
-      return undefined;
+    invoke(ctx, req) {
+      const out = impl(ctx, req as MessageShape<I>);
+      return isPromiseLike(out) ? Promise.resolve(out).then(() => undefined) : undefined;
     },
   };
 }
@@ -74,9 +85,9 @@ export function streamHandler<I extends DescMessage, O extends DescMessage>(
     kind: "stream",
     input: method.input,
     output: method.output,
-    async invoke(ctx, req, send) {
-      await impl(ctx, req as MessageShape<I>, (resp) => send(create(method.output, resp)));
-      return undefined;
+    invoke(ctx, req, send) {
+      const out = impl(ctx, req as MessageShape<I>, (resp) => send(create(method.output, resp)));
+      return isPromiseLike(out) ? Promise.resolve(out).then(() => undefined) : undefined;
     },
   };
 }

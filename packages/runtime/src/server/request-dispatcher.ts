@@ -3,10 +3,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import type { ReplySender } from "../wire/channel.js";
 import { errorReply, replyMessage } from "../wire/message.js";
-import type { Handler } from "./handler.js";
+import { type Handler, isPromiseLike, type SendReply } from "./handler.js";
 import type { RequestGate } from "./request-gate.js";
 import { RequestCtx, type ServerCtxSource } from "./server-ctx.js";
-import { chainInterceptors, type ServerInterceptor, type ServerNext } from "./server-interceptor.js";
+import { chainInterceptors, type ServerInterceptor } from "./server-interceptor.js";
 
 /** The handlers and interceptors a dispatcher serves with. */
 export interface HandlerTable {
@@ -48,8 +48,12 @@ const MAX_QUEUED_REQUESTS = 1024;
 export class RequestDispatcher {
   private readonly queue: Queued[] = [];
   private busy = false;
+  /** The serving loop is running (a handler that releases synchronously must not start another). */
+  private pumping = false;
   /** Bytes of replies sent and not yet settled (written, or failed). */
   private unsettledBytes = 0;
+  /** The latest send's promise and the bytes of the replies it covers. */
+  private lastSend: { readonly sent: Promise<void>; bytes: number } | undefined;
   /** The channel's readers waiting for room in the queue. */
   private roomWaiters: Array<() => void> = [];
 
@@ -78,18 +82,37 @@ export class RequestDispatcher {
       this.wakeReaders();
       return;
     }
-    while (!this.busy && this.queue.length > 0 && this.unsettledBytes <= REPLY_HIGH_WATER_BYTES) {
-      const next = this.queue.shift() as Queued;
-      this.busy = true;
-      let released = false;
-      const release = () => {
-        if (!released) {
-          released = true;
-          this.busy = false;
-          this.pump();
+    if (this.pumping) {
+      return; // a handler released synchronously: the loop below goes on
+    }
+    this.pumping = true;
+    try {
+      while (!this.busy && this.queue.length > 0 && this.unsettledBytes <= REPLY_HIGH_WATER_BYTES) {
+        const next = this.queue.shift() as Queued;
+        this.busy = true;
+        let released = false;
+        const release = () => {
+          if (!released) {
+            released = true;
+            this.busy = false;
+            this.pump();
+          }
+        };
+        let running: Promise<void> | undefined;
+        try {
+          running = this.serve(next, release);
+        } catch (err) {
+          release(); // a bug below: do not leave the stream stuck behind it
+          throw err;
         }
-      };
-      this.serve(next, release).finally(release);
+        if (running === undefined) {
+          release();
+        } else {
+          running.then(release, release);
+        }
+      }
+    } finally {
+      this.pumping = false;
     }
     if (this.queue.length <= MAX_QUEUED_REQUESTS / 2) {
       this.wakeReaders();
@@ -108,45 +131,67 @@ export class RequestDispatcher {
 
   /**
    * Sends a reply, counting its bytes until the stream took them (or
-   * failed): above the high-water mark no further request starts.
+   * failed): above the high-water mark no further request starts. Replies
+   * that the stream takes in one batch (one shared promise) are settled
+   * together, with one reaction for the batch.
    */
   private send(reply: ReplySender, msg: Message): Promise<void> {
     const bytes = msg.payload.byteLength + REPLY_OVERHEAD_BYTES;
     this.unsettledBytes += bytes;
     const sent = reply(msg);
+    const last = this.lastSend;
+    if (last !== undefined && last.sent === sent) {
+      last.bytes += bytes;
+      return sent;
+    }
+    const pending = { sent, bytes };
+    this.lastSend = pending;
     const settled = () => {
-      this.unsettledBytes -= bytes;
+      if (this.lastSend === pending) {
+        this.lastSend = undefined;
+      }
+      this.unsettledBytes -= pending.bytes;
       if (!this.busy && this.queue.length > 0) {
         this.pump();
       }
     };
+    // Also marks a failed send as handled: the replies nobody waits for have nowhere to go.
     sent.then(settled, settled);
     return sent;
   }
 
-  /** Sends a reply that nobody waits for: one that cannot be written has nowhere to go. */
+  /** Sends a reply that nobody waits for (see `send`: a failure is handled there). */
   private sendAndForget(reply: ReplySender, msg: Message): void {
-    this.send(reply, msg).catch(() => {});
+    this.send(reply, msg);
   }
 
-  private async serve(queued: Queued, release: () => void): Promise<void> {
+  /**
+   * Serves one request. A handler that returns its reply directly is served
+   * synchronously and this returns undefined; otherwise the promise settles
+   * when the handler is done.
+   */
+  private serve(queued: Queued, release: () => void): Promise<void> | undefined {
     const { gate } = this.table;
     if (!gate.admit()) {
       this.sendAndForget(queued.reply, errorReply(queued.request, new ConnectError("server is stopping", Code.Unavailable)));
-      return;
+      return undefined;
     }
+    let running: Promise<void> | undefined;
     try {
-      await this.handle(queued, release);
+      running = this.handle(queued, release);
     } finally {
-      gate.done();
+      if (running === undefined) {
+        gate.done();
+      }
     }
+    return running?.finally(() => gate.done());
   }
 
-  private async handle({ request, reply }: Queued, release: () => void): Promise<void> {
+  private handle({ request, reply }: Queued, release: () => void): Promise<void> | undefined {
     const handler = this.table.handler(request.method);
     if (handler === undefined) {
       this.sendAndForget(reply, errorReply(request, new ConnectError(`no handler registered for method ${request.method}`, Code.Unimplemented)));
-      return;
+      return undefined;
     }
     let req: AnyMessage;
     try {
@@ -154,22 +199,58 @@ export class RequestDispatcher {
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.sendAndForget(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
-      return;
+      return undefined;
     }
     const ctx = new RequestCtx(request.method, request.entry, this.source, release);
-    const sendReply = (r: AnyMessage) => this.send(reply, replyMessage(request, toBinary(handler.output, r)));
-    const invoke: ServerNext = (c, r) => handler.invoke(c, r, sendReply);
+    const sendReply: SendReply = handler.kind === "stream" ? (r) => this.send(reply, replyMessage(request, toBinary(handler.output, r))) : notStreaming;
     // The chain is built per request, so an interceptor may pass on a ctx of its own.
     const interceptors = this.table.interceptors;
+    let out: AnyMessage | undefined | PromiseLike<AnyMessage | undefined>;
     try {
-      const out = await (interceptors.length === 0 ? invoke(ctx, req) : chainInterceptors(interceptors, invoke)(ctx, req));
-      if (handler.kind === "twoway") {
-        this.sendAndForget(reply, out === undefined ? errorReply(request, new ConnectError("handler returned no reply", Code.Internal)) : replyMessage(request, toBinary(handler.output, out)));
-      }
+      out =
+        interceptors.length === 0
+          ? handler.invoke(ctx, req, sendReply)
+          : chainInterceptors(interceptors, async (c, r) => handler.invoke(c, r, sendReply))(ctx, req);
     } catch (err) {
-      if (handler.kind !== "oneway") {
-        this.sendAndForget(reply, errorReply(request, ConnectError.from(err, Code.Unknown)));
-      }
+      this.failed(handler, request, reply, err);
+      return undefined;
+    }
+    if (isPromiseLike(out)) {
+      return Promise.resolve(out).then(
+        (value) => this.answer(handler, request, reply, value),
+        (err: unknown) => this.failed(handler, request, reply, err),
+      );
+    }
+    this.answer(handler, request, reply, out);
+    return undefined;
+  }
+
+  /** Sends a two-way handler's reply (one-way and streaming handlers have sent what they send). */
+  private answer(handler: Handler, request: Message, reply: ReplySender, out: AnyMessage | undefined): void {
+    if (handler.kind !== "twoway") {
+      return;
+    }
+    if (out === undefined) {
+      this.sendAndForget(reply, errorReply(request, new ConnectError("handler returned no reply", Code.Internal)));
+      return;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = toBinary(handler.output, out);
+    } catch (err) {
+      this.failed(handler, request, reply, err);
+      return;
+    }
+    this.sendAndForget(reply, replyMessage(request, payload));
+  }
+
+  /** Turns a handler's error into a status reply (one-way methods have nobody to tell). */
+  private failed(handler: Handler, request: Message, reply: ReplySender, err: unknown): void {
+    if (handler.kind !== "oneway") {
+      this.sendAndForget(reply, errorReply(request, ConnectError.from(err, Code.Unknown)));
     }
   }
 }
+
+/** The `send` of a method that is not streaming: its handler has nothing to send it through. */
+const notStreaming: SendReply = () => Promise.reject(new ConnectError("gorums: only streaming methods send replies through send()", Code.Internal));

@@ -246,11 +246,13 @@ export class Channel implements CallChannel {
   }
 
   private async readLoop(stream: BidiStream): Promise<void> {
+    // Replies to the requests of this stream: they go out only while it is the channel's stream.
+    const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
     try {
       for await (const msg of stream.receive()) {
         this.failures = 0;
         this.markAccepted(stream);
-        const room = this.deliver(stream, msg);
+        const room = this.deliver(msg, reply);
         if (room !== undefined) {
           await room; // the request handler is backed up: read on when it has room
         }
@@ -262,12 +264,11 @@ export class Channel implements CallChannel {
   }
 
   /** Routes a reply, or hands a request to `onRequest` and returns its backpressure promise. */
-  private deliver(stream: BidiStream, msg: Message): void | Promise<void> {
+  private deliver(msg: Message, reply: ReplySender): void | Promise<void> {
     // On a dialed stream the other side starts calls with the high bit; on an
     // accepted stream it starts them without.
     const isRequest = isServerInitiated(msg.messageSeqNo) === (this.dialer !== undefined);
     if (isRequest) {
-      const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
       if (this.options.onRequest !== undefined) {
         return this.options.onRequest(msg, reply);
       }
