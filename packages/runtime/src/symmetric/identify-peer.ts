@@ -36,11 +36,12 @@ export interface KnownPeers {
  * known peer whose address must have the socket's host, or is an untracked
  * external client when unknown; `gorums-node-id: 0` is a client peer; no
  * headers, an external client. Throws PermissionDenied saying which check
- * failed.
+ * failed. An identity header sent more than once is refused (Go reads the
+ * first of them; one stream cannot be two peers, so neither is trusted).
  */
 export async function identifyPeer(headers: Headers, remoteHost: string, peers: KnownPeers): Promise<PeerIdentity> {
-  const addrHeader = headers.get(ADDR_HEADER);
-  const idHeader = headers.get(NODE_ID_HEADER);
+  const addrHeader = single(headers, ADDR_HEADER);
+  const idHeader = single(headers, NODE_ID_HEADER);
   if (addrHeader !== null) {
     let address: string;
     try {
@@ -71,6 +72,18 @@ export async function identifyPeer(headers: Headers, remoteHost: string, peers: 
   }
   await checkHost(address, remoteHost, `gorums-node-id ${id}`);
   return { kind: "known", nodeID: id };
+}
+
+/**
+ * An identity header's one value. Fetch-style Headers join repeated
+ * headers with ", ", and neither a node ID nor an address has a comma.
+ */
+function single(headers: Headers, name: string): string | null {
+  const value = headers.get(name);
+  if (value !== null && value.includes(",")) {
+    throw denied(`${name} was sent more than once (${JSON.stringify(value)})`);
+  }
+  return value;
 }
 
 async function checkHost(knownAddress: string, remoteHost: string, claim: string): Promise<void> {

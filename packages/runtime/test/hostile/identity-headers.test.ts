@@ -111,7 +111,8 @@ describe("identity headers with an InboundManager (me: 1; peers 2 at 127.0.0.1:1
     ["an unknown gorums-node-id (99)", () => ({ "gorums-node-id": "99" }), "external"],
     ["gorums-node-id abc (parses as 0)", () => ({ "gorums-node-id": "abc" }), "client"],
     ["gorums-node-id 2^32 (parses as 0)", () => ({ "gorums-node-id": "4294967296" }), "client"],
-    ["two gorums-node-id values (2 and 3)", () => ({ "gorums-node-id": ["2", "3"] }), "client"],
+    ["two gorums-node-id values (2 and 3)", () => ({ "gorums-node-id": ["2", "3"] }), "refused"],
+    ["two gorums-addr values", () => ({ "gorums-addr": ["127.0.0.1:1", "127.0.0.1:1"] }), "refused"],
   ];
   for (const [name, identity, outcome] of cases) {
     it(`${name}: ${outcome}`, async () => {

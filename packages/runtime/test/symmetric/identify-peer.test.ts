@@ -1,7 +1,8 @@
 /**
  * Peer identification (DESIGN §3 "Identity"): parseNodeID (Go behavior 70) and
  * identifyPeer's decision from `gorums-addr` / `gorums-node-id` and the
- * socket's remote host (Go behavior 72, plus this design's address check).
+ * socket's remote host (Go behavior 72, plus this design's address check);
+ * an identity header sent twice is refused.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
@@ -113,6 +114,21 @@ describe("identifyPeer", () => {
   it("gorums-node-id 0 (or anything parsing to 0) is a client peer", async () => {
     for (const id of ["0", "abc", "-1", ""]) {
       await expect(identifyPeer(h({ "gorums-node-id": id }), "127.0.0.2", peers), id).resolves.toEqual({ kind: "client" });
+    }
+  });
+
+  it("an identity header sent more than once is refused, naming it (Go would read the first)", async () => {
+    for (const [name, values] of [
+      ["gorums-node-id", ["2", "3"]],
+      ["gorums-node-id", ["2", "2"]],
+      ["gorums-addr", ["127.0.0.1:9002", "127.0.0.1:9003"]],
+    ] as const) {
+      const headers = new Headers();
+      for (const v of values) {
+        headers.append(name, v);
+      }
+      const err = await deniedBy(identifyPeer(headers, "127.0.0.1", peers));
+      expect(err.rawMessage).toContain(`${name} was sent more than once`);
     }
   });
 
