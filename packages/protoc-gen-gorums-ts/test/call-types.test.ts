@@ -96,15 +96,15 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
     const start = storage.indexOf("export function registerStorageServer(srv: Server, impl: StorageServer): void {");
     expect(start).toBeGreaterThan(0);
     expect(storage.slice(start + 1, start + 11)).toEqual([
-      'srv.registerHandler("storage.Storage.ReadRPC", twoWayHandler(Storage.method.readRPC, (ctx, req) => impl.readRPC(ctx, req)));',
-      'srv.registerHandler("storage.Storage.WriteRPC", twoWayHandler(Storage.method.writeRPC, (ctx, req) => impl.writeRPC(ctx, req)));',
-      'srv.registerHandler("storage.Storage.WriteUnicast", oneWayHandler(Storage.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));',
-      'srv.registerHandler("storage.Storage.WriteMulticast", oneWayHandler(Storage.method.writeMulticast, (ctx, req) => impl.writeMulticast(ctx, req)));',
-      'srv.registerHandler("storage.Storage.ReadQC", twoWayHandler(Storage.method.readQC, (ctx, req) => impl.readQC(ctx, req)));',
-      'srv.registerHandler("storage.Storage.WriteQC", twoWayHandler(Storage.method.writeQC, (ctx, req) => impl.writeQC(ctx, req)));',
-      'srv.registerHandler("storage.Storage.ReadNestedQC", twoWayHandler(Storage.method.readNestedQC, (ctx, req) => impl.readNestedQC(ctx, req)));',
-      'srv.registerHandler("storage.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));',
-      'srv.registerHandler("storage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+      'srv.registerHandler("gostorage.proto3.Storage.ReadRPC", twoWayHandler(Storage.method.readRPC, (ctx, req) => impl.readRPC(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.WriteRPC", twoWayHandler(Storage.method.writeRPC, (ctx, req) => impl.writeRPC(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.WriteUnicast", oneWayHandler(Storage.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.WriteMulticast", oneWayHandler(Storage.method.writeMulticast, (ctx, req) => impl.writeMulticast(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.ReadQC", twoWayHandler(Storage.method.readQC, (ctx, req) => impl.readQC(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.WriteQC", twoWayHandler(Storage.method.writeQC, (ctx, req) => impl.writeQC(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.ReadNestedQC", twoWayHandler(Storage.method.readNestedQC, (ctx, req) => impl.readNestedQC(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));',
+      'srv.registerHandler("gostorage.proto3.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
       "}",
     ]);
   });
@@ -126,7 +126,7 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
       "*",
       "* Gorums quorum call: a two-way call to every node of the configuration of ctx. Nothing is sent until the responses are consumed.",
       "*",
-      "* @generated from rpc storage.Storage.ReadQC",
+      "* @generated from rpc gostorage.proto3.Storage.ReadQC",
       "*/",
     ]);
     expect(docOf("writeUnicast(ctx: ServerCtx, req: WriteRequest): void | Promise<void>;")).toEqual([
@@ -134,7 +134,7 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
       "* WriteUnicast executes a one-way Write unicast call on a single node.",
       "* It does not wait for a response.",
       "*",
-      "* @generated from rpc storage.Storage.WriteUnicast",
+      "* @generated from rpc gostorage.proto3.Storage.WriteUnicast",
       "*/",
     ]);
     expect(docOf("export interface StorageServer {")).toContain("* Storage is a simple key-value storage service.");

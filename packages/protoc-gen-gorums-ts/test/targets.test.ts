@@ -25,7 +25,7 @@ describe("target=js+dts", () => {
     expect(js).toContain("return quorumCall(ctx, Storage.method.readQC, req, opts);");
     expect(js).toContain("export function registerStorageServer(srv, impl) {");
     expect(js).toContain(
-      'srv.registerHandler("storage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+      'srv.registerHandler("gostorage.proto3.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
     );
     expect(js.some((l) => l.startsWith("import type") || l.includes("interface"))).toBe(false);
   });
