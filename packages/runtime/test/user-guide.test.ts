@@ -1,6 +1,6 @@
 /**
  * The TypeScript in the docs typechecks: every ```ts block of
- * docs/user-guide.md and of the README is compiled, each as a module of its
+ * docs/user-guide.md, docs/security.md and the README is compiled, each as a module of its
  * own, with the repository's strict compiler options (tsconfig.base.json),
  * against the runtime's source and the storage example's generated stubs.
  *
@@ -179,11 +179,13 @@ describe("docs: TypeScript code blocks typecheck", () => {
     expect(errors.some((e) => e.startsWith("t.md:40:"))).toBe(true);
   }, 120_000);
 
-  it("docs/user-guide.md and README.md: every ```ts block typechecks", () => {
-    const docs = ["docs/user-guide.md", "README.md"].filter((d) => existsSync(join(repo, d)));
+  it("docs/user-guide.md, docs/security.md and README.md: every ```ts block typechecks", () => {
+    const docs = ["docs/user-guide.md", "docs/security.md", "README.md"].filter((d) => existsSync(join(repo, d)));
     expect(docs).toContain("docs/user-guide.md");
+    expect(docs).toContain("docs/security.md");
     const blocks = docs.flatMap(blocksOf);
     expect(blocks.filter((b) => b.doc === "docs/user-guide.md").length).toBeGreaterThan(20);
+    expect(blocks.filter((b) => b.doc === "docs/security.md").length).toBeGreaterThanOrEqual(2);
     // nocheck is for the odd partial block, and it must say why.
     for (const b of blocks.filter((b) => b.nocheck)) {
       expect(b.code, `${b.doc}:${b.line}: a nocheck block says why in a comment`).toMatch(/\/\/|\/\*/);
