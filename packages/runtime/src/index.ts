@@ -33,7 +33,7 @@ export { mapRequest, mapResponse } from "./calls/call-options.js";
 export type { CallOptions, QuorumInterceptor } from "./calls/call-options.js";
 
 // Server.
-export { Server } from "./server/server.js";
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, Server } from "./server/server.js";
 export type { ServerOptions, SecureServerOptions } from "./server/server.js";
 export type { ServerCtx, PeerInfo } from "./server/server-ctx.js";
 export { twoWayHandler, oneWayHandler, streamHandler } from "./server/handler.js";

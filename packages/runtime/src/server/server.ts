@@ -59,6 +59,14 @@ export interface ServerOptions {
    * has acknowledged the setting or keeps opening refused streams.
    */
   maxStreamsPerConnection?: number;
+  /**
+   * How long a new connection may take to start HTTP/2 (send its
+   * connection preface and SETTINGS) before it is dropped, in ms; default
+   * 120,000, grpc-go's connection timeout. (With TLS, Node's TLS handshake
+   * timeout, also 120 s, comes first.) Keeps connections that never speak
+   * from holding sockets.
+   */
+  handshakeTimeoutMs?: number;
   /** @private Hold streams until `serve()` (a System's servers). */
   deferServing?: boolean;
 }
@@ -68,6 +76,9 @@ const kPeerCertificate = createContextKey<PeerCertificate | undefined>(undefined
 
 /** Default of `ServerOptions.maxStreamsPerConnection`. */
 export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1000;
+
+/** Default of `ServerOptions.handshakeTimeoutMs`. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 
 /** How long a graceful stop waits for sessions to close after ending their streams. */
 const SESSION_FLUSH_MS = 500;
@@ -154,9 +165,11 @@ export class Server implements RequestServer {
       this.options.tls === undefined
         ? http2.createServer({ settings: { maxConcurrentStreams } }, listener)
         : http2.createSecureServer({ ...this.options.tls, settings: { ...this.options.tls.settings, maxConcurrentStreams } }, listener);
+    const handshakeTimeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     server.on("session", (session) => {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
+      dropIfSilent(session, handshakeTimeoutMs);
     });
     this.httpServer = server;
     try {
@@ -313,4 +326,13 @@ function verifiedPeerCertificate(socket: unknown): PeerCertificate | undefined {
     // The session's socket is already gone.
     return undefined;
   }
+}
+
+/** Destroys `session` unless the client's HTTP/2 SETTINGS arrive within `ms`. */
+function dropIfSilent(session: http2.ServerHttp2Session, ms: number): void {
+  const timer = setTimeout(() => session.destroy(), ms);
+  timer.unref();
+  const done = () => clearTimeout(timer);
+  session.once("remoteSettings", done);
+  session.once("close", done);
 }
