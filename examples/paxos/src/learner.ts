@@ -12,6 +12,15 @@ export interface LogEntry {
   duplicateOf?: number;
 }
 
+/** What `Learner.onLearn` reports: a slot, the command decided there, and the ballot that decided it. */
+export interface LearnedEntry {
+  slot: number;
+  command: Command;
+  ballot: Ballot | undefined;
+  /** True when the slot was known with a different command: a safety violation. */
+  conflict: boolean;
+}
+
 /**
  * Decided slots, and the state machine they drive: commands "key=value" set
  * a key. A command's id is unique, so a command decided in two slots (a
@@ -24,6 +33,7 @@ export class Learner {
   private readonly appliedAt = new Map<string, number>();
   private readonly waiters = new Map<string, Array<(slot: number) => void>>();
   private readonly onApplyListeners: Array<() => void> = [];
+  private readonly onLearnListeners: Array<(entry: LearnedEntry) => void> = [];
   private nextSlot = 0;
   /** The key-value store the log builds. */
   readonly state = new Map<string, string>();
@@ -36,10 +46,12 @@ export class Learner {
     if (known !== undefined) {
       if (known.command.id !== command.id || known.command.op !== command.op) {
         this.conflicts.push(`slot ${slot}: ${describe(known.command)} and ${describe(command)} (ballot ${formatBallot(ballot)})`);
+        this.notifyLearned({ slot, command, ballot, conflict: true });
       }
       return false;
     }
     this.decided.set(slot, { slot, command, ballot });
+    this.notifyLearned({ slot, command, ballot, conflict: false });
     if (command.id !== "") {
       const first = this.firstSlotOf.get(command.id);
       if (first === undefined || slot < first) {
@@ -120,6 +132,21 @@ export class Learner {
   /** Calls `fn` after each batch of slots is applied. */
   onApply(fn: () => void): void {
     this.onApplyListeners.push(fn);
+  }
+
+  /**
+   * Calls `fn` for every slot learned for the first time, and again for
+   * every later learn of a known slot with a different command (a conflict):
+   * an observer sees every value this learner was ever told was decided.
+   */
+  onLearn(fn: (entry: LearnedEntry) => void): void {
+    this.onLearnListeners.push(fn);
+  }
+
+  private notifyLearned(entry: LearnedEntry): void {
+    for (const fn of this.onLearnListeners) {
+      fn(entry);
+    }
   }
 
   private applyReady(): void {

@@ -1,8 +1,10 @@
 // The Paxos example: `node dist/main.js` runs N replicas and a client
 // process, and shows that the replicas decide the same log; `node
-// dist/main.js clients …` is the client process. See `--help`.
+// dist/main.js clients …` is the client process; `node dist/main.js
+// replica …` is one replica in a process of its own. See `--help`.
 import { type Command, parseCommand, USAGE, UsageError } from "./cli.js";
 import { runClients } from "./clients.js";
+import { runReplica } from "./replica-main.js";
 import { runPaxos } from "./run.js";
 
 let command: Command;
@@ -26,6 +28,8 @@ switch (command.kind) {
   case "clients":
     await clients(command);
     break;
+  case "replica":
+    process.exit(await runReplica(command));
 }
 
 /** The full run; exits 0 when the logs agree, 1 on an error, 130 on Ctrl-C. */

@@ -77,6 +77,11 @@ export class PrepareTally extends Tally<PrepareResponse> {
     super(ballot, n);
   }
 
+  /** The promises counted so far (one per node). */
+  promises(): PrepareResponse[] {
+    return [...this.oks.values()];
+  }
+
   /**
    * What the new leader must propose first, once it has a quorum of
    * promises: for every slot from fromSlot to the highest slot any promise
@@ -114,6 +119,38 @@ export class PrepareTally extends Tally<PrepareResponse> {
     }
     return out;
   }
+}
+
+/**
+ * The entries that the quorum of promises shows to be chosen already: every
+ * promise reports the same command accepted in the same ballot for the
+ * slot, so a majority accepted it in one ballot — which is what "chosen"
+ * means in Paxos. A new leader learns these without running phase 2 for
+ * them; a replica that restarted or missed Learn messages catches up in one
+ * round trip. Slots from fromSlot on, in slot order.
+ */
+export function chosenInPromises(tally: PrepareTally): AcceptedEntry[] {
+  if (tally.state !== "quorum") {
+    throw new Error("paxos: no quorum of promises yet");
+  }
+  const replies = tally.promises();
+  const [first, ...rest] = replies;
+  if (first === undefined) {
+    return [];
+  }
+  const others = rest.map((r) => new Map(r.accepted.map((o) => [o.slot, o])));
+  const out: AcceptedEntry[] = [];
+  for (const e of first.accepted) {
+    if (e.slot < tally.fromSlot) {
+      continue;
+    }
+    const same = (o: AcceptedEntry | undefined) =>
+      o !== undefined && compareBallots(o.ballot, e.ballot) === 0 && o.command?.id === e.command?.id && o.command?.op === e.command?.op;
+    if (others.every((m) => same(m.get(e.slot)))) {
+      out.push(e);
+    }
+  }
+  return out.sort((a, b) => a.slot - b.slot);
 }
 
 /** The acceptances of phase 2 for one slot. */

@@ -9,7 +9,8 @@ import { compareBallots, ZERO_BALLOT } from "./ballot.js";
 import { accept, learn, type PaxosServer, prepare, registerPaxosServer } from "./gen/paxos/paxos_gorums.js";
 import { type Ballot, type Command, CommandSchema, type SubmitRequest, type SubmitResponse, SubmitResponseSchema } from "./gen/paxos/paxos_pb.js";
 import { Learner } from "./learner.js";
-import { AcceptTally, nextBallot, PrepareTally } from "./proposer.js";
+import { AcceptTally, chosenInPromises, nextBallot, PrepareTally } from "./proposer.js";
+import type { StableState, StableStorage } from "./storage.js";
 
 /** How a replica behaves. */
 export interface ReplicaOptions {
@@ -19,6 +20,14 @@ export interface ReplicaOptions {
   callTimeoutMs?: number;
   /** Random numbers in [0, 1) for backoff (default Math.random). */
   random?: () => number;
+  /**
+   * Stable storage (see storage.ts): the acceptor records its promises and
+   * acceptances, and the proposer each ballot before it sends Prepare for
+   * it. Default: memory only, for replicas that are never restarted.
+   */
+  storage?: StableStorage;
+  /** What `storage` held when this replica (re)started: the acceptor resumes from it, the proposer's ballots start above it. */
+  restored?: StableState;
 }
 
 /** What a replica's proposer did, for the summary. */
@@ -37,6 +46,9 @@ export interface ProposerStats {
   noops: number;
 }
 
+/** Slots a new leader runs phase 2 for at once when the promises force values on it. */
+const PHASE2_WINDOW = 64;
+
 interface Pending {
   command: Command;
   reject(err: Error): void;
@@ -45,19 +57,27 @@ interface Pending {
 /**
  * One replica. Proposing is Multi-Paxos: a replica that has commands to
  * propose becomes leader by running phase 1 once for a new ballot (over all
- * slots from its first undecided one), proposes what the promises force it
- * to (the values accepted in the highest ballot, no-ops in gaps), then runs
- * only phase 2 for each further command, slot after slot, until an acceptor
- * refuses because some other replica prepared a higher ballot. Then it
- * backs off for a random while and runs phase 1 again with a ballot above
- * the highest it heard of.
+ * slots from its first undecided one), learns the slots the promises show
+ * chosen (a majority accepted them in one ballot), proposes what the
+ * promises force it to (the values accepted in the highest ballot, no-ops in
+ * gaps; up to PHASE2_WINDOW slots at once), then runs only phase 2 for each
+ * further command, slot after slot, until an acceptor refuses because some
+ * other replica prepared a higher ballot. Then it backs off for a random
+ * while and runs phase 1 again with a ballot above the highest it heard of.
+ *
+ * With `storage`, a replica can crash and restart from what it recorded:
+ * the acceptor's promises and accepted values, and the last ballot the
+ * proposer used (recorded before its Prepare is sent). The learner is not
+ * recorded: a restarted replica learns the log again as it leads or is told.
  */
 export class Replica {
-  readonly acceptor = new Acceptor();
+  /** This replica's acceptor (durable when the options give storage). */
+  readonly acceptor: Acceptor;
   readonly learner = new Learner();
   readonly stats: ProposerStats = { prepares: 0, ledBallots: 0, preempted: 0, decided: 0, adopted: 0, noops: 0 };
   private readonly queue: Pending[] = [];
-  private ballot: Ballot = ZERO_BALLOT;
+  /** The ballot this proposer last used (a restarted one starts from the restored one, never reusing it). */
+  private ballot: Ballot;
   private highestSeen: Ballot = ZERO_BALLOT;
   private leading = false;
   private nextSlot = 0;
@@ -72,6 +92,11 @@ export class Replica {
     readonly system: System,
     private readonly opts: ReplicaOptions,
   ) {
+    this.acceptor = new Acceptor({
+      ...(opts.storage !== undefined ? { storage: opts.storage } : {}),
+      ...(opts.restored !== undefined ? { restored: opts.restored } : {}),
+    });
+    this.ballot = opts.restored?.proposed ?? ZERO_BALLOT;
     this.timeoutMs = opts.callTimeoutMs ?? 2000;
     this.random = opts.random ?? Math.random;
     system.registerService((srv) => registerPaxosServer(srv, this.handlers()), { close: () => this.close() });
@@ -188,6 +213,10 @@ export class Replica {
   /** Phase 1 for a new ballot, then phase 2 for the values the promises force. */
   private async becomeLeader(): Promise<boolean> {
     this.ballot = nextBallot([this.highestSeen, this.acceptor.promised, this.ballot], this.id);
+    // Durable before any acceptor can see it: some may promise (and later
+    // accept) this ballot even if our own acceptor never gets to, so a
+    // restarted proposer must start above it, not above its own promise.
+    this.opts.storage?.propose(this.ballot);
     this.heard(this.ballot);
     this.stats.prepares++;
     const fromSlot = this.learner.firstUndecided;
@@ -206,17 +235,27 @@ export class Replica {
     this.leading = true;
     this.stats.ledBallots++;
     this.nextSlot = fromSlot;
-    for (const p of tally.proposals()) {
-      if (this.learner.has(p.slot)) {
-        continue;
+    // What a majority accepted in one ballot is decided: learn it, no phase 2 needed.
+    for (const e of chosenInPromises(tally)) {
+      this.learner.learn(e.slot, e.command ?? create(CommandSchema), e.ballot);
+    }
+    // Phase 2 for what the promises force, many slots at once: a replica
+    // that restarted or missed Learn messages may have hundreds to fill.
+    const forced = tally.proposals().filter((p) => !this.learner.has(p.slot));
+    for (let i = 0; i < forced.length; i += PHASE2_WINDOW) {
+      const batch = forced.slice(i, i + PHASE2_WINDOW);
+      const oks = await Promise.all(batch.map((p) => this.propose(p.slot, p.command)));
+      for (const [j, p] of batch.entries()) {
+        if (oks[j] === true) {
+          if (p.adopted) {
+            this.stats.adopted++;
+          } else {
+            this.stats.noops++;
+          }
+        }
       }
-      if (!(await this.propose(p.slot, p.command))) {
+      if (!oks.every(Boolean)) {
         return false;
-      }
-      if (p.adopted) {
-        this.stats.adopted++;
-      } else {
-        this.stats.noops++;
       }
     }
     return true;
@@ -240,7 +279,9 @@ export class Replica {
     this.stats.decided++;
     this.nextSlot = Math.max(this.nextSlot, slot + 1);
     this.learner.learn(slot, command, ballot);
-    await learn(config.context(), { slot, command, ballot }).catch(() => {
+    // With a deadline: a stopped replica (SIGSTOP) whose stream stops taking
+    // data must not hold up this proposer.
+    await learn(config.context({ timeoutMs: this.timeoutMs }), { slot, command, ballot }).catch(() => {
       // Sent to every connected replica; one that missed it (it was not
       // connected) finds the slot's value in the promises when it next leads.
     });

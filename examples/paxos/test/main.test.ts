@@ -1,8 +1,9 @@
 /**
  * End to end: the built program (what `pnpm paxos` runs) with 3 and with 5
  * replicas completes, prints every replica's log, says they agree, and
- * counts N(N-1)/2 TCP connections among the replicas; bad flags get a short
- * message and exit code 2, never a stack trace.
+ * counts N(N-1)/2 TCP connections among the replicas; bad flags (also of
+ * the replica subcommand) get a short message and exit code 2, never a
+ * stack trace.
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -38,7 +39,14 @@ describe("node dist/main.js", () => {
   }
 
   it("rejects bad flags with a short message and exit code 2", async () => {
-    for (const args of [["--replicas", "0"], ["--replicas", "many"], ["--bogus"]]) {
+    for (const args of [
+      ["--replicas", "0"],
+      ["--replicas", "many"],
+      ["--bogus"],
+      ["replica", "--replicas", "1=127.0.0.1:9001"],
+      ["replica", "--id", "2", "--replicas", "1=127.0.0.1:9001"],
+      ["replica", "--id", "1", "--replicas", "1=127.0.0.1:9001", "--forget-state"],
+    ]) {
       const err = await run(args).then(
         () => undefined,
         (e: { code?: number; stderr?: string }) => e,

@@ -1,14 +1,16 @@
 /**
  * The proposer's bookkeeping (PrepareTally, AcceptTally, nextBallot), alone
- * and driving real Acceptors: a higher ballot wins over a lower one, and a
- * new leader adopts the value accepted in the highest ballot.
+ * and driving real Acceptors: a higher ballot wins over a lower one, a new
+ * leader adopts the value accepted in the highest ballot, and it learns
+ * without phase 2 only what every promise of its quorum reports accepted in
+ * one ballot.
  */
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Acceptor } from "../src/acceptor.js";
 import { ballot, formatBallot } from "../src/ballot.js";
 import { AcceptedEntrySchema, AcceptResponseSchema, CommandSchema, PrepareResponseSchema, type Ballot } from "../src/gen/paxos/paxos_pb.js";
-import { AcceptTally, majority, nextBallot, PrepareTally } from "../src/proposer.js";
+import { AcceptTally, chosenInPromises, majority, nextBallot, PrepareTally } from "../src/proposer.js";
 
 const cmd = (id: string) => create(CommandSchema, { id, op: `${id}=1` });
 const yes = () => create(AcceptResponseSchema, { ok: true });
@@ -67,6 +69,25 @@ describe("phase 1 proposals", () => {
     expect(() => t.proposals()).toThrow(/no quorum/);
     t.add(3, promise([]));
     expect(t.proposals()).toEqual([]);
+  });
+});
+
+describe("chosen in the promises", () => {
+  it("is what every promise of the quorum reports with the same ballot and command, from fromSlot on", () => {
+    const t = new PrepareTally(ballot(9, 1), 5, 1);
+    t.add(1, promise([[0, ballot(1, 1), "below"], [1, ballot(2, 2), "a"], [2, ballot(3, 3), "b"], [3, ballot(4, 1), "c"], [5, ballot(4, 1), "e"]]));
+    t.add(4, promise([[0, ballot(1, 1), "below"], [1, ballot(2, 2), "a"], [2, ballot(2, 2), "b"], [3, ballot(4, 1), "c"], [5, ballot(4, 1), "e"]]));
+    expect(() => chosenInPromises(t)).toThrow(/no quorum/);
+    // A reply that does not count (a refusal) does not matter.
+    t.add(2, create(PrepareResponseSchema, { ok: false, promised: ballot(10, 2) }));
+    t.add(5, promise([[1, ballot(2, 2), "a"], [2, ballot(3, 3), "b"], [3, ballot(4, 1), "c"], [4, ballot(4, 1), "d"]]));
+    expect(t.state).toBe("quorum");
+    // Slot 1 and 3: a majority (1, 4, 5) accepted them in one ballot. Slot 2: two
+    // ballots. Slot 4 and 5: one promise lacks them. Slot 0: below fromSlot.
+    expect(chosenInPromises(t).map((e) => [e.slot, e.command?.id, formatBallot(e.ballot)])).toEqual([
+      [1, "a", "2.2"],
+      [3, "c", "4.1"],
+    ]);
   });
 });
 

@@ -2,14 +2,17 @@
  * Replicas on real loopback ports (newLocalSystems): commands submitted at
  * once to every replica — with contention for leadership — end up in one
  * log that every replica learns; a command submitted to two replicas is
- * applied once; and clients reach Submit through a plain newConfig.
+ * applied once; clients reach Submit through a plain newConfig; and a
+ * replica restarted from stable storage never reuses a ballot.
  */
 import { create } from "@bufbuild/protobuf";
 import { newConfig, newLocalSystems, withNodes } from "@gorums/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
 import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
+import { ballot } from "../src/ballot.js";
 import { Replica } from "../src/replica.js";
+import { emptyState, type StableStorage } from "../src/storage.js";
 
 const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
 
@@ -30,10 +33,10 @@ describe("replicas", () => {
     stop = undefined;
   });
 
-  async function start(n: number): Promise<Replica[]> {
+  async function start(n: number, first: Partial<ConstructorParameters<typeof Replica>[1]> = {}): Promise<Replica[]> {
     const mesh = await newLocalSystems(n);
     stop = mesh.stop;
-    const replicas = mesh.systems.map((s) => new Replica(s, { n, callTimeoutMs: 5000 }));
+    const replicas = mesh.systems.map((s, i) => new Replica(s, { n, callTimeoutMs: 5000, ...(i === 0 ? first : {}) }));
     await Promise.all(mesh.systems.map((s) => s.waitForConfig((c) => c.size === n, { signal: AbortSignal.timeout(10_000) })));
     return replicas;
   }
@@ -87,5 +90,26 @@ describe("replicas", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("a replica restarted from stable storage uses ballots above its last one, even one its own acceptor never promised", async () => {
+    // Before the crash, replica 1 recorded ballot 7.1 and sent Prepare; the
+    // others may have promised and accepted in 7.1, but its own acceptor had not.
+    const restored = { ...emptyState(), proposed: ballot(7, 1) };
+    const records: string[] = [];
+    const storage: StableStorage = {
+      promise: (b) => records.push(`promise ${b.round}.${b.node}`),
+      accept: (e) => records.push(`accept ${e.slot} ${e.ballot?.round}.${e.ballot?.node}`),
+      propose: (b) => records.push(`propose ${b.round}.${b.node}`),
+    };
+    const replicas = await start(3, { storage, restored });
+    const reply = await replicas[0]!.submit(cmd("after-restart", "x=1"));
+    expect(reply.ballot?.node).toBe(1);
+    expect(reply.ballot?.round).toBeGreaterThan(7);
+    // The ballot was recorded before its Prepare reached the replica's own acceptor.
+    const b = `${reply.ballot?.round}.1`;
+    expect(records.indexOf(`propose ${b}`)).toBeGreaterThanOrEqual(0);
+    expect(records.indexOf(`propose ${b}`)).toBeLessThan(records.indexOf(`promise ${b}`));
+    expect(records).toContain(`accept ${reply.slot} ${b}`);
   });
 });

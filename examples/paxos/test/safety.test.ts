@@ -1,7 +1,8 @@
 /**
  * Safety under arbitrary interleavings: a seeded randomized simulation in
- * which several proposers (using the replica's PrepareTally/AcceptTally and
- * its phase-1 adoption rule) drive real Acceptors through a network that
+ * which several proposers (using the replica's PrepareTally/AcceptTally, its
+ * phase-1 adoption rule, and its learning of what the promises show chosen)
+ * drive real Acceptors through a network that
  * delivers messages in random order, drops some, and lets proposers give up
  * and restart with a higher ballot at any time. For every seed, no two
  * proposers decide different commands for one slot, and no two different
@@ -21,19 +22,8 @@ import {
   type PrepareRequest,
   type PrepareResponse,
 } from "../src/gen/paxos/paxos_pb.js";
-import { AcceptTally, majority, nextBallot, PrepareTally } from "../src/proposer.js";
-
-/** A small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { AcceptTally, chosenInPromises, majority, nextBallot, PrepareTally } from "../src/proposer.js";
+import { rng } from "./rng.js";
 
 type Message =
   | { kind: "prepare"; from: number; to: number; ballot: Ballot; fromSlot: number }
@@ -58,6 +48,8 @@ interface Outcome {
   adoptedForeign: number;
   /** Proposers that got a quorum of promises at least once. */
   leaders: Set<number>;
+  /** Slots a new leader found chosen in its promises. */
+  learnedFromPromises: number;
 }
 
 const SLOTS = 2;
@@ -69,7 +61,7 @@ function simulate(seed: number, n: number, proposers: number, steps: number, mak
   const acceptors = Array.from({ length: n }, makeAcceptor);
   const ps: Proposer[] = Array.from({ length: proposers }, (_, i) => ({ id: i + 1, ballot: undefined, highest: undefined, phase1: undefined, phase2: new Map() }));
   const inFlight: Message[] = [];
-  const outcome: Outcome = { decided: new Map(), chosen: new Map(), adoptedForeign: 0, leaders: new Set() };
+  const outcome: Outcome = { decided: new Map(), chosen: new Map(), adoptedForeign: 0, leaders: new Set(), learnedFromPromises: 0 };
   // (slot, ballot) → acceptor → command id: to find what a majority accepted in one ballot.
   const votes = new Map<string, Map<number, string>>();
 
@@ -95,6 +87,11 @@ function simulate(seed: number, n: number, proposers: number, steps: number, mak
 
   const phase2 = (p: Proposer, tally: PrepareTally) => {
     outcome.leaders.add(p.id);
+    // What the promises show chosen, a new leader learns without phase 2 (as the replica does).
+    for (const e of chosenInPromises(tally)) {
+      add(outcome.decided, e.slot, e.command?.id ?? "");
+      outcome.learnedFromPromises++;
+    }
     const forced = new Map(tally.proposals().map((x) => [x.slot, x]));
     for (let slot = 0; slot < SLOTS; slot++) {
       const f = forced.get(slot);
@@ -192,6 +189,7 @@ describe("randomized interleavings", () => {
       let decidedRuns = 0;
       let adoptions = 0;
       let contested = 0;
+      let learnedFromPromises = 0;
       for (let seed = 1; seed <= 300; seed++) {
         const o = simulate(seed, n, proposers, 200 * n, () => new Acceptor());
         expect(violations(o), `seed ${seed}`).toEqual([]);
@@ -204,12 +202,14 @@ describe("randomized interleavings", () => {
         decidedRuns += o.decided.size === SLOTS ? 1 : 0;
         adoptions += o.adoptedForeign > 0 ? 1 : 0;
         contested += o.leaders.size > 1 ? 1 : 0;
+        learnedFromPromises += o.learnedFromPromises > 0 ? 1 : 0;
       }
       // The runs are not vacuous: most decide every slot, most have several
       // leaders, and many go through adoption of another proposer's value.
       expect(decidedRuns).toBeGreaterThan(250);
       expect(contested).toBeGreaterThan(200);
       expect(adoptions).toBeGreaterThan(50);
+      expect(learnedFromPromises).toBeGreaterThan(50);
     });
   }
 

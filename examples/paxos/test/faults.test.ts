@@ -1,0 +1,260 @@
+/**
+ * Paxos safety under process faults (issue 7, item 1): five replicas, each
+ * its own process (`node dist/main.js replica … --state-dir …`) on a fixed
+ * 127.0.0.1 port, while clients in this process submit commands without
+ * pause and a seeded fault schedule, every few hundred milliseconds,
+ * kill -9s a replica and restarts it later on the same port with the same
+ * state directory, or SIGSTOPs one and SIGCONTs it later — at most two of
+ * the five down or stopped at once, so that a majority can make progress.
+ * A client whose Submit fails or times out retries the same command on the
+ * next replica (so a command may be decided in two slots; it is applied
+ * once). When the schedule ends, every replica is continued or restarted
+ * and the commands in flight finish. Then:
+ *
+ * (a) across every "decided" line printed by every incarnation of every
+ *     replica, no slot has two different commands — the safety property;
+ * (b) every command a client got an answer for is decided, in the slot the
+ *     answer named;
+ * (c) the faults happened: kills and stops, restarted incarnations that
+ *     learned decisions, and slots first decided after a restart;
+ * (d) no replica exited by itself, and none is left running afterwards.
+ *
+ * The schedule (which fault, to which replica, when, for how long) is a
+ * function of the seed; the timing of a loaded machine still varies from
+ * run to run. GORUMS_PAXOS_FAULT_SEED sets the seed (default 1),
+ * GORUMS_PAXOS_FAULT_MS the length of the schedule (default 20,000 ms).
+ * GORUMS_PAXOS_FAULT_FORGET=1 starts every replica with --forget-state (it
+ * writes its state but ignores it at restart): an unsafe replica, to see
+ * the checks fail — that run is expected to fail.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create } from "@bufbuild/protobuf";
+import { type Configuration, newConfig, withNodes } from "@gorums/runtime";
+import { afterEach, describe, expect, it } from "vitest";
+import { submit } from "../src/gen/paxos/paxos_gorums.js";
+import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
+import { type Decision, ReplicaSet } from "./replica-process.js";
+import { rng } from "./rng.js";
+
+const SEED = Number(process.env.GORUMS_PAXOS_FAULT_SEED ?? 1);
+const FAULT_MS = Number(process.env.GORUMS_PAXOS_FAULT_MS ?? 20_000);
+const FORGET = process.env.GORUMS_PAXOS_FAULT_FORGET === "1";
+const N = 5;
+const CLIENTS = 5;
+/** At most this many replicas down or stopped at once. */
+const MAX_FAULTY = 2;
+/** Deadline of one Submit; then the client tries the next replica. */
+const SUBMIT_TIMEOUT_MS = 3000;
+/** After the schedule: time for the commands in flight to finish. */
+const FINISH_MS = 30_000;
+
+/** One planned fault: at `at` ms into the schedule, `kind` replica `replica` for `forMs`. */
+interface Fault {
+  at: number;
+  kind: "kill" | "stop";
+  replica: number;
+  forMs: number;
+}
+
+/**
+ * The fault schedule of a seed: a fault every 150–450 ms (when fewer than
+ * MAX_FAULTY replicas are planned to be faulty then), a kill -9 (down for
+ * 200–1500 ms, then restarted) or a SIGSTOP (300–1800 ms, then SIGCONT),
+ * to a replica not already faulty. The plan ends FAULT_MS in.
+ */
+function plan(seed: number, ms: number): Fault[] {
+  const random = rng(seed);
+  const faults: Fault[] = [];
+  const busyUntil = new Map<number, number>();
+  for (let at = 300 + random() * 300; at < ms; at += 150 + random() * 300) {
+    const free = Array.from({ length: N }, (_, i) => i + 1).filter((r) => (busyUntil.get(r) ?? 0) <= at);
+    const kind = random() < 0.55 ? "kill" : "stop";
+    const replica = free[Math.floor(random() * free.length)];
+    const forMs = kind === "kill" ? 200 + random() * 1300 : 300 + random() * 1500;
+    if (N - free.length >= MAX_FAULTY || replica === undefined) {
+      continue;
+    }
+    // Restarting takes a while too: keep the replica busy a little longer than planned.
+    busyUntil.set(replica, at + forMs + 600);
+    faults.push({ at: Math.round(at), kind, replica, forMs: Math.round(forMs) });
+  }
+  return faults;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () => {
+  let replicas: ReplicaSet | undefined;
+  let configs: Configuration[] = [];
+  let stateRoot: string | undefined;
+  /** False once the test is over, however it ended: the clients stop retrying. */
+  let active = false;
+  afterEach(async () => {
+    active = false;
+    await Promise.all(configs.map((c) => c.close()));
+    configs = [];
+    await replicas?.killAll();
+    replicas = undefined;
+    if (stateRoot !== undefined) {
+      rmSync(stateRoot, { recursive: true, force: true });
+      stateRoot = undefined;
+    }
+  });
+
+  it(
+    `seed ${SEED}, ${FAULT_MS} ms of faults${FORGET ? " (replicas with --forget-state: expected to fail)" : ""}: no slot is ever decided with two commands`,
+    { timeout: FAULT_MS + FINISH_MS + 60_000 },
+    async () => {
+      const t0 = performance.now();
+      active = true;
+      stateRoot = mkdtempSync(join(tmpdir(), "paxos-faults-"));
+      const set = await ReplicaSet.create(N, { stateRoot, forgetState: FORGET });
+      replicas = set;
+      await Promise.all(set.ids.map((id) => set.start(id)));
+
+      // Clients: each submits its commands one after the other, starting at its own replica and
+      // moving on to the next one when a Submit fails or times out, until told to stop.
+      let submitting = true;
+      const answered: Array<{ id: string; slot: number; replica: number }> = [];
+      let retries = 0;
+      configs = Array.from({ length: CLIENTS }, () => newConfig(withNodes(new Map(set.addrs))));
+      let finishBy = Number.POSITIVE_INFINITY; // set when the faults end
+      const client = async (c: number, config: Configuration) => {
+        let target = ((c - 1) % N) + 1;
+        for (let k = 1; submitting; k++) {
+          const command = create(CommandSchema, { id: `c${c}.${k}`, op: `k${k % 7}=${c}.${k}` });
+          for (;;) {
+            try {
+              const reply = await submit(config.node(target)!.context({ timeoutMs: SUBMIT_TIMEOUT_MS }), { command });
+              answered.push({ id: command.id, slot: reply.slot, replica: reply.replica });
+              break;
+            } catch (err) {
+              if (!active) {
+                return;
+              }
+              if (performance.now() > finishBy) {
+                throw new Error(`client ${c}: ${command.id} still not decided at the end (${err instanceof Error ? err.message : String(err)})`);
+              }
+              retries++;
+              target = (target % N) + 1;
+              await sleep(20);
+            }
+          }
+        }
+      };
+      const clients = Promise.all(configs.map((config, i) => client(i + 1, config)));
+      let clientsFailed: unknown;
+      clients.catch((err: unknown) => {
+        clientsFailed = err;
+      });
+
+      // The fault schedule.
+      const faults = plan(SEED, FAULT_MS);
+      const counts = { kills: 0, restarts: 0, stops: 0, skipped: 0 };
+      const restarts: Array<Promise<void>> = [];
+      const healAt = new Map<number, number>();
+      let firstRestartAt = Number.POSITIVE_INFINITY;
+      const faultyNow = () => set.ids.filter((id) => set.state(id) !== "running").length;
+      const heal = (id: number) => {
+        healAt.delete(id);
+        if (set.state(id) === "stopped") {
+          set.cont(id);
+        } else if (set.state(id) === "down") {
+          const restarted = set.start(id).then(() => {
+            counts.restarts++;
+            firstRestartAt = Math.min(firstRestartAt, performance.now());
+          });
+          restarted.catch(() => {
+            // Reported where every restart is awaited.
+          });
+          restarts.push(restarted);
+        }
+      };
+      const start = performance.now();
+      /** Waits until `at` ms into the schedule, healing the faults that are due meanwhile. */
+      const until = async (at: number) => {
+        for (let now = performance.now() - start; now < at; now = performance.now() - start) {
+          for (const [id, when] of healAt) {
+            if (when <= now) {
+              heal(id);
+            }
+          }
+          await sleep(Math.max(1, Math.min(20, at - now)));
+        }
+      };
+      for (const f of faults) {
+        await until(f.at);
+        // The plan assumed restarts take at most 600 ms; on a slow machine, skip rather than exceed MAX_FAULTY.
+        if (faultyNow() >= MAX_FAULTY || set.state(f.replica) !== "running" || clientsFailed !== undefined) {
+          counts.skipped++;
+          continue;
+        }
+        healAt.set(f.replica, f.at + f.forMs);
+        if (f.kind === "kill") {
+          counts.kills++;
+          await set.kill(f.replica);
+        } else {
+          counts.stops++;
+          set.stop(f.replica);
+        }
+      }
+      await until(FAULT_MS);
+
+      // Heal everything, and let the commands in flight finish.
+      for (const id of set.ids) {
+        heal(id);
+      }
+      await Promise.all(restarts);
+      submitting = false;
+      finishBy = performance.now() + FINISH_MS;
+      await clients;
+      const faultsEnd = performance.now();
+
+      // What every incarnation of every replica printed: read to the end.
+      await set.killAll();
+      expect(set.running).toBe(0);
+      expect(set.alivePids(), "replica processes left running").toEqual([]);
+      const decisions = set.decisions;
+      const bySlot = new Map<number, Map<string, Decision[]>>();
+      for (const d of decisions) {
+        const ids = bySlot.get(d.slot) ?? new Map<string, Decision[]>();
+        bySlot.set(d.slot, ids);
+        ids.set(d.id, [...(ids.get(d.id) ?? []), d]);
+      }
+      const summary =
+        `seed ${SEED}: ${counts.kills} kills (${counts.restarts} restarts), ${counts.stops} stops, ${counts.skipped} planned faults skipped; ` +
+        `${answered.length} commands answered (${retries} retries), ${bySlot.size} slots, ${decisions.length} decided lines; ` +
+        `${Math.round(faultsEnd - t0)} ms`;
+      console.log(`paxos faults: ${summary}`);
+
+      // (d) No replica crashed by itself.
+      expect(set.unexpectedExits, summary).toEqual([]);
+
+      // (a) Safety: one command per slot, over every line of every incarnation.
+      const conflicts = [...bySlot]
+        .filter(([, ids]) => ids.size > 1)
+        .map(([slot, ids]) => `slot ${slot}: ${[...ids].map(([id, ds]) => `${id} (${ds.map((d) => `replica ${d.replica}#${d.incarnation} ballot ${d.ballot}`).join(", ")})`).join(" vs ")}`);
+      expect(conflicts.length, `${summary}\n${conflicts.length} slots decided with two commands, e.g.:\n${conflicts.slice(0, 10).join("\n")}`).toBe(0);
+
+      // (b) Every answered command is decided, in the slot its answer named.
+      const missing = answered.filter((a) => bySlot.get(a.slot)?.has(a.id) !== true).map((a) => `${a.id} (slot ${a.slot}, from replica ${a.replica})`);
+      expect(missing, summary).toEqual([]);
+      expect(answered.length, summary).toBeGreaterThan(0);
+
+      // (c) The faults happened and the system went on deciding through them.
+      expect(counts.kills, summary).toBeGreaterThan(0);
+      expect(counts.stops, summary).toBeGreaterThan(0);
+      expect(counts.restarts, summary).toBe(counts.kills);
+      const byRestarted = decisions.filter((d) => d.incarnation > 1).length;
+      expect(byRestarted, `${summary}: no restarted replica learned anything`).toBeGreaterThan(0);
+      const firstSeen = new Map<number, number>();
+      for (const d of decisions) {
+        firstSeen.set(d.slot, Math.min(firstSeen.get(d.slot) ?? Number.POSITIVE_INFINITY, d.at));
+      }
+      const slotsAfterRestart = [...firstSeen.values()].filter((at) => at > firstRestartAt).length;
+      expect(slotsAfterRestart, `${summary}: no slot was decided after the first restart`).toBeGreaterThan(0);
+    },
+  );
+});
