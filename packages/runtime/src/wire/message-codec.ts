@@ -41,13 +41,10 @@ function uint64Size(v: bigint): number {
   if (v <= 0x1fffffffffffffn) {
     return varintSize(Number(v));
   }
-  let size = 1;
-  v = BigInt.asUintN(64, v) >> 7n;
-  while (v > 0n) {
-    size++;
-    v >>= 7n;
-  }
-  return size;
+  // Above 2^53 (e.g. a sequence number with the accepting side's high bit):
+  // the bits of the high half decide, with one BigInt operation.
+  const hi = Number(BigInt.asUintN(64, v) >> 32n);
+  return Math.ceil((64 - Math.clz32(hi)) / 7);
 }
 
 /** Bytes of an int32 varint (negative values take 10 bytes, as in protobuf). */
@@ -122,12 +119,16 @@ function writeUint64(buf: Uint8Array, pos: number, v: bigint): number {
   if (v <= 0x1fffffffffffffn) {
     return writeVarint(buf, pos, Number(v));
   }
-  v = BigInt.asUintN(64, v);
-  while (v >= 0x80n) {
-    buf[pos++] = Number(v & 0x7fn) | 0x80;
-    v >>= 7n;
+  // Above 2^53: as two 32-bit halves, shifted together 7 bits at a time.
+  const u = BigInt.asUintN(64, v);
+  let lo = Number(u & 0xffffffffn);
+  let hi = Number(u >> 32n);
+  while (hi > 0 || lo >= 0x80) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
   }
-  buf[pos++] = Number(v);
+  buf[pos++] = lo;
   return pos;
 }
 
@@ -290,19 +291,36 @@ class Reader {
       }
       mul *= 0x80;
     }
+    // Longer: into two 32-bit halves (bits past 64 are dropped, as protobuf-es does), then one BigInt.
     this.pos = start;
-    let v = 0n;
-    let shift = 0n;
-    for (let i = 0; i < 10; i++) {
+    let lo = 0;
+    let hi = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
       const b = buf[this.pos++] as number;
-      v |= BigInt(b & 0x7f) << shift;
+      lo |= (b & 0x7f) << shift;
       if (b < 0x80) {
-        this.check();
-        return BigInt.asUintN(64, v);
+        return this.joined(lo, hi);
       }
-      shift += 7n;
+    }
+    const middle = buf[this.pos++] as number;
+    lo |= (middle & 0x0f) << 28;
+    hi = (middle & 0x70) >> 4;
+    if (middle < 0x80) {
+      return this.joined(lo, hi);
+    }
+    for (let shift = 3; shift <= 31; shift += 7) {
+      const b = buf[this.pos++] as number;
+      hi |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        return this.joined(lo, hi);
+      }
     }
     throw new Error("invalid varint");
+  }
+
+  private joined(lo: number, hi: number): bigint {
+    this.check();
+    return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   }
 
   /** An int32 varint (negative values arrive sign-extended to 64 bits). */

@@ -82,6 +82,29 @@ describe("stream.Message codec", () => {
     }
   });
 
+  it("every uint64 width: 2,000 random sequence numbers of 1 to 64 bits, the high bit among them", () => {
+    const r = rng(7);
+    for (let i = 0; i < 2000; i++) {
+      const bits = 1 + Math.floor(r() * 64);
+      let v = 0n;
+      for (let b = 0; b < bits; b += 16) {
+        v = (v << 16n) | BigInt(Math.floor(r() * 0x10000));
+      }
+      v = BigInt.asUintN(bits, v) | (1n << BigInt(bits - 1));
+      const m = create(MessageSchema, { messageSeqNo: r() < 0.5 ? v : v | (1n << 63n) });
+      const expected = toBinary(MessageSchema, m);
+      expect(messageSize(m)).toBe(expected.byteLength);
+      expect(Buffer.compare(encodeMessage(m), expected)).toBe(0);
+      expect(decodeMessage(expected).messageSeqNo).toBe(m.messageSeqNo);
+    }
+  });
+
+  it("a 10-byte varint with bits past 64 reads as protobuf-es reads it", () => {
+    // Field 1 (varint): 0xff × 9, then 0x7f — 70 bits, of which 64 count.
+    const overlong = new Uint8Array([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
+    expect(decodeMessage(overlong).messageSeqNo).toBe(fromBinary(MessageSchema, overlong).messageSeqNo);
+  });
+
   it("handles a large payload (multi-byte lengths)", () => {
     const m = create(MessageSchema, { messageSeqNo: 1n, payload: bytes(rng(1), 70000) });
     const expected = toBinary(MessageSchema, m);
