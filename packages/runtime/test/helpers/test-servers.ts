@@ -29,16 +29,13 @@ export interface TestServer {
 /**
  * Registers the TestService handlers through the generated
  * registerTestServiceServer: Echo* reply "echo: <value>" with num = `id` (or
- * throw on "fail:<code>", a plain Error for code 0), EchoStream sends
+ * throw on "fail:<code>", a plain Error for code 0) — synchronously when
+ * `state.delayMs` is 0, after a promise otherwise — EchoStream sends
  * `state.streamReplies` replies "echo: <value>-<i>" with num = i, Write and
  * WriteUnicast record value and num.
  */
 export function registerTestService(server: Server, state: TestServerState, id: number): void {
-  const echo = async (req: Request, signal?: AbortSignal) => {
-    state.nums.push(req.num);
-    if (state.delayMs > 0) {
-      await sleep(state.delayMs, signal);
-    }
+  const answer = (req: Request) => {
     if (req.value.startsWith("fail:")) {
       const code = Number(req.value.slice(5));
       if (code === 0) {
@@ -47,6 +44,15 @@ export function registerTestService(server: Server, state: TestServerState, id: 
       throw new ConnectError(`failure ${code}`, code as Code);
     }
     return { value: `echo: ${req.value}`, num: BigInt(id) };
+  };
+  // Without a delay the reply (or the throw) is synchronous — the dispatcher's
+  // promise-free path; with one, a promise — the awaited path.
+  const echo = (req: Request, signal?: AbortSignal) => {
+    state.nums.push(req.num);
+    if (state.delayMs > 0) {
+      return sleep(state.delayMs, signal).then(() => answer(req));
+    }
+    return answer(req);
   };
   const record = (req: Request) => {
     state.writes.push(req.value);
