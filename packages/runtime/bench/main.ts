@@ -261,7 +261,10 @@ async function runBenchmarks(flags: Flags): Promise<number> {
     if (targets.length > 0) {
       process.stdout.write(`\ntargets (issue 6)${diffs.length > 0 ? ` — this setup differs: ${diffs.join(", ")}` : ""}:\n`);
       for (const tc of targets) {
-        process.stdout.write(`${tc.pass ? "PASS" : "FAIL"}  ${tc.target}: ${tc.detail}\n`);
+        process.stdout.write(`${tc.pass ? "PASS" : "FAIL"}${tc.suspect !== undefined ? "?" : " "} ${tc.target}: ${tc.detail}\n`);
+        if (tc.suspect !== undefined) {
+          process.stdout.write(`       ^ ${tc.suspect}\n`);
+        }
       }
     }
     if (flags.svg !== undefined) {

@@ -143,7 +143,16 @@ export interface TargetCheck {
   readonly target: string;
   readonly pass: boolean;
   readonly detail: string;
+  /** Why this run's verdict cannot be trusted (a baseline was disturbed); absent when it can. */
+  readonly suspect?: string;
 }
+
+/**
+ * Above this, the raw echo on one stream ran slower than the raw fan-out to
+ * N servers, which it never does undisturbed (0.66–1.05 × in quiet runs on
+ * 2 CPUs): the machine took the CPUs away during the raw echo's run.
+ */
+const DISTURBED_FANOUT_OVER_RAW = 1.15;
 
 /** The targets that this run measured what they need for. */
 export function checkTargets(rows: readonly Row[], flags: Flags): TargetCheck[] {
@@ -154,12 +163,16 @@ export function checkTargets(rows: readonly Row[], flags: Flags): TargetCheck[] 
   if (qc !== undefined && raw !== undefined) {
     const v = msgRate(qc) / msgRate(raw);
     const fan = find(rows, "raw fan-out", c, qc.nodes);
+    const fanOverRaw = fan === undefined ? undefined : msgRate(fan) / msgRate(raw);
     out.push({
       target: "quorum-call message rate (calls/s × N) ≥ 0.5 × raw echo rate",
       pass: v >= 0.5,
       detail:
         `${int(msgRate(qc))} msg/s = ${v.toFixed(2)} × raw ${int(msgRate(raw))} msg/s` +
-        (fan === undefined ? "" : ` (the raw fan-out to ${qc.nodes} echo servers: ${int(msgRate(fan))} msg/s = ${(msgRate(fan) / msgRate(raw)).toFixed(2)} × raw)`),
+        (fanOverRaw === undefined ? "" : ` (the raw fan-out to ${qc.nodes} echo servers: ${int(msgRate(fan as Row))} msg/s = ${fanOverRaw.toFixed(2)} × raw)`),
+      ...(fanOverRaw !== undefined && fanOverRaw > DISTURBED_FANOUT_OVER_RAW
+        ? { suspect: `the raw echo ran slower than the raw fan-out (${fanOverRaw.toFixed(2)}×): it was disturbed, so this ratio is not meaningful; run again` }
+        : {}),
     });
   }
   const lone = rows.find((r) => r.name === "QuorumCall" && r.kind === "benchmark" && r.concurrency === 1);
