@@ -1,5 +1,6 @@
 import type { SecureClientSessionOptions } from "node:http2";
 import type { BackoffOptions } from "../wire/backoff.js";
+import type { KeepaliveOptions } from "../wire/keepalive.js";
 import type { StreamTransport } from "../wire/transport.js";
 import type { RequestServer } from "../wire/request-server.js";
 import { Configuration } from "./configuration.js";
@@ -32,6 +33,16 @@ export interface ManagerOptions {
   protocol?: "grpc" | "connect";
   /** Largest reply accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
   maxMessageBytes?: number;
+  /**
+   * HTTP/2 keepalive: PING each node every `intervalMs` while its stream is
+   * open, and drop a connection whose PING is not answered within
+   * `timeoutMs` (default 20 s), so that a node that stopped answering with
+   * its TCP connection still open fails over (Unavailable, reconnect)
+   * instead of waiting for deadlines. Off by default, as in gRPC. Against Go
+   * Gorums servers keep `intervalMs` ≥ their keepalive enforcement's MinTime
+   * (grpc-go default: 5 minutes), or they close the connection.
+   */
+  keepalive?: KeepaliveOptions;
   /** NodeStream implementation for the gRPC protocol: "http2" (default) or "connect-node". */
   transport?: StreamTransport;
   /** @private Further stream headers (identity headers set by a System). */

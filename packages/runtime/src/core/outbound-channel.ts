@@ -31,6 +31,7 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     address: spec.address,
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
+    ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
   };
   const useConnectNode = options.protocol === "connect" || (options.transport ?? defaultTransport()) === "connect-node";
   const makeDialer = (h: Headers): StreamDialer =>

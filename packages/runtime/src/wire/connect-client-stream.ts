@@ -6,6 +6,7 @@ import type { BidiStream } from "./bidi-stream.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { StreamDialer } from "./channel.js";
 import { ErrStreamDown, toConnectError } from "./errors.js";
+import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "./keepalive.js";
 
 /** How to reach one node with connect-node. */
 export interface ConnectDialerOptions {
@@ -19,6 +20,8 @@ export interface ConnectDialerOptions {
   readonly protocol?: "grpc" | "connect";
   /** Largest message accepted from the node, in bytes. */
   readonly readMaxBytes?: number;
+  /** PING the node while streams are open (connect-node's session PINGs); off when absent. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 /**
@@ -27,7 +30,11 @@ export interface ConnectDialerOptions {
  */
 export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer {
   const baseUrl = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
-  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: IDLE_SESSION_MS }, options.tls ?? {}));
+  const ping =
+    options.keepalive === undefined
+      ? {}
+      : { pingIntervalMs: Math.max(10, options.keepalive.intervalMs), pingTimeoutMs: options.keepalive.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS };
+  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: IDLE_SESSION_MS, ...ping }, options.tls ?? {}));
   const common = { baseUrl, sessionManager, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) };
   const transport =
     options.protocol === "connect"

@@ -6,6 +6,7 @@ import { ErrStreamDown } from "./errors.js";
 import { GRPC_CONTENT_TYPE, NODE_STREAM_PATH } from "./grpc-status.js";
 import { Http2ClientStream } from "./http2-client-stream.js";
 import { connectErrorFromNodeError } from "./http2-errors.js";
+import { type KeepaliveOptions, keepSessionAlive } from "./keepalive.js";
 
 /** How to reach one node over node:http2 (the shape of `ConnectDialerOptions`, gRPC only). */
 export interface Http2DialerOptions {
@@ -17,6 +18,8 @@ export interface Http2DialerOptions {
   readonly tls?: http2.SecureClientSessionOptions;
   /** Largest message accepted from the node, in bytes (default 4 MiB). */
   readonly readMaxBytes?: number;
+  /** PING the node while streams are open; off when absent. */
+  readonly keepalive?: KeepaliveOptions;
 }
 
 /** Headers that the transport sets itself; the same names in `headers` are ignored. */
@@ -69,6 +72,9 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
         s.on("error", forget);
         if ((open.get(s) ?? 0) === 0) {
           s.unref();
+        }
+        if (options.keepalive !== undefined) {
+          keepSessionAlive(s, options.keepalive, () => (open.get(s) ?? 0) > 0);
         }
         resolve(s);
       });

@@ -1,0 +1,103 @@
+/**
+ * HTTP/2 keepalive (`ManagerOptions.keepalive`, as gRPC's client keepalive):
+ * a server process stopped with SIGSTOP keeps its TCP connection open and
+ * answers nothing, so without keepalive the client never notices (only
+ * deadlines end its calls). With keepalive, the unanswered PING drops the
+ * connection: the node's lastError turns Unavailable within interval +
+ * timeout, and a call without a deadline that waited on it is sent again on
+ * a new connection and completes once the server continues. A healthy idle
+ * connection is kept: PINGs are answered and no stream is reopened.
+ */
+import { Code } from "@connectrpc/connect";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Configuration, newConfig, Server, withNodeList } from "../../src/index.js";
+import { defaultTransport } from "../../src/wire/transport.js";
+import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
+import { registerTestService } from "../helpers/test-servers.js";
+import { killAll, type ServerProcess, sleep, startServerProcess } from "./server-process.js";
+
+const OURS = defaultTransport() === "http2";
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) {
+      return false;
+    }
+    await sleep(20);
+  }
+  return true;
+}
+
+describe("keepalive against a stopped server process", () => {
+  let procs: ServerProcess[] = [];
+  let config: Configuration | undefined;
+  afterEach(async () => {
+    await config?.close();
+    config = undefined;
+    await killAll(procs); // continues stopped ones first
+    procs = [];
+  });
+
+  it("drops the silent connection (Unavailable), and a call without a deadline completes after SIGCONT", { timeout: 30_000 }, async () => {
+    const proc = await startServerProcess();
+    procs = [proc];
+    config = newConfig(withNodeList([proc.addr]), { keepalive: { intervalMs: 100, timeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 200 } });
+    const node = config.nodes()[0]!;
+    expect((await echoRPC(node.context({ timeoutMs: 10_000 }), { value: "warm" })).value).toBe("echo: warm");
+    proc.child.kill("SIGSTOP");
+    const waiting = echoRPC(node.context(), { value: "no deadline" });
+    const t0 = Date.now();
+    expect(await until(() => node.lastError !== undefined, 5000)).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(node.lastError?.code).toBe(Code.Unavailable);
+    if (OURS) {
+      expect(node.lastError?.rawMessage).toMatch(/keepalive: no answer to a PING within 300 ms/);
+    }
+    proc.child.kill("SIGCONT");
+    expect((await waiting).value).toBe("echo: no deadline");
+  });
+
+  it("without keepalive nothing notices: the connection stays up and the call waits", { timeout: 30_000 }, async () => {
+    const proc = await startServerProcess();
+    procs = [proc];
+    config = newConfig(withNodeList([proc.addr]));
+    const node = config.nodes()[0]!;
+    expect((await echoRPC(node.context({ timeoutMs: 10_000 }), { value: "warm" })).value).toBe("echo: warm");
+    proc.child.kill("SIGSTOP");
+    let settled = false;
+    const waiting = echoRPC(node.context(), { value: "no deadline" }).finally(() => {
+      settled = true;
+    });
+    await sleep(1500);
+    expect(node.lastError).toBeUndefined();
+    expect(settled).toBe(false);
+    proc.child.kill("SIGCONT");
+    expect((await waiting).value).toBe("echo: no deadline");
+  });
+});
+
+describe("keepalive on a healthy connection", () => {
+  let server: Server | undefined;
+  let config: Configuration | undefined;
+  afterEach(async () => {
+    await config?.close();
+    config = undefined;
+    await server?.stop();
+    server = undefined;
+  });
+
+  it("PINGs are answered: after many intervals the same stream serves, and no error was seen", async () => {
+    let streams = 0;
+    server = new Server({ onConnect: () => streams++ });
+    registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
+    const addr = await server.listen("127.0.0.1:0");
+    config = newConfig(withNodeList([addr]), { keepalive: { intervalMs: 20, timeoutMs: 1000 } });
+    const node = config.nodes()[0]!;
+    expect((await echoRPC(node.context({ timeoutMs: 5000 }), { value: "a" })).value).toBe("echo: a");
+    await sleep(600); // ~30 PINGs
+    expect((await echoRPC(node.context({ timeoutMs: 5000 }), { value: "b" })).value).toBe("echo: b");
+    expect(streams).toBe(1);
+    expect(node.lastError).toBeUndefined();
+  });
+});
