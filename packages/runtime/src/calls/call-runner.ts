@@ -57,6 +57,8 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
   private sending = false;
   private readers = 0;
   private endError: ConnectError | undefined;
+  /** Why the call could not start (its request does not encode). */
+  private startError: unknown;
   private disposeLimits: (() => void) | undefined;
 
   constructor(private readonly spec: CallSpec<I, O>) {
@@ -110,13 +112,28 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     return true;
   }
 
-  /** Sends the call, once. */
+  /**
+   * Sends the call, once. Throws when the request cannot be encoded (for
+   * any node): then nothing is sent, the call ends without replies, and
+   * every later start — another reader of the same call — throws the same.
+   */
   start(): void {
     if (this.started) {
+      if (this.startError !== undefined) {
+        throw this.startError;
+      }
       return;
     }
     this.started = true;
     const { spec } = this;
+    let plan: Array<{ node: Node; envelopes: Envelopes | undefined }>;
+    try {
+      plan = this.envelopes();
+    } catch (err) {
+      this.startError = err;
+      this.buffer.end();
+      throw err;
+    }
     const limits = watchCallLimits(spec.limits, (err) => this.finish(err));
     if (limits.aborted !== undefined) {
       this.endError = limits.aborted;
@@ -127,20 +144,11 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
       return;
     }
     this.disposeLimits = limits.dispose;
-    const seqNo = callSequence.next();
-    const entries = metadataEntries(spec.limits.metadata);
-    const transforms = this.ctx.requestTransforms;
     this.sending = true;
-    const shared = transforms.length === 0 ? new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries) : undefined;
-    for (const node of spec.config) {
-      let envelopes = shared;
+    for (const { node, envelopes } of plan) {
       if (envelopes === undefined) {
-        const req = transforms.reduce<MessageShape<I> | undefined>((r, fn) => (r === undefined ? undefined : fn(r, node)), this.ctx.request);
-        if (req === undefined) {
-          this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
-          continue;
-        }
-        envelopes = new Envelopes(seqNo, spec.method, encodePayload(spec.input, req), entries);
+        this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
+        continue;
       }
       const call = this.pendingCall(node, envelopes.for(node.channel.serverInitiated));
       this.active.set(node.id, { node, call });
@@ -148,6 +156,26 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     }
     this.sending = false;
     this.endIfIdle();
+  }
+
+  /**
+   * The request envelopes per node, all encoded before anything is sent:
+   * one shared by every node, or one per node after `mapRequest`
+   * (undefined: the node is skipped).
+   */
+  private envelopes(): Array<{ node: Node; envelopes: Envelopes | undefined }> {
+    const { spec } = this;
+    const seqNo = callSequence.next();
+    const entries = metadataEntries(spec.limits.metadata);
+    const transforms = this.ctx.requestTransforms;
+    if (transforms.length === 0) {
+      const shared = new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries);
+      return Array.from(spec.config, (node) => ({ node, envelopes: shared }));
+    }
+    return Array.from(spec.config, (node) => {
+      const req = transforms.reduce<MessageShape<I> | undefined>((r, fn) => (r === undefined ? undefined : fn(r, node)), this.ctx.request);
+      return { node, envelopes: req === undefined ? undefined : new Envelopes(seqNo, spec.method, encodePayload(spec.input, req), entries) };
+    });
   }
 
   /**

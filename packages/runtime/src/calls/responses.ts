@@ -66,13 +66,17 @@ export class Responses<T> {
    */
   threshold(n: number): Promise<T> {
     const follow = this.control.follow;
-    if (follow !== undefined) {
-      const counted = new ThresholdCount<T>(n);
-      let settle!: { resolve: (v: T) => void; reject: (e: Error) => void };
-      const done = new Promise<T>((resolve, reject) => {
-        settle = { resolve, reject };
-      });
-      const following = follow.call(
+    if (follow === undefined) {
+      return this.iterateToThreshold(n);
+    }
+    const counted = new ThresholdCount<T>(n);
+    let settle!: { resolve: (v: T) => void; reject: (e: unknown) => void };
+    const done = new Promise<T>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    let following: boolean;
+    try {
+      following = follow.call(
         this.control,
         (r) => {
           if (!counted.add(r as NodeResponse<T>)) {
@@ -83,11 +87,11 @@ export class Responses<T> {
         },
         () => settle.reject(counted.incomplete()),
       );
-      if (following) {
-        return done;
-      }
+    } catch (err) {
+      // The call could not start (its request does not encode): a rejection, as from an async method.
+      return Promise.reject(err);
     }
-    return this.iterateToThreshold(n);
+    return following ? done : this.iterateToThreshold(n);
   }
 
   private async iterateToThreshold(n: number): Promise<T> {

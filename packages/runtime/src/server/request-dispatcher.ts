@@ -101,9 +101,11 @@ export class RequestDispatcher {
         let running: Promise<void> | undefined;
         try {
           running = this.serve(next, release);
-        } catch (err) {
-          release(); // a bug below: do not leave the stream stuck behind it
-          throw err;
+        } catch {
+          // A bug below (serve handles what handlers throw): answer Internal
+          // rather than take the stream down, and go on with the next request.
+          this.send(next.reply, errorReply(next.request, new ConnectError("gorums: internal error while serving the request", Code.Internal)));
+          running = undefined;
         }
         if (running === undefined) {
           release();
@@ -133,7 +135,9 @@ export class RequestDispatcher {
    * Sends a reply, counting its bytes until the stream took them (or
    * failed): above the high-water mark no further request starts. Replies
    * that the stream takes in one batch (one shared promise) are settled
-   * together, with one reaction for the batch.
+   * together, with one reaction for the batch. The reaction also handles a
+   * failed send: callers may drop the promise (a reply that cannot be
+   * written has nowhere to go).
    */
   private send(reply: ReplySender, msg: Message): Promise<void> {
     const bytes = msg.payload.byteLength + REPLY_OVERHEAD_BYTES;
@@ -160,11 +164,6 @@ export class RequestDispatcher {
     return sent;
   }
 
-  /** Sends a reply that nobody waits for (see `send`: a failure is handled there). */
-  private sendAndForget(reply: ReplySender, msg: Message): void {
-    this.send(reply, msg);
-  }
-
   /**
    * Serves one request. A handler that returns its reply directly is served
    * synchronously and this returns undefined; otherwise the promise settles
@@ -173,7 +172,7 @@ export class RequestDispatcher {
   private serve(queued: Queued, release: () => void): Promise<void> | undefined {
     const { gate } = this.table;
     if (!gate.admit()) {
-      this.sendAndForget(queued.reply, errorReply(queued.request, new ConnectError("server is stopping", Code.Unavailable)));
+      this.send(queued.reply, errorReply(queued.request, new ConnectError("server is stopping", Code.Unavailable)));
       return undefined;
     }
     let running: Promise<void> | undefined;
@@ -190,7 +189,7 @@ export class RequestDispatcher {
   private handle({ request, reply }: Queued, release: () => void): Promise<void> | undefined {
     const handler = this.table.handler(request.method);
     if (handler === undefined) {
-      this.sendAndForget(reply, errorReply(request, new ConnectError(`no handler registered for method ${request.method}`, Code.Unimplemented)));
+      this.send(reply, errorReply(request, new ConnectError(`no handler registered for method ${request.method}`, Code.Unimplemented)));
       return undefined;
     }
     let req: AnyMessage;
@@ -198,7 +197,7 @@ export class RequestDispatcher {
       req = fromBinary(handler.input, request.payload);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      this.sendAndForget(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
+      this.send(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
       return undefined;
     }
     const ctx = new RequestCtx(request.method, request.entry, this.source, release);
@@ -231,7 +230,7 @@ export class RequestDispatcher {
       return;
     }
     if (out === undefined) {
-      this.sendAndForget(reply, errorReply(request, new ConnectError("handler returned no reply", Code.Internal)));
+      this.send(reply, errorReply(request, new ConnectError("handler returned no reply", Code.Internal)));
       return;
     }
     let payload: Uint8Array;
@@ -241,14 +240,24 @@ export class RequestDispatcher {
       this.failed(handler, request, reply, err);
       return;
     }
-    this.sendAndForget(reply, replyMessage(request, payload));
+    this.send(reply, replyMessage(request, payload));
   }
 
   /** Turns a handler's error into a status reply (one-way methods have nobody to tell). */
   private failed(handler: Handler, request: Message, reply: ReplySender, err: unknown): void {
     if (handler.kind !== "oneway") {
-      this.sendAndForget(reply, errorReply(request, ConnectError.from(err, Code.Unknown)));
+      this.send(reply, errorReply(request, statusOf(err)));
     }
+  }
+}
+
+/** What a handler threw, as the status its caller gets: a ConnectError as it is, anything else Unknown. */
+function statusOf(err: unknown): ConnectError {
+  try {
+    return ConnectError.from(err, Code.Unknown);
+  } catch {
+    // A thrown value that cannot even be turned into a string (Object.create(null)).
+    return new ConnectError("handler threw a value that is not an Error", Code.Unknown);
   }
 }
 

@@ -62,9 +62,9 @@ export interface ServerOptions {
   /**
    * How long a new connection may take to start HTTP/2 (send its
    * connection preface and SETTINGS) before it is dropped, in ms; default
-   * 120,000, grpc-go's connection timeout. (With TLS, Node's TLS handshake
-   * timeout, also 120 s, comes first.) Keeps connections that never speak
-   * from holding sockets.
+   * 120,000, grpc-go's connection timeout. 0 or Infinity: never. (With TLS,
+   * Node's TLS handshake timeout, also 120 s, comes first.) Keeps
+   * connections that never speak from holding sockets.
    */
   handshakeTimeoutMs?: number;
   /** @private Hold streams until `serve()` (a System's servers). */
@@ -328,9 +328,15 @@ function verifiedPeerCertificate(socket: unknown): PeerCertificate | undefined {
   }
 }
 
-/** Destroys `session` unless the client's HTTP/2 SETTINGS arrive within `ms`. */
+/** Longest delay setTimeout takes (2^31 − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Destroys `session` unless the client's HTTP/2 SETTINGS arrive within `ms` (0, negative or not finite: never). */
 function dropIfSilent(session: http2.ServerHttp2Session, ms: number): void {
-  const timer = setTimeout(() => session.destroy(), ms);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    return;
+  }
+  const timer = setTimeout(() => session.destroy(), Math.min(ms, MAX_TIMER_MS));
   timer.unref();
   const done = () => clearTimeout(timer);
   session.once("remoteSettings", done);

@@ -38,6 +38,9 @@ function varintSize(n: number): number {
 }
 
 function uint64Size(v: bigint): number {
+  if (v < 0n || v > 0xffffffffffffffffn) {
+    v = BigInt.asUintN(64, v); // as writeUint64 writes it
+  }
   if (v <= 0x1fffffffffffffn) {
     return varintSize(Number(v));
   }
@@ -116,6 +119,9 @@ function writeVarint(buf: Uint8Array, pos: number, n: number): number {
 }
 
 function writeUint64(buf: Uint8Array, pos: number, v: bigint): number {
+  if (v < 0n || v > 0xffffffffffffffffn) {
+    v = BigInt.asUintN(64, v); // out of range: its low 64 bits, as a uint64 field holds them
+  }
   if (v <= 0x1fffffffffffffn) {
     return writeVarint(buf, pos, Number(v));
   }

@@ -193,6 +193,24 @@ describe("quorumCall", () => {
     expect(servers.map((s) => s.state.nums.length)).toEqual([1, 1, 1]);
   });
 
+  it("a request that cannot be encoded: every terminal rejects with the encoding error (none throws), nothing is sent", async () => {
+    const cfg = await setup(3);
+    // int64 out of range: protobuf-es refuses to encode it.
+    const bad = quorumCall(cfg.context({ timeoutMs: 60_000 }), TestService.method.echoQC, { value: "x", num: 1n << 64n });
+    let first: Promise<unknown> | undefined;
+    expect(() => {
+      first = bad.first();
+    }).not.toThrow();
+    await expect(first).rejects.toThrow(/invalid int64|cannot encode/);
+    // A second terminal on the same call rejects the same at once (not at the deadline).
+    const t0 = Date.now();
+    await expect(bad.majority()).rejects.toThrow(/invalid int64|cannot encode/);
+    await expect(bad.results().collectAll()).rejects.toThrow(/invalid int64|cannot encode/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await quorumCall(cfg.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "after", num: 7n }).all();
+    expect(servers.map((s) => s.state.nums)).toEqual([[7n], [7n], [7n]]);
+  });
+
   it("100 sequential quorum calls reach 4 servers in order", async () => {
     const cfg = await setup(4);
     const ctx = cfg.context({ timeoutMs: 10_000 });

@@ -30,14 +30,15 @@ export interface TestServer {
  * Registers the TestService handlers through the generated
  * registerTestServiceServer: Echo* reply "echo: <value>" with num = `id` (or
  * throw on "fail:<code>", a plain Error for code 0) — synchronously when
- * `state.delayMs` is 0, after a promise otherwise — EchoStream sends
+ * `state.delayMs` is 0, after a promise otherwise; "fail-async:<code>"
+ * always fails through a rejected promise — EchoStream sends
  * `state.streamReplies` replies "echo: <value>-<i>" with num = i, Write and
  * WriteUnicast record value and num.
  */
 export function registerTestService(server: Server, state: TestServerState, id: number): void {
   const answer = (req: Request) => {
-    if (req.value.startsWith("fail:")) {
-      const code = Number(req.value.slice(5));
+    if (req.value.startsWith("fail:") || req.value.startsWith("fail-async:")) {
+      const code = Number(req.value.slice(req.value.indexOf(":") + 1));
       if (code === 0) {
         throw new Error("plain failure");
       }
@@ -49,7 +50,7 @@ export function registerTestService(server: Server, state: TestServerState, id: 
   // promise-free path; with one, a promise — the awaited path.
   const echo = (req: Request, signal?: AbortSignal) => {
     state.nums.push(req.num);
-    if (state.delayMs > 0) {
+    if (state.delayMs > 0 || req.value.startsWith("fail-async:")) {
       return sleep(state.delayMs, signal).then(() => answer(req));
     }
     return answer(req);

@@ -5,11 +5,13 @@
  * (default 120 s, grpc-go's connection timeout) drops a connection whose
  * HTTP/2 SETTINGS have not arrived in time; a connection that did start
  * HTTP/2 stays however idle it is, and a well-behaved client is served
- * throughout. The default itself is checked on a server without the option.
+ * throughout. 0 and Infinity turn it off. The default itself is checked on a
+ * server without the option.
  */
 import * as net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, Server } from "../../src/index.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newConfig, Server, withNodeList } from "../../src/index.js";
+import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { countGoodStreams, type GoodClient, goodClient } from "./helpers.js";
 import { PREFACE, rawH2 } from "./raw-h2.js";
@@ -78,6 +80,25 @@ describe("connections that never start HTTP/2", () => {
     expect(closed).toBe(false);
     await good!.expectServed("idle but valid");
   });
+
+  for (const off of [0, Infinity]) {
+    it(`handshakeTimeoutMs ${off} turns the timeout off: clients are served, a silent socket stays`, async () => {
+      const addr = await start(off);
+      // Fresh connections (a config each) all work: nothing drops a session early.
+      for (let i = 0; i < 5; i++) {
+        const config = newConfig(withNodeList([addr]));
+        try {
+          expect((await echoRPC(config.nodes()[0]!.context({ timeoutMs: 5000 }), { value: `c${i}` })).value).toBe(`echo: c${i}`);
+        } finally {
+          await config.close();
+        }
+      }
+      const silent = await silentSocket(addr);
+      cleanups.push(silent.destroy);
+      const outcome = await Promise.race([silent.closedByServer.then(() => "closed"), new Promise((r) => setTimeout(() => r("open"), HANDSHAKE_MS * 2))]);
+      expect(outcome).toBe("open");
+    });
+  }
 
   it("by default a silent socket is kept for grpc-go's 120 s, not dropped at once", async () => {
     expect(DEFAULT_HANDSHAKE_TIMEOUT_MS).toBe(120_000);

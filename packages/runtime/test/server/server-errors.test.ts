@@ -222,9 +222,12 @@ describe("server error codes through the client API", () => {
         return (err as ConnectError).code;
       }
     };
-    expect(await codeOf(`fail:${Code.NotFound}`)).toBe(Code.NotFound);
-    expect(await codeOf(`fail:${Code.FailedPrecondition}`)).toBe(Code.FailedPrecondition);
-    expect(await codeOf("fail:0")).toBe(Code.Unknown);
+    // Thrown from a handler that returns its reply, and rejected from one that returns a promise.
+    for (const how of ["fail", "fail-async"]) {
+      expect(await codeOf(`${how}:${Code.NotFound}`)).toBe(Code.NotFound);
+      expect(await codeOf(`${how}:${Code.FailedPrecondition}`)).toBe(Code.FailedPrecondition);
+      expect(await codeOf(`${how}:0`)).toBe(Code.Unknown);
+    }
     expect(await codeOf("fine")).toBe("ok");
   });
 });

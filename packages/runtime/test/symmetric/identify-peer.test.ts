@@ -130,6 +130,8 @@ describe("identifyPeer", () => {
       const err = await deniedBy(identifyPeer(headers, "127.0.0.1", peers));
       expect(err.rawMessage).toContain(`${name} was sent more than once`);
     }
+    // A single value with a comma looks the same once Headers joined repeats: refused too.
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "2,3" }), "127.0.0.1", peers));
   });
 
   it("no identity headers: an external client", async () => {

@@ -99,6 +99,19 @@ describe("stream.Message codec", () => {
     }
   });
 
+  it("a sequence number outside 0..2^64−1 is written as its low 64 bits, and sized as written", () => {
+    for (const [v, low] of [
+      [(1n << 64n) + 5n, 5n],
+      [-1n, (1n << 64n) - 1n],
+      [(1n << 70n) | (1n << 63n), 1n << 63n],
+    ] as const) {
+      const m = create(MessageSchema, { messageSeqNo: v });
+      const bytes = encodeMessage(m);
+      expect(bytes.byteLength).toBe(messageSize(m));
+      expect(decodeMessage(bytes).messageSeqNo).toBe(low);
+    }
+  });
+
   it("a 10-byte varint with bits past 64 reads as protobuf-es reads it", () => {
     // Field 1 (varint): 0xff × 9, then 0x7f — 70 bits, of which 64 count.
     const overlong = new Uint8Array([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
