@@ -13,6 +13,7 @@ import { connectServerStream } from "../wire/connect-server-stream.js";
 import { toConnectError } from "../wire/errors.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
+import { type KeepaliveOptions, keepSessionAlive } from "../wire/keepalive.js";
 import { defaultTransport, type StreamTransport } from "../wire/transport.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
@@ -67,6 +68,15 @@ export interface ServerOptions {
    * connections that never speak from holding sockets.
    */
   handshakeTimeoutMs?: number;
+  /**
+   * HTTP/2 keepalive from the server's side (gRPC's server keepalive): PING
+   * every connection every `intervalMs` and drop one whose PING is not
+   * answered within `timeoutMs` (default 20 s). Its streams then end, so a
+   * client peer or peer that stopped answering leaves `clientConfig()` /
+   * `inboundConfig()` and calls to it fail over instead of waiting for
+   * deadlines. Off by default.
+   */
+  keepalive?: KeepaliveOptions;
   /** @private Hold streams until `serve()` (a System's servers). */
   deferServing?: boolean;
 }
@@ -170,6 +180,9 @@ export class Server implements RequestServer {
       this.sessions.add(session);
       session.once("close", () => this.sessions.delete(session));
       dropIfSilent(session, handshakeTimeoutMs);
+      if (this.options.keepalive !== undefined) {
+        keepSessionAlive(session, this.options.keepalive, () => true);
+      }
     });
     this.httpServer = server;
     try {

@@ -24,11 +24,12 @@ export interface KeepaliveOptions {
 export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /**
- * Pings `session` per `options` while `active()` says streams are open;
- * destroys it with Unavailable when a PING goes unanswered. Stops when the
- * session closes. The timers never keep the process alive.
+ * Pings `session` (a dialed one, or one a server accepted) per `options`
+ * while `active()` says so; destroys it with Unavailable when a PING goes
+ * unanswered. Stops when the session closes. The timers never keep the
+ * process alive.
  */
-export function keepSessionAlive(session: http2.ClientHttp2Session, options: KeepaliveOptions, active: () => boolean): void {
+export function keepSessionAlive(session: http2.Http2Session, options: KeepaliveOptions, active: () => boolean): void {
   const intervalMs = Math.max(10, options.intervalMs);
   const timeoutMs = options.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
   let waiting: NodeJS.Timeout | undefined;
