@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { abortError } from "../wire/errors.js";
+import { onAbort } from "./abort-watchers.js";
 
 /** Cancellation settings of a call (from its ConfigContext or NodeContext). */
 export interface CallLimits {
@@ -18,15 +19,15 @@ export function watchCallLimits(limits: CallLimits, onEnd: (err: ConnectError) =
     return { dispose() {}, aborted: abortError(signal) };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
+  let unwatch: (() => void) | undefined;
   const dispose = () => {
     if (timer !== undefined) {
       clearTimeout(timer);
       timer = undefined;
     }
-    if (onAbort !== undefined) {
-      signal?.removeEventListener("abort", onAbort);
-      onAbort = undefined;
+    if (unwatch !== undefined) {
+      unwatch();
+      unwatch = undefined;
     }
   };
   const end = (err: ConnectError) => {
@@ -37,8 +38,8 @@ export function watchCallLimits(limits: CallLimits, onEnd: (err: ConnectError) =
     timer = setTimeout(() => end(new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
   }
   if (signal !== undefined) {
-    onAbort = () => end(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
+    // Shared with the other calls on this signal: one listener for all of them.
+    unwatch = onAbort(signal, () => end(abortError(signal)));
   }
   return { dispose };
 }

@@ -26,6 +26,7 @@ import {
 } from "../../src/index.js";
 import { registerTestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import { type Request, TestService } from "../gen/testsvc/testsvc_pb.js";
+import { onAbort } from "../../src/calls/abort-watchers.js";
 
 /**
  * The TestService for the mix: Echo* answer "echo: <value>" with num = id,
@@ -54,7 +55,11 @@ export function registerMixService(server: Server, id: number, delayMs = 0): voi
   });
 }
 
-/** Waits `ms`, or less when `signal` aborts; leaves no timer or listener behind. */
+/**
+ * Waits `ms`, or less when `signal` aborts; leaves no timer or listener
+ * behind. Many handlers sleep at once on one stream's signal: they share
+ * one listener (the runtime's onAbort), as calls on one signal do.
+ */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) {
@@ -63,11 +68,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener("abort", done);
+      unwatch();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
+    const unwatch = onAbort(signal, done);
   });
 }
 
