@@ -65,6 +65,21 @@ abstract class Tally<R extends { ok: boolean; promised?: Ballot }> {
     return this.state;
   }
 
+  /**
+   * Counts a quorum call's replies as they arrive (an error counts against),
+   * and stops reading — which ends the call — once a majority said yes or
+   * no longer can.
+   */
+  async count(replies: AsyncIterable<{ readonly nodeID: number; readonly value?: R; readonly error?: Error }>): Promise<TallyState> {
+    for await (const r of replies) {
+      const state = r.error !== undefined || r.value === undefined ? this.fail(r.nodeID) : this.add(r.nodeID, r.value);
+      if (state !== "pending") {
+        return state;
+      }
+    }
+    return this.state;
+  }
+
   /** The highest ballot a refusal named: some other proposer's. */
   get highestRefusal(): Ballot | undefined {
     return this.highest;

@@ -222,12 +222,7 @@ export class Replica {
     const fromSlot = this.learner.firstUndecided;
     const tally = new PrepareTally(this.ballot, this.opts.n, fromSlot);
     const ctx = this.system.inboundConfig().context({ timeoutMs: this.timeoutMs });
-    for await (const r of prepare(ctx, { ballot: this.ballot, fromSlot }).results()) {
-      const state = r.error !== undefined || r.value === undefined ? tally.fail(r.nodeID) : tally.add(r.nodeID, r.value);
-      if (state !== "pending") {
-        break;
-      }
-    }
+    await tally.count(prepare(ctx, { ballot: this.ballot, fromSlot }).results());
     this.heard(tally.highestRefusal);
     if (tally.state !== "quorum") {
       return false;
@@ -266,12 +261,7 @@ export class Replica {
     const ballot = this.ballot;
     const tally = new AcceptTally(ballot, this.opts.n, slot);
     const config = this.system.inboundConfig();
-    for await (const r of accept(config.context({ timeoutMs: this.timeoutMs }), { ballot, slot, command }).results()) {
-      const state = r.error !== undefined || r.value === undefined ? tally.fail(r.nodeID) : tally.add(r.nodeID, r.value);
-      if (state !== "pending") {
-        break;
-      }
-    }
+    await tally.count(accept(config.context({ timeoutMs: this.timeoutMs }), { ballot, slot, command }).results());
     this.heard(tally.highestRefusal);
     if (tally.state !== "quorum") {
       return false;

@@ -34,6 +34,7 @@ import {
 } from "../src/index.js";
 import type { Echo } from "./gen/benchmark/benchmark_pb.js";
 import { multicast, quorumCall, registerBenchmarkServer, rpc, streamQuorumCall, unicast } from "./gen/benchmark/benchmark_gorums.js";
+import { prng } from "../test/helpers/prng.js";
 
 interface Options {
   rounds: number;
@@ -110,18 +111,6 @@ function register(server: Server, slow: boolean): void {
     multicast() {},
     unicast() {},
   });
-}
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One round of calls; returns how many failed in a way no cancellation explains. */

@@ -14,7 +14,10 @@ interface Watched {
 
 const watched = new WeakMap<AbortSignal, Watched>();
 
-/** Runs `callback` once when `signal` aborts; the returned function stops watching. */
+/**
+ * Runs `callback` once when `signal` aborts; the returned function stops
+ * watching. Pass a function of its own per watch (a Set holds them).
+ */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   let entry = watched.get(signal);
   if (entry === undefined) {
@@ -30,12 +33,10 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
     watched.set(signal, entry);
     signal.addEventListener("abort", fire, { once: true });
   }
-  // A wrapper of our own, so the same callback may watch twice and leave once.
-  const own = () => callback();
   const mine = entry;
-  mine.callbacks.add(own);
+  mine.callbacks.add(callback);
   return () => {
-    if (mine.callbacks.delete(own) && mine.callbacks.size === 0 && watched.get(signal) === mine) {
+    if (mine.callbacks.delete(callback) && mine.callbacks.size === 0 && watched.get(signal) === mine) {
       watched.delete(signal);
       signal.removeEventListener("abort", mine.fire);
     }

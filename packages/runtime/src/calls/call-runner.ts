@@ -126,9 +126,9 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     }
     this.started = true;
     const { spec } = this;
-    let plan: Array<{ node: Node; envelopes: Envelopes | undefined }>;
+    let envelopes: Envelopes | ReadonlyMap<number, Envelopes | undefined>;
     try {
-      plan = this.envelopes();
+      envelopes = this.envelopes();
     } catch (err) {
       this.startError = err;
       this.buffer.end();
@@ -145,12 +145,13 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     }
     this.disposeLimits = limits.dispose;
     this.sending = true;
-    for (const { node, envelopes } of plan) {
-      if (envelopes === undefined) {
+    for (const node of spec.config) {
+      const forNode = envelopes instanceof Envelopes ? envelopes : envelopes.get(node.id);
+      if (forNode === undefined) {
         this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
         continue;
       }
-      const call = this.pendingCall(node, envelopes.for(node.channel.serverInitiated));
+      const call = this.pendingCall(node, forNode.for(node.channel.serverInitiated));
       this.active.set(node.id, { node, call });
       node.channel.send(call);
     }
@@ -159,23 +160,24 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
   }
 
   /**
-   * The request envelopes per node, all encoded before anything is sent:
-   * one shared by every node, or one per node after `mapRequest`
-   * (undefined: the node is skipped).
+   * The request envelopes, all encoded before anything is sent: one shared
+   * by every node, or, after `mapRequest`, one per node ID (undefined: the
+   * node is skipped).
    */
-  private envelopes(): Array<{ node: Node; envelopes: Envelopes | undefined }> {
+  private envelopes(): Envelopes | ReadonlyMap<number, Envelopes | undefined> {
     const { spec } = this;
     const seqNo = callSequence.next();
     const entries = metadataEntries(spec.limits.metadata);
     const transforms = this.ctx.requestTransforms;
     if (transforms.length === 0) {
-      const shared = new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries);
-      return Array.from(spec.config, (node) => ({ node, envelopes: shared }));
+      return new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries);
     }
-    return Array.from(spec.config, (node) => {
+    const perNode = new Map<number, Envelopes | undefined>();
+    for (const node of spec.config) {
       const req = transforms.reduce<MessageShape<I> | undefined>((r, fn) => (r === undefined ? undefined : fn(r, node)), this.ctx.request);
-      return { node, envelopes: req === undefined ? undefined : new Envelopes(seqNo, spec.method, encodePayload(spec.input, req), entries) };
-    });
+      perNode.set(node.id, req === undefined ? undefined : new Envelopes(seqNo, spec.method, encodePayload(spec.input, req), entries));
+    }
+    return perNode;
   }
 
   /**

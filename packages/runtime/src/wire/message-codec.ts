@@ -38,16 +38,15 @@ function varintSize(n: number): number {
 }
 
 function uint64Size(v: bigint): number {
-  if (v < 0n || v > 0xffffffffffffffffn) {
-    v = BigInt.asUintN(64, v); // as writeUint64 writes it
-  }
-  if (v <= 0x1fffffffffffffn) {
+  if (v >= 0n && v <= 0x1fffffffffffffn) {
     return varintSize(Number(v));
   }
-  // Above 2^53 (e.g. a sequence number with the accepting side's high bit):
-  // the bits of the high half decide, with one BigInt operation.
-  const hi = Number(BigInt.asUintN(64, v) >> 32n);
-  return Math.ceil((64 - Math.clz32(hi)) / 7);
+  // Above 2^53 (e.g. a sequence number with the accepting side's high bit),
+  // or out of range (its low 64 bits, as writeUint64 writes them): the bits
+  // of the high half decide.
+  const u = BigInt.asUintN(64, v);
+  const hi = Number(u >> 32n);
+  return hi === 0 ? varintSize(Number(u)) : Math.ceil((64 - Math.clz32(hi)) / 7);
 }
 
 /** Bytes of an int32 varint (negative values take 10 bytes, as in protobuf). */
@@ -119,13 +118,11 @@ function writeVarint(buf: Uint8Array, pos: number, n: number): number {
 }
 
 function writeUint64(buf: Uint8Array, pos: number, v: bigint): number {
-  if (v < 0n || v > 0xffffffffffffffffn) {
-    v = BigInt.asUintN(64, v); // out of range: its low 64 bits, as a uint64 field holds them
-  }
-  if (v <= 0x1fffffffffffffn) {
+  if (v >= 0n && v <= 0x1fffffffffffffn) {
     return writeVarint(buf, pos, Number(v));
   }
-  // Above 2^53: as two 32-bit halves, shifted together 7 bits at a time.
+  // Above 2^53, or out of range (its low 64 bits, as a uint64 field holds
+  // them): as two 32-bit halves, shifted together 7 bits at a time.
   const u = BigInt.asUintN(64, v);
   let lo = Number(u & 0xffffffffn);
   let hi = Number(u >> 32n);

@@ -27,6 +27,7 @@ import { RequestSchema } from "../gen/testsvc/testsvc_pb.js";
 import { type ServerProcess, sleep, startServerProcess } from "../faults/server-process.js";
 import { GRPC_REQUEST, grpcFrame } from "./helpers.js";
 import { dataFrame, headersFrame, nodeStreamHeaders, PREFACE, rawH2, settings } from "./raw-h2.js";
+import { prng } from "../helpers/prng.js";
 
 const FRAMES = Number(process.env.GORUMS_FUZZ_FRAMES ?? 100_000);
 const SEED = Number(process.env.GORUMS_FUZZ_SEED ?? 0x5eed);
@@ -35,18 +36,6 @@ const TIME_BOUND_MS = Number(process.env.GORUMS_FUZZ_MS ?? 90_000);
 const PARALLEL = 8;
 const STREAMS_PER_SESSION = 400;
 const RAW_CONNECTIONS = 300;
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Fuzzer {
   constructor(readonly rnd: () => number) {}

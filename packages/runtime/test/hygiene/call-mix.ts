@@ -27,6 +27,7 @@ import {
 import { registerTestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import { type Request, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { onAbort } from "../../src/calls/abort-watchers.js";
+import { prng } from "../helpers/prng.js";
 
 /**
  * The TestService for the mix: Echo* answer "echo: <value>" with num = id,
@@ -83,18 +84,6 @@ export interface MixResult {
   /** Calls left alone (no cancellation of their own). */
   undisturbed: number;
   unexpected: string[];
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Cancel = "none" | "pre-aborted" | "microtask" | "immediate" | "timer" | "deadline";
