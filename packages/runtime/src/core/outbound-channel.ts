@@ -11,6 +11,8 @@ import type { NodeSpec } from "./node-list.js";
 export interface OutboundChannelHooks {
   onStreamUp?: (channel: Channel) => void;
   onStreamDown?: (channel: Channel) => void;
+  /** A stream still open and unrefused after this many ms counts as accepted without response headers (see ChannelOptions). */
+  acceptAfterMs?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(server !== undefined ? { onRequest: server.requestHandlerFor({ nodeID: spec.id, address: spec.address, headers }) } : {}),
     ...(hooks.onStreamUp !== undefined ? { onStreamUp: hooks.onStreamUp } : {}),
     ...(hooks.onStreamDown !== undefined ? { onStreamDown: hooks.onStreamDown } : {}),
+    ...(hooks.acceptAfterMs !== undefined ? { acceptAfterMs: hooks.acceptAfterMs } : {}),
   });
 }
 

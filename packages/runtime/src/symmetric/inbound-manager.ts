@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Configuration } from "../core/configuration.js";
 import { ErrStopped } from "../core/errors.js";
+import { announcesCapability, SHARED_LINK_CAPABILITY } from "../core/identity-headers.js";
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";
@@ -235,7 +236,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
             }
           },
         });
-        const replaced = link.attachInbound(channel);
+        const replaced = link.attachInbound(channel, announcesCapability(s.headers, SHARED_LINK_CAPABILITY));
         if (replaced !== undefined) {
           this.endReplaced.get(replaced)?.();
         }

@@ -9,14 +9,21 @@ const RETIRE_GRACE_MS = 5000;
 
 /**
  * The channel of a known peer: the stream this process dialed, or the one
- * the peer dialed, whichever the tiebreak picks. When both exist, the
- * connection dialed by the lower node ID wins; the higher side retires its
- * own dialed channel (closed once its calls are answered), so each pair of
- * replicas keeps one connection. If the winning inbound stream goes away,
- * calls fall back to dialing, when this process may dial the peer.
+ * the peer dialed, whichever the tiebreak picks. When both exist and the
+ * peer announced that it shares connections (`gorums-capabilities:
+ * shared-link`, every gorums-ts System), the connection dialed by the lower
+ * node ID wins; the higher side retires its own dialed channel (closed once
+ * its calls are answered), so each pair of replicas keeps one connection.
+ * A peer that did not announce it (a Go Gorums replica, whose `Config()`
+ * holds only the streams dialed to it) keeps both: this side calls it on its
+ * own dialed stream and serves its calls on the other. If the winning
+ * inbound stream goes away, calls fall back to dialing, when this process
+ * may dial the peer.
  */
 export class PeerLink implements CallChannel {
   private inbound: Channel | undefined;
+  /** Whether the peer's stream announced the shared-link capability. */
+  private inboundShares = false;
   private outbound: Channel | undefined;
   private dial: (() => Channel) | undefined;
   private closed = false;
@@ -43,13 +50,15 @@ export class PeerLink implements CallChannel {
   }
 
   /**
-   * Adopts a stream the peer opened. An older inbound stream is let go: its
-   * channel is closed (its pending calls fail with "node closed") and
-   * returned, so that the caller can end that stream too.
+   * Adopts a stream the peer opened (`sharesLink`: its headers announced the
+   * shared-link capability). An older inbound stream is let go: its channel
+   * is closed (its pending calls fail with "node closed") and returned, so
+   * that the caller can end that stream too.
    */
-  attachInbound(channel: Channel): Channel | undefined {
+  attachInbound(channel: Channel, sharesLink: boolean): Channel | undefined {
     const old = this.inbound;
     this.inbound = channel;
+    this.inboundShares = sharesLink;
     old?.close();
     if (this.inboundWins() && this.outbound !== undefined) {
       retire(this.outbound);
@@ -118,9 +127,9 @@ export class PeerLink implements CallChannel {
     this.inbound = undefined;
   }
 
-  /** The peer has the lower ID and its stream is open: its connection wins the tiebreak. */
+  /** The peer shares connections, has the lower ID and its stream is open: its connection wins the tiebreak. */
   private inboundWins(): boolean {
-    return this.peerID < this.myID && (this.inbound?.isConnected() ?? false);
+    return this.inboundShares && this.peerID < this.myID && (this.inbound?.isConnected() ?? false);
   }
 
   /**

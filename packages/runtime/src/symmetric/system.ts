@@ -1,11 +1,20 @@
 import type { Configuration } from "../core/configuration.js";
-import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
+import { ADDR_HEADER, CAPABILITIES_HEADER, NODE_ID_HEADER, SHARED_LINK_CAPABILITY } from "../core/identity-headers.js";
 import type { ManagerOptions } from "../core/manager.js";
 import { type NodeListOption, withNodes } from "../core/node-list.js";
 import { newOutboundChannel } from "../core/outbound-channel.js";
 import { Server, type ServerOptions } from "../server/server.js";
 import { InboundManager, type InboundManagerOptions, type InboundNodeOption } from "./inbound-manager.js";
 import { certificateNamesPeer, checkPeerAuth, hmacStreamAuth, type PeerAuth } from "./peer-auth.js";
+
+/**
+ * How long a stream dialed to a peer must stay open, unrefused, to count as
+ * accepted when the peer sends no response headers: gorums-ts servers send
+ * them when they adopt a stream, but grpc-go (Go Gorums) sends them only with
+ * its first message, and refuses a stream with a trailers-only response, at
+ * once. Until then (or a message) the peer is not in `inboundConfig()`.
+ */
+const HEADERLESS_ACCEPT_MS = 1000;
 
 /** How a System serves and dials. */
 export interface SystemOptions {
@@ -104,7 +113,9 @@ export class System {
   newOutboundConfig(nodes?: NodeListOption, opts: Omit<ManagerOptions, "server" | "streamHeaders"> = {}): Configuration {
     const list = nodes === undefined ? this.inbound.knownPeers() : this.inbound.nodesFor(nodes);
     const streamHeaders: Record<string, string> =
-      this.myID === 0 ? { [NODE_ID_HEADER]: "0" } : { [ADDR_HEADER]: this.announcedAddress(), [NODE_ID_HEADER]: String(this.myID) };
+      this.myID === 0
+        ? { [NODE_ID_HEADER]: "0" }
+        : { [ADDR_HEADER]: this.announcedAddress(), [NODE_ID_HEADER]: String(this.myID), [CAPABILITIES_HEADER]: SHARED_LINK_CAPABILITY };
     const auth = this.options.peerAuth;
     const dialOptions: ManagerOptions = {
       ...this.options.dial,
@@ -122,6 +133,7 @@ export class System {
         newOutboundChannel(node, auth?.mode === "tls-identity" ? checkingPeerCertificate(dialOptions, node.id, node.address) : dialOptions, {
           onStreamUp: changed,
           onStreamDown: changed,
+          acceptAfterMs: HEADERLESS_ACCEPT_MS,
         }),
       );
     }

@@ -45,6 +45,12 @@ export interface ChannelOptions {
   readonly onRequest?: RequestHandler;
   /** Told when a stream is open and accepted by the other side (outbound: after each successful dial). */
   readonly onStreamUp?: (channel: Channel) => void;
+  /**
+   * Outbound: a dialed stream that is still open this many ms after it was
+   * opened counts as accepted even without response headers or a message
+   * (grpc-go sends its headers with its first message). Default: never.
+   */
+  readonly acceptAfterMs?: number;
   /** Told when the current stream fails or ends (inbound channels: the peer left). */
   readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
 }
@@ -215,8 +221,12 @@ export class Channel implements CallChannel {
     void this.readLoop(stream);
     if (stream.accepted === undefined) {
       this.markAccepted(stream);
-    } else {
-      stream.accepted.then(() => this.markAccepted(stream));
+      return;
+    }
+    stream.accepted.then(() => this.markAccepted(stream));
+    const after = this.options.acceptAfterMs;
+    if (after !== undefined) {
+      setTimeout(() => this.markAccepted(stream), after).unref();
     }
   }
 
