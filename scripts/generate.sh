@@ -15,3 +15,10 @@ buf generate --template packages/runtime/bench/buf.gen.yaml
 for template in examples/*/buf.gen.yaml; do
   buf generate --template "$template"
 done
+# The Go interop peer's stubs (interop/go/gen), with the Go plugins the Go
+# module pins as tools.
+if command -v go >/dev/null 2>&1; then
+  buf generate --template interop/go/buf.gen.yaml
+else
+  echo "generate: go is missing: the interop Go stubs were not regenerated" >&2
+fi

@@ -13,6 +13,8 @@ export interface OutboundChannelHooks {
   onStreamDown?: (channel: Channel) => void;
   /** A stream still open and unrefused after this many ms counts as accepted without response headers (see ChannelOptions). */
   acceptAfterMs?: number;
+  /** Dial again after every failure, not only when a call needs a stream (see ChannelOptions). */
+  keepConnected?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(hooks.onStreamUp !== undefined ? { onStreamUp: hooks.onStreamUp } : {}),
     ...(hooks.onStreamDown !== undefined ? { onStreamDown: hooks.onStreamDown } : {}),
     ...(hooks.acceptAfterMs !== undefined ? { acceptAfterMs: hooks.acceptAfterMs } : {}),
+    ...(hooks.keepConnected !== undefined ? { keepConnected: hooks.keepConnected } : {}),
   });
 }
 

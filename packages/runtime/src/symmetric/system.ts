@@ -134,6 +134,7 @@ export class System {
           onStreamUp: changed,
           onStreamDown: changed,
           acceptAfterMs: HEADERLESS_ACCEPT_MS,
+          keepConnected: true,
         }),
       );
     }

@@ -51,6 +51,13 @@ export interface ChannelOptions {
    * (grpc-go sends its headers with its first message). Default: never.
    */
   readonly acceptAfterMs?: number;
+  /**
+   * Outbound: dial again after a failed dial or a lost stream, spaced by the
+   * backoff, until closed — not only when a call needs a stream. A System's
+   * peers want this: a peer that builds its configuration from the streams
+   * dialed to it (Go Gorums) sees this process only while its stream is open.
+   */
+  readonly keepConnected?: boolean;
   /** Told when the current stream fails or ends (inbound channels: the peer left). */
   readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
 }
@@ -75,6 +82,7 @@ export class Channel implements CallChannel {
   private latency = -1;
   private error: ConnectError | undefined;
   private accepted = false;
+  private redial: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ChannelOptions) {
     this.nodeID = options.nodeID;
@@ -169,6 +177,7 @@ export class Channel implements CallChannel {
     const now = Date.now();
     if (now < this.retryAt) {
       this.failQueue(this.error ?? ErrStreamDown);
+      this.scheduleRedial(); // a timer may fire a little before the clock reads retryAt
       return;
     }
     this.connecting = true;
@@ -189,7 +198,23 @@ export class Channel implements CallChannel {
       this.connecting = false;
       this.recordFailure(toConnectError(err));
       this.failQueue(this.error ?? ErrStreamDown);
+      this.scheduleRedial();
     }
+  }
+
+  /** With `keepConnected`, dials again once the backoff allows. */
+  private scheduleRedial(): void {
+    if (this.options.keepConnected !== true || this.closed || this.redial !== undefined) {
+      return;
+    }
+    this.redial = setTimeout(
+      () => {
+        this.redial = undefined;
+        void this.connect();
+      },
+      Math.max(0, this.retryAt - Date.now()) + 1,
+    );
+    this.redial.unref();
   }
 
   /**
@@ -203,6 +228,7 @@ export class Channel implements CallChannel {
       return;
     }
     this.closed = true;
+    clearTimeout(this.redial);
     const stream = this.stream;
     this.stream = undefined;
     for (const call of this.router.takeAll()) {
@@ -310,6 +336,8 @@ export class Channel implements CallChannel {
     this.options.onStreamDown?.(this, err);
     if (this.queue.length > 0) {
       void this.connect();
+    } else {
+      this.scheduleRedial();
     }
   }
 

@@ -66,6 +66,16 @@ describe("a System beside a replica that does not share connections (as Go Gorum
     expect(fromTs.value).toBe("echo: ts");
   });
 
+  it("dials again a peer that was not up yet, without any call to make, so the peer's configuration gets it", async () => {
+    const ports = await freePorts(2);
+    const addrs = new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
+    const ts = await tsReplica(2, addrs);
+    ts.newOutboundConfig(); // replica 1 is not listening: the dials fail, several times over
+    await sleep(2500);
+    const go = await goStyleReplica(1, addrs); // never dials, never calls
+    await go.inbound.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
+  });
+
   it("TS replicas among themselves still share one connection per pair", async () => {
     const ports = await freePorts(3);
     const addrs = new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
