@@ -27,10 +27,12 @@ const CORRECTABLE_GAP_MS = 10;
  * `sleep:<ms>` waits (until the call's signal aborts) and then answers
  * (reads: value "slept"); `metadata:<name>` reads answer the value of that
  * metadata entry as the handler sees it; `peer` reads answer the caller's
- * node ID as this server knows it.
+ * node ID as this server knows it; `count:<method>` reads answer how many
+ * requests of that full method name this server handled.
  */
 export function storageHandlers(): StorageServer {
   const store = new Map<string, Entry>();
+  const calls = new Map<string, number>();
 
   const special = async (ctx: ServerCtx, key: string): Promise<ReadReply | undefined> => {
     if (key.startsWith("error:")) {
@@ -53,6 +55,9 @@ export function storageHandlers(): StorageServer {
   };
 
   const read = async (ctx: ServerCtx, req: ReadRequest): Promise<ReadReply> => {
+    if (req.key.startsWith("count:")) {
+      return { ok: true, value: String(calls.get(req.key.slice("count:".length)) ?? 0) };
+    }
     const s = await special(ctx, req.key);
     if (s !== undefined) {
       return s;
@@ -81,7 +86,7 @@ export function storageHandlers(): StorageServer {
     return config;
   };
 
-  return {
+  return counted(calls, {
     readRPC: read,
     readQC: read,
     writeRPC: write,
@@ -108,7 +113,19 @@ export function storageHandlers(): StorageServer {
       await writeMulticast(peers(ctx).context({ timeoutMs: NESTED_TIMEOUT_MS }), req);
       return { new: true };
     },
-  };
+  });
+}
+
+/** The handlers, each counting its requests in `calls` by full method name. */
+function counted(calls: Map<string, number>, impl: StorageServer): StorageServer {
+  const wrapped: Record<string, (ctx: ServerCtx, ...rest: never[]) => unknown> = {};
+  for (const [name, fn] of Object.entries(impl) as Array<[string, (ctx: ServerCtx, ...rest: never[]) => unknown]>) {
+    wrapped[name] = (ctx, ...rest) => {
+      calls.set(ctx.method, (calls.get(ctx.method) ?? 0) + 1);
+      return fn(ctx, ...rest);
+    };
+  }
+  return wrapped as unknown as StorageServer;
 }
 
 /** The reply with the newest time (the first of equals). */

@@ -89,13 +89,20 @@ export function newStorageService(opts: StorageServiceOptions = {}): StorageServ
       });
       ctx.release();
       try {
-        await send(read("ReadCorrectable", req));
+        // A bounded streaming handler: it stops when its window closes, when
+        // send() says the call is over (the caller has its level, cancelled,
+        // or its deadline passed), or when its signal aborts.
+        if (!(await send(read("ReadCorrectable", req)))) {
+          return;
+        }
         const deadline = Date.now() + windowMs;
         for (;;) {
           while (updates.length > 0) {
             const entry = updates.shift() as Entry;
             log(`ReadCorrectable ${quote(req.key)} -> newer write ${quote(entry.value)}`);
-            await send({ ok: true, value: entry.value, time: entry.time });
+            if (!(await send({ ok: true, value: entry.value, time: entry.time }))) {
+              return;
+            }
           }
           const left = deadline - Date.now();
           if (left <= 0 || ctx.signal.aborted) {
@@ -113,8 +120,6 @@ export function newStorageService(opts: StorageServiceOptions = {}): StorageServ
             }
           });
         }
-      } catch {
-        // The caller is gone (the stream ended): nothing left to send to.
       } finally {
         unwatch();
       }

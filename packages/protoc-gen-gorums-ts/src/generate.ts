@@ -145,7 +145,7 @@ function printServerInterface(f: GeneratedFile, service: DescService): void {
         f.print(head, "): void | Promise<void>;");
         break;
       case "streamHandler":
-        f.print(head, ", send: (resp: ", respInit, ") => Promise<void>): void | Promise<void>;");
+        f.print(head, ", send: (resp: ", respInit, ") => Promise<boolean>): void | Promise<unknown>;");
         break;
     }
   }

@@ -4,7 +4,9 @@
 export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";
 export { Manager, newConfig } from "./core/manager.js";
-export { ADDR_HEADER, CAPABILITIES_HEADER, NODE_ID_HEADER, SHARED_LINK_CAPABILITY } from "./core/identity-headers.js";
+export { ADDR_HEADER, NODE_ID_HEADER } from "./core/identity-headers.js";
+export { CAPABILITIES_HEADER, CANCEL_CAPABILITY, SHARED_LINK_CAPABILITY } from "./wire/capabilities.js";
+export { CANCEL_ENTRY, TIMEOUT_ENTRY } from "./wire/call-end.js";
 export type { ManagerOptions, SecureClientOptions, StreamAuth } from "./core/manager.js";
 export { Configuration } from "./core/configuration.js";
 export { Node } from "./core/node.js";

@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"log"
+	"strconv"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -26,19 +28,28 @@ var errNoPeers = status.Error(codes.FailedPrecondition, "no peers")
 // (WriteUnicast, WriteMulticast) never answer, not even with an error, as a
 // Go Gorums one-way handler cannot; a failure there is only logged.
 func Register(srv *gorums.Server, st *Store) {
-	srv.Register(ReadRPC, st.read)
-	srv.Register(ReadQC, st.read)
-	srv.Register(WriteRPC, st.write)
-	srv.Register(WriteQC, st.write)
-	srv.Register(WriteUnicast, st.writeOneway)
-	srv.Register(WriteMulticast, st.writeOneway)
-	srv.Register(ReadCorrectable, st.readCorrectable)
-	srv.Register(ReadNestedQC, st.readNestedQC)
-	srv.Register(WriteNestedMulticast, st.writeNestedMulticast)
+	register := func(method string, h gorums.Handler) {
+		srv.Register(method, func(ctx *gorums.ServerCtx, req proto.Message) (proto.Message, error) {
+			st.count(method)
+			return h(ctx, req)
+		})
+	}
+	register(ReadRPC, st.read)
+	register(ReadQC, st.read)
+	register(WriteRPC, st.write)
+	register(WriteQC, st.write)
+	register(WriteUnicast, st.writeOneway)
+	register(WriteMulticast, st.writeOneway)
+	register(ReadCorrectable, st.readCorrectable)
+	register(ReadNestedQC, st.readNestedQC)
+	register(WriteNestedMulticast, st.writeNestedMulticast)
 }
 
 func (s *Store) read(ctx *gorums.ServerCtx, m proto.Message) (proto.Message, error) {
 	req := m.(*storagepb.ReadRequest)
+	if method, ok := strings.CutPrefix(req.GetKey(), countPrefix); ok {
+		return &storagepb.ReadResponse{Ok: true, Value: strconv.FormatUint(s.Calls(method), 10)}, nil
+	}
 	if resp, handled, err := specialRead(ctx, req.GetKey()); handled {
 		return replyOrError(resp, err)
 	}

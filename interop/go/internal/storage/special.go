@@ -25,11 +25,15 @@ import (
 //	                        incoming metadata <name> ("" if absent)
 //	peer                    reads answer the caller's node ID as this
 //	                        process knows it, in decimal
+//	count:<method>          reads answer how many requests of <method> (a
+//	                        full name, proto.Storage.ReadQC) this server
+//	                        handled, in decimal
 const (
 	errorPrefix    = "error:"
 	sleepPrefix    = "sleep:"
 	metadataPrefix = "metadata:"
 	peerKey        = "peer"
+	countPrefix    = "count:"
 )
 
 // keyError returns the status a key of the form error:<code>:<message> asks

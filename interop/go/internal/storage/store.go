@@ -14,6 +14,7 @@ import (
 type Store struct {
 	mu      sync.Mutex
 	entries map[string]entry
+	calls   map[string]uint64 // requests handled, by full method name
 }
 
 type entry struct {
@@ -22,7 +23,23 @@ type entry struct {
 }
 
 // NewStore returns an empty store.
-func NewStore() *Store { return &Store{entries: make(map[string]entry)} }
+func NewStore() *Store {
+	return &Store{entries: make(map[string]entry), calls: make(map[string]uint64)}
+}
+
+// count records one request of method.
+func (s *Store) count(method string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[method]++
+}
+
+// Calls returns how many requests of method this store handled.
+func (s *Store) Calls(method string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
 
 // Read returns the key's entry: ok=false (and nothing else) when absent.
 func (s *Store) Read(key string) *storagepb.ReadResponse {

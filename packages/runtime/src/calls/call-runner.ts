@@ -4,6 +4,7 @@ import type { Configuration } from "../core/configuration.js";
 import { ErrSkipNode } from "../core/errors.js";
 import type { Node } from "../core/node.js";
 import type { Message, MetadataEntry } from "../gen/stream_pb.js";
+import { timeoutEntry } from "../wire/call-end.js";
 import { metadataEntries, requestMessage } from "../wire/message.js";
 import type { CallKind, PendingCall } from "../wire/pending-call.js";
 import { callSequence, SERVER_INITIATED_BIT } from "../wire/sequence.js";
@@ -168,6 +169,11 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     const { spec } = this;
     const seqNo = callSequence.next();
     const entries = metadataEntries(spec.limits.metadata);
+    const timeoutMs = spec.limits.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+      // The node learns the time the call has left (Go peers ignore the entry).
+      entries.push(timeoutEntry(timeoutMs));
+    }
     const transforms = this.ctx.requestTransforms;
     if (transforms.length === 0) {
       return new Envelopes(seqNo, spec.method, encodePayload(spec.input, this.ctx.request), entries);
@@ -193,7 +199,7 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
       this.endError = err;
     }
     for (const { node, call } of this.active.values()) {
-      node.channel.cancel(call);
+      node.channel.cancel(call, err);
       if (err !== undefined && this.spec.kind !== "streaming") {
         this.buffer.push({ nodeID: node.id, error: err });
       }

@@ -1,3 +1,4 @@
+import { CANCEL_CAPABILITY, CAPABILITIES_HEADER, withCapability } from "../wire/capabilities.js";
 import { Channel, type StreamDialer } from "../wire/channel.js";
 import { connectStreamDialer } from "../wire/connect-client-stream.js";
 import { ErrStreamDown } from "../wire/errors.js";
@@ -31,6 +32,8 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
   if (server !== undefined && !headers.has(NODE_ID_HEADER)) {
     headers.set(NODE_ID_HEADER, "0");
   }
+  // Calls the node makes back on this stream are served by a dispatcher that understands cancels.
+  headers.set(CAPABILITIES_HEADER, withCapability(headers.get(CAPABILITIES_HEADER), CANCEL_CAPABILITY));
   const dialOptions = {
     address: spec.address,
     ...(options.tls !== undefined ? { tls: options.tls } : {}),

@@ -15,8 +15,12 @@ import type { ServerCtx } from "./server-ctx.js";
  */
 export type HandlerKind = "twoway" | "oneway" | "stream";
 
-/** Sends one reply of a streaming handler. */
-export type SendReply = (reply: Message) => Promise<void>;
+/**
+ * Sends one reply of a streaming handler. Resolves true once the stream took
+ * it, false when nothing was sent: the call had ended (the caller cancelled
+ * it, its deadline passed, the stream is gone).
+ */
+export type SendReply = (reply: Message) => Promise<boolean>;
 
 /**
  * A registered method, as the server dispatches it: decoded request in,
@@ -76,10 +80,12 @@ export function oneWayHandler<I extends DescMessage, O extends DescMessage>(
 /**
  * A handler that answers any number of times through `send` (streaming
  * quorum call methods). Returning sends nothing more: there is no end marker.
+ * `send` resolves true once a reply went out, false once the call has ended
+ * (then stop: nobody reads the replies).
  */
 export function streamHandler<I extends DescMessage, O extends DescMessage>(
   method: DescMethodServerStreaming<I, O>,
-  impl: (ctx: ServerCtx, req: MessageShape<I>, send: (resp: MessageInitShape<O>) => Promise<void>) => void | Promise<void>,
+  impl: (ctx: ServerCtx, req: MessageShape<I>, send: (resp: MessageInitShape<O>) => Promise<boolean>) => void | Promise<unknown>,
 ): Handler {
   return {
     kind: "stream",

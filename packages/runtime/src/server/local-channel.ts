@@ -2,6 +2,7 @@ import type { ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import type { CallChannel } from "../wire/call-channel.js";
 import type { ReplySender } from "../wire/channel.js";
+import { cancelMessage } from "../wire/call-end.js";
 import { ErrNodeClosed } from "../wire/errors.js";
 import type { PendingCall } from "../wire/pending-call.js";
 
@@ -68,8 +69,12 @@ export class LocalChannel implements CallChannel {
     );
   }
 
-  cancel(call: PendingCall): void {
-    this.pending.delete(call);
+  /** Forgets the call and, if its handler may still run, ends it there (as a cancel on a stream would). */
+  cancel(call: PendingCall, reason?: ConnectError): void {
+    if (this.pending.delete(call)) {
+      const cancel = cancelMessage(call.msg, reason?.code);
+      queueMicrotask(() => this.dispatch(cancel, noReply));
+    }
   }
 
   close(): void {

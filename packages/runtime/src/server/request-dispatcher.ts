@@ -1,11 +1,12 @@
 import { fromBinary, type Message as AnyMessage, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
+import { cancelCode, isCancel, requestTimeoutMs } from "../wire/call-end.js";
 import type { ReplySender } from "../wire/channel.js";
 import { errorReply, replyMessage } from "../wire/message.js";
 import { type Handler, isPromiseLike, type SendReply } from "./handler.js";
 import type { RequestGate } from "./request-gate.js";
-import { RequestCtx, type ServerCtxSource } from "./server-ctx.js";
+import { deadlinePassed, RequestCtx, type ServerCtxSource } from "./server-ctx.js";
 import { chainInterceptors, type ServerInterceptor } from "./server-interceptor.js";
 
 /** The handlers and interceptors a dispatcher serves with. */
@@ -19,6 +20,8 @@ export interface HandlerTable {
 interface Queued {
   readonly request: Message;
   readonly reply: ReplySender;
+  /** When the caller's deadline passes (performance.now() time), if it sent its time left. */
+  readonly deadline: number | undefined;
 }
 
 /**
@@ -44,9 +47,17 @@ const MAX_QUEUED_REQUESTS = 1024;
  * 'drain'), the next request does not start; while 1024 requests are queued,
  * `enqueue` returns a promise and the channel stops reading the stream until
  * half of them were served (HTTP/2 flow control then stops the peer).
+ *
+ * A call's end reaches its handler: a request whose caller sent its time
+ * left (`gorums-timeout`) and that is still queued when that passes is
+ * answered DeadlineExceeded without running; a cancel (`gorums-cancel`)
+ * drops a queued request, or ends a running one (its `ctx.signal` aborts with
+ * Canceled, the queue goes on, a streaming handler's sends resolve false).
  */
 export class RequestDispatcher {
   private readonly queue: Queued[] = [];
+  /** The handlers still running after they returned a promise, by sequence number: the ones a cancel can end. */
+  private readonly running = new Map<bigint, RequestCtx>();
   private busy = false;
   /** The serving loop is running (a handler that releases synchronously must not start another). */
   private pumping = false;
@@ -67,7 +78,16 @@ export class RequestDispatcher {
    * the queue is full: deliver no more until it resolves.
    */
   enqueue(request: Message, reply: ReplySender): Promise<void> | undefined {
-    this.queue.push({ request, reply });
+    let deadline: number | undefined;
+    if (request.entry.length > 0) {
+      if (isCancel(request)) {
+        this.cancel(request.messageSeqNo, cancelCode(request));
+        return undefined;
+      }
+      const left = requestTimeoutMs(request);
+      deadline = left === undefined ? undefined : performance.now() + left;
+    }
+    this.queue.push({ request, reply, deadline });
     this.pump();
     if (this.queue.length < MAX_QUEUED_REQUESTS || this.source.signal.aborted) {
       return undefined;
@@ -89,6 +109,10 @@ export class RequestDispatcher {
     try {
       while (!this.busy && this.queue.length > 0 && this.unsettledBytes <= REPLY_HIGH_WATER_BYTES) {
         const next = this.queue.shift() as Queued;
+        if (next.deadline !== undefined && performance.now() >= next.deadline) {
+          this.expired(next);
+          continue;
+        }
         this.busy = true;
         let released = false;
         const release = () => {
@@ -118,6 +142,26 @@ export class RequestDispatcher {
     }
     if (this.queue.length <= MAX_QUEUED_REQUESTS / 2) {
       this.wakeReaders();
+    }
+  }
+
+  /** The caller ended call `seqNo` (`code`: why): a queued request is dropped, a running handler's call ends. */
+  private cancel(seqNo: bigint, code: Code): void {
+    const running = this.running.get(seqNo);
+    if (running !== undefined) {
+      running.end(code === Code.DeadlineExceeded ? deadlinePassed() : new ConnectError("the caller canceled the call", Code.Canceled));
+      return;
+    }
+    const i = this.queue.findIndex((q) => q.request.messageSeqNo === seqNo);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+    }
+  }
+
+  /** A request whose deadline passed while it waited: answered DeadlineExceeded (one-way calls: nothing), never run. */
+  private expired({ request, reply }: Queued): void {
+    if (this.table.handler(request.method)?.kind !== "oneway") {
+      this.send(reply, errorReply(request, deadlinePassed()));
     }
   }
 
@@ -186,7 +230,7 @@ export class RequestDispatcher {
     return running?.finally(() => gate.done());
   }
 
-  private handle({ request, reply }: Queued, release: () => void): Promise<void> | undefined {
+  private handle({ request, reply, deadline }: Queued, release: () => void): Promise<void> | undefined {
     const handler = this.table.handler(request.method);
     if (handler === undefined) {
       this.send(reply, errorReply(request, new ConnectError(`no handler registered for method ${request.method}`, Code.Unimplemented)));
@@ -200,8 +244,16 @@ export class RequestDispatcher {
       this.send(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
       return undefined;
     }
-    const ctx = new RequestCtx(request.method, request.entry, this.source, release);
-    const sendReply: SendReply = handler.kind === "stream" ? (r) => this.send(reply, replyMessage(request, toBinary(handler.output, r))) : notStreaming;
+    const ctx = new RequestCtx(request.method, request.entry, this.source, release, deadline);
+    const sendReply: SendReply =
+      handler.kind === "stream"
+        ? (r) => {
+            if (ctx.ended) {
+              return ENDED;
+            }
+            return this.send(reply, replyMessage(request, toBinary(handler.output, r))).then(SENT, NOT_SENT);
+          }
+        : notStreaming;
     // The chain is built per request, so an interceptor may pass on a ctx of its own.
     const interceptors = this.table.interceptors;
     let out: AnyMessage | undefined | PromiseLike<AnyMessage | undefined>;
@@ -211,15 +263,37 @@ export class RequestDispatcher {
           ? handler.invoke(ctx, req, sendReply)
           : chainInterceptors(interceptors, async (c, r) => handler.invoke(c, r, sendReply))(ctx, req);
     } catch (err) {
+      ctx.dispose();
       this.failed(handler, request, reply, err);
       return undefined;
     }
     if (isPromiseLike(out)) {
+      // Running past its return: a cancel or the deadline may end it now.
+      const seqNo = request.messageSeqNo;
+      this.running.set(seqNo, ctx);
+      ctx.watchDeadline();
+      const done = () => {
+        if (this.running.get(seqNo) === ctx) {
+          this.running.delete(seqNo);
+        }
+        ctx.dispose();
+      };
       return Promise.resolve(out).then(
-        (value) => this.answer(handler, request, reply, value),
-        (err: unknown) => this.failed(handler, request, reply, err),
+        (value) => {
+          done();
+          if (!ctx.ended) {
+            this.answer(handler, request, reply, value);
+          }
+        },
+        (err: unknown) => {
+          done();
+          if (!ctx.ended) {
+            this.failed(handler, request, reply, err);
+          }
+        },
       );
     }
+    ctx.dispose();
     this.answer(handler, request, reply, out);
     return undefined;
   }
@@ -260,6 +334,10 @@ function statusOf(err: unknown): ConnectError {
     return new ConnectError("handler threw a value that is not an Error", Code.Unknown);
   }
 }
+
+const ENDED = Promise.resolve(false);
+const SENT = () => true;
+const NOT_SENT = () => false;
 
 /** The `send` of a method that is not streaming: its handler has nothing to send it through. */
 const notStreaming: SendReply = () => Promise.reject(new ConnectError("gorums: only streaming methods send replies through send()", Code.Internal));

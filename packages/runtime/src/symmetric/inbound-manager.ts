@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Configuration } from "../core/configuration.js";
 import { ErrStopped } from "../core/errors.js";
-import { announcesCapability, SHARED_LINK_CAPABILITY } from "../core/identity-headers.js";
+import { announcesCapability, SHARED_LINK_CAPABILITY } from "../wire/capabilities.js";
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";

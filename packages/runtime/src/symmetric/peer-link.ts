@@ -114,9 +114,9 @@ export class PeerLink implements CallChannel {
     channel.send(call);
   }
 
-  cancel(call: PendingCall): void {
-    this.inbound?.cancel(call);
-    this.outbound?.cancel(call);
+  cancel(call: PendingCall, reason?: ConnectError): void {
+    this.inbound?.cancel(call, reason);
+    this.outbound?.cancel(call, reason);
   }
 
   close(): void {

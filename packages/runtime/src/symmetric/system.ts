@@ -1,5 +1,6 @@
 import type { Configuration } from "../core/configuration.js";
-import { ADDR_HEADER, CAPABILITIES_HEADER, NODE_ID_HEADER, SHARED_LINK_CAPABILITY } from "../core/identity-headers.js";
+import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
+import { CAPABILITIES_HEADER, SHARED_LINK_CAPABILITY } from "../wire/capabilities.js";
 import type { ManagerOptions } from "../core/manager.js";
 import { type NodeListOption, withNodes } from "../core/node-list.js";
 import { newOutboundChannel } from "../core/outbound-channel.js";

@@ -29,6 +29,13 @@ export interface BidiStream {
    */
   readonly accepted?: Promise<void>;
   /**
+   * The other side's stream headers, where this implementation has them: a
+   * server stream's request headers, a client stream's response headers once
+   * they arrived. What the peer announced in them (`gorums-capabilities`)
+   * decides what may be sent to it.
+   */
+  readonly peerHeaders?: Headers | undefined;
+  /**
    * Server side: confirms the stream to the peer (response headers) once the
    * server has adopted it; a stream closed before is refused outright.
    * Absent where the implementation does it by itself.

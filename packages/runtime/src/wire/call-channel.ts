@@ -8,8 +8,11 @@ import type { PendingCall } from "./pending-call.js";
 export interface CallChannel {
   /** Sends a call; failures come back through the call's `onError`. */
   send(call: PendingCall): void;
-  /** Forgets a call whose caller gave up. */
-  cancel(call: PendingCall): void;
+  /**
+   * Forgets a call whose caller gave up, and tells the node where it can
+   * (`reason`: why; a DeadlineExceeded reason is passed on as such).
+   */
+  cancel(call: PendingCall, reason?: ConnectError): void;
   /** True when calls started here carry the high bit (this side accepted the stream). */
   readonly serverInitiated: boolean;
   /** True for a channel on a stream the peer opened. */

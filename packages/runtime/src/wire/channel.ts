@@ -3,6 +3,8 @@ import type { Message } from "../gen/stream_pb.js";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import type { BidiStream } from "./bidi-stream.js";
 import type { CallChannel } from "./call-channel.js";
+import { announcesCapability, CANCEL_CAPABILITY } from "./capabilities.js";
+import { cancelMessage, isCancel } from "./call-end.js";
 import { ErrNodeClosed, ErrStreamDown, toConnectError } from "./errors.js";
 import { errorReply } from "./message.js";
 import type { PendingCall } from "./pending-call.js";
@@ -16,6 +18,9 @@ export interface StreamDialer {
   /** Releases the connection; later dials fail. */
   close(): void;
 }
+
+/** Most cancels held for a stream whose peer has not said yet whether it understands them. */
+const MAX_CANCELS_WAITING = 1024;
 
 /** Sends a reply on the stream a request came from. */
 export type ReplySender = (reply: Message) => Promise<void>;
@@ -83,6 +88,11 @@ export class Channel implements CallChannel {
   private error: ConnectError | undefined;
   private accepted = false;
   private redial: ReturnType<typeof setTimeout> | undefined;
+  /** The stream whose peer's cancel capability `cancels` holds. */
+  private cancelsKnown: BidiStream | undefined;
+  private cancels = false;
+  /** Cancels for the current stream, held until the peer's headers say whether it understands them. */
+  private cancelsWaiting: Message[] = [];
 
   constructor(private readonly options: ChannelOptions) {
     this.nodeID = options.nodeID;
@@ -156,12 +166,60 @@ export class Channel implements CallChannel {
     void this.connect();
   }
 
-  /** Forgets a call whose caller gave up, so a late reply is dropped. */
-  cancel(call: PendingCall): void {
-    if (!this.router.remove(call.msg.messageSeqNo, call)) {
-      const i = this.queue.indexOf(call);
-      if (i >= 0) {
-        this.queue.splice(i, 1);
+  /**
+   * Forgets a call whose caller gave up, so a late reply is dropped. A call
+   * the node is still answering is cancelled there too, when the node
+   * announced that it understands cancels (never a Go peer).
+   */
+  cancel(call: PendingCall, reason?: ConnectError): void {
+    if (this.router.remove(call.msg.messageSeqNo, call)) {
+      const stream = this.stream;
+      if (stream === undefined) {
+        return;
+      }
+      const cancels = this.peerCancels(stream);
+      if (cancels === undefined) {
+        // The peer's headers have not arrived yet (a new stream): decide when they do.
+        if (this.cancelsWaiting.length < MAX_CANCELS_WAITING) {
+          this.cancelsWaiting.push(cancelMessage(call.msg, reason?.code));
+        }
+      } else if (cancels) {
+        stream.send(cancelMessage(call.msg, reason?.code)).catch(() => {}); // a broken stream ends the call there anyway
+      }
+      return;
+    }
+    const i = this.queue.indexOf(call);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+    }
+  }
+
+  /**
+   * Whether the other side of `stream` announced the cancel capability
+   * (asked once per stream); undefined while its headers have not arrived.
+   */
+  private peerCancels(stream: BidiStream): boolean | undefined {
+    if (this.cancelsKnown !== stream) {
+      const headers = stream.peerHeaders;
+      if (headers === undefined) {
+        return stream.accepted === undefined ? false : undefined; // a stream that cannot tell never will
+      }
+      this.cancelsKnown = stream;
+      this.cancels = announcesCapability(headers, CANCEL_CAPABILITY);
+    }
+    return this.cancels;
+  }
+
+  /** The peer's headers arrived: sends the cancels that waited for them, if it understands them. */
+  private flushCancels(stream: BidiStream): void {
+    const waiting = this.cancelsWaiting;
+    if (waiting.length === 0) {
+      return;
+    }
+    this.cancelsWaiting = [];
+    if (this.peerCancels(stream) === true) {
+      for (const msg of waiting) {
+        stream.send(msg).catch(() => {});
       }
     }
   }
@@ -244,6 +302,7 @@ export class Channel implements CallChannel {
   private attach(stream: BidiStream): void {
     this.stream = stream;
     this.accepted = false;
+    this.cancelsWaiting = [];
     void this.readLoop(stream);
     if (stream.accepted === undefined) {
       this.markAccepted(stream);
@@ -259,6 +318,7 @@ export class Channel implements CallChannel {
   private markAccepted(stream: BidiStream): void {
     if (this.stream === stream && !this.accepted) {
       this.accepted = true;
+      this.flushCancels(stream);
       this.options.onStreamUp?.(this);
     }
   }
@@ -308,7 +368,9 @@ export class Channel implements CallChannel {
       if (this.options.onRequest !== undefined) {
         return this.options.onRequest(msg, reply);
       }
-      reply(unimplementedReply(msg)).catch(() => {});
+      if (!isCancel(msg)) {
+        reply(unimplementedReply(msg)).catch(() => {});
+      }
       return;
     }
     const rtt = this.router.route(msg, performance.now());

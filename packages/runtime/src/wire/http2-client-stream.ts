@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrStreamDown } from "./errors.js";
 import { codeFromHttpStatus, isGrpcProtoContentType, statusFromMetadata } from "./grpc-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
+import { toWebHeaders } from "./http2-headers.js";
 import { Http2MessageStream } from "./http2-message-stream.js";
 
 /**
@@ -21,6 +22,7 @@ export class Http2ClientStream extends Http2MessageStream {
   private readonly session: http2.Http2Session | undefined;
   /** Resolves once the server answered with headers that accept the stream. */
   readonly accepted: Promise<void>;
+  private responseHeaders: Headers | undefined;
   private markAccepted: () => void = () => {};
 
   constructor(
@@ -53,6 +55,11 @@ export class Http2ClientStream extends Http2MessageStream {
       this.writer.fail(ErrStreamDown);
       this.onClosed();
     });
+  }
+
+  /** The server's response headers, once they arrived. */
+  get peerHeaders(): Headers | undefined {
+    return this.responseHeaders;
   }
 
   /**
@@ -102,6 +109,7 @@ export class Http2ClientStream extends Http2MessageStream {
       this.fail(new ConnectError(`unsupported content type ${headers["content-type"] ?? "(none)"}`, Code.Unknown));
       return;
     }
+    this.responseHeaders = toWebHeaders(headers);
     this.markAccepted();
   }
 

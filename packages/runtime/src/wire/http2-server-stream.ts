@@ -4,6 +4,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrStreamDown, toConnectError } from "./errors.js";
 import { GRPC_CONTENT_TYPE, grpcStatusTrailers, parseGrpcTimeout } from "./grpc-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
+import { CANCEL_CAPABILITY, CAPABILITIES_HEADER } from "./capabilities.js";
+import { toWebHeaders } from "./http2-headers.js";
 import { Http2MessageStream } from "./http2-message-stream.js";
 
 /**
@@ -16,7 +18,8 @@ import { Http2MessageStream } from "./http2-message-stream.js";
  * `receive()` ends cleanly when the client half-closes and throws when the
  * client resets the stream (CANCEL → Canceled) or the connection is lost
  * (Unavailable). A `grpc-timeout` from the client is honoured: the call
- * ends with DeadlineExceeded when it runs out.
+ * ends with DeadlineExceeded when it runs out. The response headers announce
+ * `gorums-capabilities: cancel`: the server aborts a call it gets a cancel for.
  */
 export class Http2ServerStream extends Http2MessageStream {
   private trailers: http2.OutgoingHttpHeaders = { "grpc-status": "0" };
@@ -24,6 +27,8 @@ export class Http2ServerStream extends Http2MessageStream {
   private closed = false;
   private deadline: NodeJS.Timeout | undefined;
   private readonly session: http2.Http2Session | undefined;
+  /** The client's request headers. */
+  readonly peerHeaders: Headers;
 
   /**
    * @param res the compat response of the same stream, when the stream came
@@ -38,6 +43,7 @@ export class Http2ServerStream extends Http2MessageStream {
   ) {
     super(serverStream, maxMessageBytes);
     this.session = serverStream.session;
+    this.peerHeaders = toWebHeaders(requestHeaders);
     // A clean half-close ends the iteration at 'end'; a reset or a lost
     // connection is judged at 'close', when the session shows which it was.
     serverStream.on("end", () => {
@@ -85,7 +91,7 @@ export class Http2ServerStream extends Http2MessageStream {
   open(): void {
     const s = this.serverStream;
     if (!s.headersSent && !s.destroyed && !this.closed) {
-      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE }, { waitForTrailers: true });
+      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE, [CAPABILITIES_HEADER]: CANCEL_CAPABILITY }, { waitForTrailers: true });
     }
   }
 

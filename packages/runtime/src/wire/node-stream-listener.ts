@@ -45,9 +45,10 @@ export function serveNodeStream(
     return undefined;
   }
   const socket = stream.session?.socket;
+  const serverStream = new Http2ServerStream(stream, headers, options.readMaxBytes, res);
   return {
-    stream: new Http2ServerStream(stream, headers, options.readMaxBytes, res),
-    headers: toWebHeaders(headers),
+    stream: serverStream,
+    headers: serverStream.peerHeaders,
     peerAddress: formatPeer(socket?.remoteAddress ?? "", socket?.remotePort ?? 0),
   };
 }
@@ -95,23 +96,6 @@ function refuse(stream: http2.ServerHttp2Stream, httpStatus: number, code: Code,
   if (!stream.readableEnded) {
     stream.close(http2.constants.NGHTTP2_NO_ERROR);
   }
-}
-
-function toWebHeaders(headers: http2.IncomingHttpHeaders): Headers {
-  const out = new Headers();
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.startsWith(":") || value === undefined) {
-      continue;
-    }
-    if (Array.isArray(value)) {
-      for (const v of value) {
-        out.append(key, v);
-      }
-    } else {
-      out.append(key, String(value));
-    }
-  }
-  return out;
 }
 
 function formatPeer(host: string, port: number): string {

@@ -139,8 +139,9 @@ describe("finished calls leave no timers or listeners", () => {
     await eventually(() => config!.nodes().every((n) => n.pendingCount === 0), 10_000, "no pending calls");
     expect(abortListeners(ac.signal)).toBe(0);
     // 280 calls each armed a 60 s timer; none may survive its call. Allow a
-    // little slack for unrelated timers (sockets, the servers' handlers).
-    expect(timers() - before).toBeLessThan(20);
+    // little slack for unrelated timers (sockets), and let the servers'
+    // streaming handlers still running (with their own deadline timers) end.
+    await eventually(() => timers() - before < 20, 5_000, "the calls' timers gone");
   });
 
   it("calls ended by their deadline leave no listener on the shared signal", async () => {

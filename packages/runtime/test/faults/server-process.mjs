@@ -92,13 +92,12 @@ server.registerHandler(
     }
     ctx.release();
     const value = "y".repeat(Math.min(Number(m[2]), 16 << 20));
-    try {
-      for (let i = 0; i < Math.min(Number(m[1]), 10_000) && !ctx.signal.aborted; i++) {
-        await send({ value, num: BigInt(i) });
-        stats.streamSent++;
+    for (let i = 0; i < Math.min(Number(m[1]), 10_000) && !ctx.signal.aborted; i++) {
+      if (!(await send({ value, num: BigInt(i) }))) {
+        stats.streamFailed++; // the call ended (here: the client left) while this send waited
+        break;
       }
-    } catch {
-      stats.streamFailed++;
+      stats.streamSent++;
     }
   }),
 );

@@ -96,12 +96,17 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Starts `n` test servers on 127.0.0.1, port 0. */
-export async function startTestServers(n: number, opts: ServerOptions = {}): Promise<TestServer[]> {
+export function startTestServers(n: number, opts: ServerOptions = {}): Promise<TestServer[]> {
+  return startServersWith(n, (server, state, id) => registerTestService(server, state, id), opts);
+}
+
+/** Starts `n` servers on 127.0.0.1, port 0, each with what `register` puts on it (IDs 1..n). */
+export async function startServersWith(n: number, register: (server: Server, state: TestServerState, id: number) => void, opts: ServerOptions = {}): Promise<TestServer[]> {
   const servers: TestServer[] = [];
   for (let i = 0; i < n; i++) {
     const server = new Server(opts);
     const state: TestServerState = { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
-    registerTestService(server, state, i + 1);
+    register(server, state, i + 1);
     const addr = await server.listen("127.0.0.1:0");
     servers.push({ server, addr, state });
   }

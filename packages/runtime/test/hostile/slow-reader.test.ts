@@ -126,7 +126,7 @@ describe("a client that stops reading replies (server process memory)", () => {
     expect(r.stats.streamSent).toBeLessThan(50); // stuck in send() long before 200
     await expectRecovered();
     const { stats } = await proc!.command<Stats>("stats");
-    expect(stats.streamFailed).toBe(1); // its pending send failed when the client left
+    expect(stats.streamFailed).toBe(1); // its pending send resolved false when the client left
   });
 
   it("200 pipelined requests for 1 MiB replies each: later requests wait, memory stays bounded", { timeout: 60_000 }, async () => {

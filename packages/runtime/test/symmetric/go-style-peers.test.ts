@@ -89,7 +89,8 @@ describe("a System beside a replica that does not share connections (as Go Gorum
 });
 
 describe("a peer that sends no response headers until its first message (grpc-go)", () => {
-  it("counts as connected once its stream stayed open, unrefused, for a second", async () => {
+  // connect-node's client cannot tell acceptance at all: its streams count as accepted when they open.
+  it.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("counts as connected once its stream stayed open, unrefused, for a second", async () => {
     const [goPort] = await freePorts(1);
     // A NodeStream server that holds its response headers, as grpc-go does.
     const held: http2.ServerHttp2Stream[] = [];

@@ -53,7 +53,7 @@ export interface PlayerServer {
    *
    * @generated from rpc quiz.Player.Ask
    */
-  ask(ctx: ServerCtx, req: Question, send: (resp: MessageInitShape<typeof AnswerSchema>) => Promise<void>): void | Promise<void>;
+  ask(ctx: ServerCtx, req: Question, send: (resp: MessageInitShape<typeof AnswerSchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * Results tells every player the scoreboard after a question.

@@ -179,7 +179,7 @@ export interface StorageServer {
    *
    * @generated from rpc gostorage.proto3.Storage.ReadCorrectable
    */
-  readCorrectable(ctx: ServerCtx, req: ReadRequest, send: (resp: MessageInitShape<typeof ReadResponseSchema>) => Promise<void>): void | Promise<void>;
+  readCorrectable(ctx: ServerCtx, req: ReadRequest, send: (resp: MessageInitShape<typeof ReadResponseSchema>) => Promise<boolean>): void | Promise<unknown>;
 }
 
 /**

@@ -143,7 +143,7 @@ export interface WatcherServer {
    *
    * @generated from rpc multi.Watcher.Watch
    */
-  watch(ctx: ServerCtx, req: Server$1, send: (resp: MessageInitShape<typeof ResponsesSchema>) => Promise<void>): void | Promise<void>;
+  watch(ctx: ServerCtx, req: Server$1, send: (resp: MessageInitShape<typeof ResponsesSchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * Ping is a plain rpc with a trailing comment.

@@ -100,7 +100,7 @@ export interface BenchmarkServer {
    *
    * @generated from rpc benchmark.Benchmark.StreamQuorumCall
    */
-  streamQuorumCall(ctx: ServerCtx, req: Echo, send: (resp: MessageInitShape<typeof EchoSchema>) => Promise<void>): void | Promise<void>;
+  streamQuorumCall(ctx: ServerCtx, req: Echo, send: (resp: MessageInitShape<typeof EchoSchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * Multicast is received by every node; nothing is answered.

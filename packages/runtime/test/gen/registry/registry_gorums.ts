@@ -135,7 +135,7 @@ export interface RegistryServer {
    *
    * @generated from rpc registry.Registry.Watch
    */
-  watch(ctx: ServerCtx, req: Lookup, send: (resp: MessageInitShape<typeof Lookup_ChangeSchema>) => Promise<void>): void | Promise<void>;
+  watch(ctx: ServerCtx, req: Lookup, send: (resp: MessageInitShape<typeof Lookup_ChangeSchema>) => Promise<boolean>): void | Promise<unknown>;
 }
 
 /**

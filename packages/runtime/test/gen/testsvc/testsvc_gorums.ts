@@ -111,7 +111,7 @@ export interface TestServiceServer {
    *
    * @generated from rpc testsvc.TestService.EchoStream
    */
-  echoStream(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ResponseSchema>) => Promise<void>): void | Promise<void>;
+  echoStream(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ResponseSchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * Write records a value on the server (one-way, to every node).
