@@ -4,6 +4,7 @@ import { callTypeOf, type CallType } from "./call-type.js";
 import { clientDocText, handlerDocText, registerDocText, serverInterfaceDocText } from "./doc-text.js";
 import {
   clientFunctionName,
+  handlerMemberName,
   registerFunctionName,
   serverInterfaceName,
   wireMethodName,
@@ -129,7 +130,7 @@ function printServerInterface(f: GeneratedFile, service: DescService): void {
     const spec = callTypeSpecs[callTypeOf(method)];
     const head: Printable[] = [
       "  ",
-      method.localName,
+      handlerMemberName(method),
       "(ctx: ",
       f.import("ServerCtx", runtimeModule, true),
       ", req: ",
