@@ -41,7 +41,9 @@ export function serverInterfaceDocText(service: DescService): string {
 /** The doc comment text of a service's `register<Service>Server` function. */
 export function registerDocText(service: DescService): string {
   return joinParagraphs(
-    `${registerFunctionName(service)} registers the handlers of impl for every method of service ${service.typeName} on srv.`,
+    `${registerFunctionName(service)} registers the handlers of impl for the methods of service ${service.typeName} on srv. ` +
+      `impl may implement any subset of them: a method left out answers Unimplemented ` +
+      `("${service.typeName}.<Method> is not implemented"), or nothing if it is one-way.`,
     generatedFrom(service),
   );
 }

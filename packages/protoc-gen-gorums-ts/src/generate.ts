@@ -4,6 +4,7 @@ import { callTypeOf, type CallType } from "./call-type.js";
 import { clientDocText, handlerDocText, registerDocText, serverInterfaceDocText } from "./doc-text.js";
 import {
   clientFunctionName,
+  handlerMemberName,
   registerFunctionName,
   serverInterfaceName,
   wireMethodName,
@@ -129,7 +130,7 @@ function printServerInterface(f: GeneratedFile, service: DescService): void {
     const spec = callTypeSpecs[callTypeOf(method)];
     const head: Printable[] = [
       "  ",
-      method.localName,
+      handlerMemberName(method),
       "(ctx: ",
       f.import("ServerCtx", runtimeModule, true),
       ", req: ",
@@ -152,9 +153,15 @@ function printServerInterface(f: GeneratedFile, service: DescService): void {
   f.print("}");
 }
 
-/** `export function registerStorageServer(srv, impl) { srv.registerHandler(…); … }` */
+/**
+ * `export function registerStorageServer(srv, impl) { srv.registerHandler(…); … }`:
+ * `impl` is a `Partial<StorageServer>`; each method it has is registered
+ * bound to it (as connect-es's `router.service` does), each it lacks with
+ * `unimplementedHandler`.
+ */
 function printRegisterFunction(f: GeneratedFile, service: DescService, target: Target): void {
   const name = registerFunctionName(service);
+  const implType: Printable = ["Partial<", serverInterfaceName(service), ">"];
   f.print(f.jsDoc(registerDocText(service)));
   if (target === "dts") {
     f.print(
@@ -162,7 +169,7 @@ function printRegisterFunction(f: GeneratedFile, service: DescService, target: T
       "(srv: ",
       f.import("Server", runtimeModule, true),
       ", impl: ",
-      serverInterfaceName(service),
+      implType,
       "): void;",
     );
     return;
@@ -175,31 +182,43 @@ function printRegisterFunction(f: GeneratedFile, service: DescService, target: T
       "(srv: ",
       f.import("Server", runtimeModule, true),
       ", impl: ",
-      serverInterfaceName(service),
+      implType,
       "): void {",
     );
   }
   for (const method of service.methods) {
     const { handler } = callTypeSpecs[callTypeOf(method)];
-    const args = handler === "streamHandler" ? "ctx, req, send" : "ctx, req";
+    const member = ["impl.", method.localName];
+    f.print("  srv.registerHandler(");
+    f.print("    ", f.string(wireMethodName(method)), ",");
     f.print(
-      "  srv.registerHandler(",
-      f.string(wireMethodName(method)),
-      ", ",
+      "    typeof ",
+      member,
+      ' === "function" ? ',
       f.import(handler, runtimeModule),
       "(",
       methodRef(f, method),
-      ", (",
-      args,
-      ") => impl.",
-      method.localName,
+      ", ",
+      member,
+      ".bind(impl)) : ",
+      f.import("unimplementedHandler", runtimeModule),
       "(",
-      args,
-      ")));",
+      methodRef(f, method),
+      ", ",
+      f.string(handlerKinds[handler]),
+      "),",
     );
+    f.print("  );");
   }
   f.print("}");
 }
+
+/** The `HandlerKind` of the runtime's handlers made by each adapter. */
+const handlerKinds: Record<CallTypeSpec["handler"], "twoway" | "oneway" | "stream"> = {
+  twoWayHandler: "twoway",
+  oneWayHandler: "oneway",
+  streamHandler: "stream",
+};
 
 /** `Storage.method.readQC`: the method descriptor from protoc-gen-es's `_pb` file. */
 function methodRef(f: GeneratedFile, method: DescMethod): Printable {

@@ -2,14 +2,16 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageDir, testProtoDir } from "./support/paths.js";
 import { requestFromDir } from "./support/request.js";
-import { generatedFile, runPlugin, trimmedLines } from "./support/run.js";
+import { generatedFile, registrations, runPlugin, trimmedLines } from "./support/run.js";
 
-/** Generated storage_gorums.ts for the Go-shaped storage.proto. */
+/** Generated storage_gorums.ts for the Go-shaped storage.proto: its text, and its lines trimmed. */
+let storageText: string;
 let storage: string[];
 
 beforeAll(() => {
   const req = requestFromDir(testProtoDir, ["gostorage/storage.proto"], "target=ts,import_extension=js");
-  storage = trimmedLines(generatedFile(runPlugin(req), "gostorage/storage_gorums.ts"));
+  storageText = generatedFile(runPlugin(req), "gostorage/storage_gorums.ts");
+  storage = trimmedLines(storageText);
 });
 
 describe("a proto written for Go Gorums (storage.proto)", () => {
@@ -27,7 +29,7 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
       'import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";',
     );
     expect(storage).toContain(
-      'import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";',
+      'import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "@gorums/runtime";',
     );
     expect(storage).toContain('import type { MessageInitShape } from "@bufbuild/protobuf";');
     expect(storage).toContain('import type { Empty } from "@bufbuild/protobuf/wkt";');
@@ -92,21 +94,26 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
     ]);
   });
 
-  it("registers every method under its wire name pkg.Service.Method with the matching handler adapter", () => {
-    const start = storage.indexOf("export function registerStorageServer(srv: Server, impl: StorageServer): void {");
+  it("registers every method under its wire name pkg.Service.Method: impl's own bound to it, a missing one as unimplemented", () => {
+    const start = storage.indexOf("export function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void {");
     expect(start).toBeGreaterThan(0);
-    expect(storage.slice(start + 1, start + 11)).toEqual([
-      'srv.registerHandler("gostorage.proto3.Storage.ReadRPC", twoWayHandler(Storage.method.readRPC, (ctx, req) => impl.readRPC(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.WriteRPC", twoWayHandler(Storage.method.writeRPC, (ctx, req) => impl.writeRPC(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.WriteUnicast", oneWayHandler(Storage.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.WriteMulticast", oneWayHandler(Storage.method.writeMulticast, (ctx, req) => impl.writeMulticast(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.ReadQC", twoWayHandler(Storage.method.readQC, (ctx, req) => impl.readQC(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.WriteQC", twoWayHandler(Storage.method.writeQC, (ctx, req) => impl.writeQC(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.ReadNestedQC", twoWayHandler(Storage.method.readNestedQC, (ctx, req) => impl.readNestedQC(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));',
-      'srv.registerHandler("gostorage.proto3.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
-      "}",
+    const registration = (method: string, localName: string, handler: string, kind: string) =>
+      `srv.registerHandler("gostorage.proto3.Storage.${method}", typeof impl.${localName} === "function" ? ` +
+      `${handler}(Storage.method.${localName}, impl.${localName}.bind(impl)) : unimplementedHandler(Storage.method.${localName}, "${kind}"));`;
+    expect(registrations(storageText)).toEqual([
+      registration("ReadRPC", "readRPC", "twoWayHandler", "twoway"),
+      registration("WriteRPC", "writeRPC", "twoWayHandler", "twoway"),
+      registration("WriteUnicast", "writeUnicast", "oneWayHandler", "oneway"),
+      registration("WriteMulticast", "writeMulticast", "oneWayHandler", "oneway"),
+      registration("ReadQC", "readQC", "twoWayHandler", "twoway"),
+      registration("WriteQC", "writeQC", "twoWayHandler", "twoway"),
+      registration("ReadNestedQC", "readNestedQC", "twoWayHandler", "twoway"),
+      registration("WriteNestedMulticast", "writeNestedMulticast", "twoWayHandler", "twoway"),
+      registration("ReadCorrectable", "readCorrectable", "streamHandler", "stream"),
     ]);
+    // Nothing else in the function body.
+    const body = storage.slice(start + 1, storage.indexOf("}", start));
+    expect(body.length).toBe(9 * 4);
   });
 
   it("turns proto comments into doc comments on the client function and the handler", () => {
@@ -145,7 +152,8 @@ describe("a proto importing Go Gorums' edition-2023 gorums.proto", () => {
   it("generates the same client functions, interface and register function as against proto/gorums.proto", () => {
     const fixture = join(packageDir, "test", "fixtures", "go-gorums");
     const req = requestFromDir(fixture, ["storage.proto"], "target=ts,import_extension=js");
-    const lines = trimmedLines(generatedFile(runPlugin(req), "storage_gorums.ts"));
+    const text = generatedFile(runPlugin(req), "storage_gorums.ts");
+    const lines = trimmedLines(text);
     expect(lines).toContain(
       "export function readRPC(ctx: NodeContext, req: MessageInitShape<typeof ReadRequestSchema>, opts?: CallOptions<ReadRequest, ReadResponse>): Promise<ReadResponse> {",
     );
@@ -153,8 +161,8 @@ describe("a proto importing Go Gorums' edition-2023 gorums.proto", () => {
     expect(lines).toContain("return multicastCall(ctx, Storage.method.writeMulticast, req, opts);");
     expect(lines).toContain("return quorumCall(ctx, Storage.method.readQC, req, opts);");
     expect(lines).toContain("return quorumCallStream(ctx, Storage.method.readCorrectable, req, opts);");
-    expect(lines).toContain(
-      'srv.registerHandler("storage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+    expect(registrations(text)).toContain(
+      'srv.registerHandler("storage.Storage.ReadCorrectable", typeof impl.readCorrectable === "function" ? streamHandler(Storage.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(Storage.method.readCorrectable, "stream"));',
     );
     expect(lines).toContain("// @generated from file storage.proto (package storage, edition 2023)");
   });
@@ -164,12 +172,13 @@ describe("an edition-2024 proto in the style of Go Gorums' current storage examp
   it("generates", () => {
     const fixture = join(packageDir, "test", "fixtures", "go-gorums");
     const req = requestFromDir(fixture, ["storage2024.proto"], "target=ts,import_extension=js");
-    const lines = trimmedLines(generatedFile(runPlugin(req), "storage2024_gorums.ts"));
+    const text = generatedFile(runPlugin(req), "storage2024_gorums.ts");
+    const lines = trimmedLines(text);
     expect(lines).toContain("// @generated from file storage2024.proto (package proto, edition 2024)");
     expect(lines).toContain("return rpcCall(ctx, KV.method.readRPC, req, opts);");
     expect(lines).toContain("return multicastCall(ctx, KV.method.writeMulticast, req, opts);");
-    expect(lines).toContain(
-      'srv.registerHandler("proto.KV.ReadCorrectable", streamHandler(KV.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+    expect(registrations(text)).toContain(
+      'srv.registerHandler("proto.KV.ReadCorrectable", typeof impl.readCorrectable === "function" ? streamHandler(KV.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(KV.method.readCorrectable, "stream"));',
     );
   });
 });

@@ -7,7 +7,7 @@ import { bufBin, gorumsProto, packageDir, pluginBin, testProtoDir, workspaceDir 
 import { requestFromDir } from "./support/request.js";
 import { runPlugin } from "./support/run.js";
 
-const testProtos = ["gostorage/storage.proto", "multi/types.proto", "multi/multi.proto"];
+const testProtos = ["gostorage/storage.proto", "multi/types.proto", "multi/multi.proto", "reserved/reserved.proto"];
 
 /** Temporary directories of this file, removed after its tests. */
 const tempDirs: string[] = [];

@@ -314,7 +314,7 @@ describe("a user project built from the npm packages", () => {
     expect(readdirSync(gen, { recursive: true }).map(String).sort()).toEqual(["gorums_pb.ts", "kv", "kv/kv_gorums.ts", "kv/kv_pb.ts"]);
     const stubs = readFileSync(join(gen, "kv", "kv_gorums.ts"), "utf8");
     expect(stubs).toContain('from "@gorums/runtime";');
-    expect(stubs).toContain('srv.registerHandler("kv.KV.Read", twoWayHandler(KV.method.read,');
+    expect(stubs).toContain('typeof impl.read === "function" ? twoWayHandler(KV.method.read, impl.read.bind(impl))');
   }, 60_000);
 
   it.skipIf(!hasProtoc)("the README's protoc command writes the same files as buf generate", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { protocGenGorumsTs } from "../src/plugin.js";
 import { testProtoDir } from "./support/paths.js";
 import { requestFromDir, requestFromSources } from "./support/request.js";
-import { generatedFile, runPlugin, trimmedLines } from "./support/run.js";
+import { generatedFile, registrations, runPlugin, trimmedLines } from "./support/run.js";
 
 const allTestProtos = ["gostorage/storage.proto", "multi/types.proto", "multi/multi.proto"];
 
@@ -16,16 +16,17 @@ describe("target=js+dts", () => {
   });
 
   it("writes plain JavaScript that imports values only, without extension by default", () => {
-    const js = trimmedLines(generatedFile(files, "gostorage/storage_gorums.js"));
+    const jsText = generatedFile(files, "gostorage/storage_gorums.js");
+    const js = trimmedLines(jsText);
     expect(js).toContain('import { Storage } from "./storage_pb";');
     expect(js).toContain(
-      'import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";',
+      'import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "@gorums/runtime";',
     );
     expect(js).toContain("export function readQC(ctx, req, opts) {");
     expect(js).toContain("return quorumCall(ctx, Storage.method.readQC, req, opts);");
     expect(js).toContain("export function registerStorageServer(srv, impl) {");
-    expect(js).toContain(
-      'srv.registerHandler("gostorage.proto3.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));',
+    expect(registrations(jsText)).toContain(
+      'srv.registerHandler("gostorage.proto3.Storage.ReadCorrectable", typeof impl.readCorrectable === "function" ? streamHandler(Storage.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(Storage.method.readCorrectable, "stream"));',
     );
     expect(js.some((l) => l.startsWith("import type") || l.includes("interface"))).toBe(false);
   });
@@ -39,7 +40,7 @@ describe("target=js+dts", () => {
       "export declare function writeMulticast(ctx: ConfigContext, req: MessageInitShape<typeof WriteRequestSchema>, opts?: CallOptions<WriteRequest, Empty>): Promise<void>;",
     );
     expect(dts).toContain("export interface StorageServer {");
-    expect(dts).toContain("export declare function registerStorageServer(srv: Server, impl: StorageServer): void;");
+    expect(dts).toContain("export declare function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void;");
     expect(dts.filter((l) => l.startsWith("import ")).every((l) => l.startsWith("import type "))).toBe(true);
     expect(dts.some((l) => l.includes("return "))).toBe(false);
   });
@@ -65,22 +66,28 @@ describe("import_extension", () => {
 });
 
 describe("several services per file (multi.proto)", () => {
-  const lines = trimmedLines(
-    generatedFile(runPlugin(requestFromDir(testProtoDir, allTestProtos, "target=ts,import_extension=js")), "multi/multi_gorums.ts"),
-  );
+  const text = generatedFile(runPlugin(requestFromDir(testProtoDir, allTestProtos, "target=ts,import_extension=js")), "multi/multi_gorums.ts");
+  const lines = trimmedLines(text);
 
   it("generates functions, an interface and a register function per service", () => {
     for (const line of [
       "export function get(ctx: ConfigContext, req: MessageInitShape<typeof EmptySchema>, opts?: CallOptions<Empty, Value>): Responses<Value> {",
       "export function set(ctx: ConfigContext, req: MessageInitShape<typeof ValueSchema>, opts?: CallOptions<Value, Empty>): Promise<void> {",
       "export interface RegisterServer {",
-      "export function registerRegisterServer(srv: Server, impl: RegisterServer): void {",
+      "export function registerRegisterServer(srv: Server, impl: Partial<RegisterServer>): void {",
       "export interface WatcherServer {",
-      "export function registerWatcherServer(srv: Server, impl: WatcherServer): void {",
-      'srv.registerHandler("multi.Watcher.Ping", twoWayHandler(Watcher.method.ping, (ctx, req) => impl.ping(ctx, req)));',
+      "export function registerWatcherServer(srv: Server, impl: Partial<WatcherServer>): void {",
     ]) {
       expect(lines).toContain(line);
     }
+    expect(registrations(text).map((r) => r.slice(0, r.indexOf(",")))).toEqual(
+      ["Register.Get", "Register.Set", "Register.QuorumCall", "Register.Delete", "Watcher.Watch", "Watcher.Ping"].map(
+        (m) => `srv.registerHandler("multi.${m}"`,
+      ),
+    );
+    expect(registrations(text)).toContain(
+      'srv.registerHandler("multi.Watcher.Ping", typeof impl.ping === "function" ? twoWayHandler(Watcher.method.ping, impl.ping.bind(impl)) : unimplementedHandler(Watcher.method.ping, "twoway"));',
+    );
   });
 
   it("imports message types from other files, nested messages and well-known types", () => {
@@ -93,7 +100,7 @@ describe("several services per file (multi.proto)", () => {
 
   it("aliases imports whose names clash with generated or other imported names", () => {
     expect(lines).toContain(
-      'import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";',
+      'import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "@gorums/runtime";',
     );
     expect(lines).toContain("return quorumCall$1(ctx, Register.method.quorumCall, req, opts);");
     expect(lines).toContain('import type { Responses as Responses$1, ResponsesSchema, Server as Server$1, ServerSchema } from "./multi_pb.js";');
@@ -108,6 +115,9 @@ describe("several services per file (multi.proto)", () => {
     );
     expect(lines).toContain("return unicastCall(ctx, Register.method.delete, req, opts);");
     expect(lines).toContain("delete(ctx: ServerCtx, req: Empty): void | Promise<void>;");
+    expect(registrations(text)).toContain(
+      'srv.registerHandler("multi.Register.Delete", typeof impl.delete === "function" ? oneWayHandler(Register.method.delete, impl.delete.bind(impl)) : unimplementedHandler(Register.method.delete, "oneway"));',
+    );
   });
 
   it("keeps trailing comments and marks deprecated methods", () => {
@@ -149,6 +159,6 @@ describe("files and options", () => {
     const req = requestFromSources({ "empty.proto": 'syntax = "proto3";\npackage e;\nservice Idle {}\n' }, "target=ts");
     const lines = trimmedLines(generatedFile(runPlugin(req), "empty_gorums.ts"));
     expect(lines).toContain("export interface IdleServer {");
-    expect(lines).toContain("export function registerIdleServer(srv: Server, impl: IdleServer): void {");
+    expect(lines).toContain("export function registerIdleServer(srv: Server, impl: Partial<IdleServer>): void {");
   });
 });

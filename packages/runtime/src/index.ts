@@ -38,7 +38,7 @@ export type { CallOptions, QuorumInterceptor } from "./calls/call-options.js";
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS, Server } from "./server/server.js";
 export type { ServerOptions, SecureServerOptions } from "./server/server.js";
 export type { ServerCtx, PeerInfo } from "./server/server-ctx.js";
-export { twoWayHandler, oneWayHandler, streamHandler } from "./server/handler.js";
+export { twoWayHandler, oneWayHandler, streamHandler, unimplementedHandler } from "./server/handler.js";
 export type { Handler, HandlerKind } from "./server/handler.js";
 export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.js";
 

@@ -14,11 +14,16 @@
  *   "registry.Registry.<Method>";
  * - gostorage: Go Gorums' examples/storage proto (edition 2024, Timestamp) on
  *   three symmetric replicas with Go's storage server semantics, including the
- *   nested quorum call and nested multicast through ServerCtx.config().
+ *   nested quorum call and nested multicast through ServerCtx.config();
+ * - a partial implementation (testsvc with only Echo): every method left out
+ *   answers Unimplemented "testsvc.TestService.<Method> is not implemented"
+ *   (one-way ones answer nothing and break nothing), and the methods given
+ *   run bound to the implementation.
  */
 import { create, equals } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   type Configuration,
   ErrIncomplete,
@@ -29,7 +34,7 @@ import {
   type ServerCtx,
   withNodeList,
 } from "../src/index.js";
-import { eventually, expectQuorumError } from "./calls/util.js";
+import { eventually, expectCode, expectQuorumError } from "./calls/util.js";
 import {
   readCorrectable,
   readNestedQC,
@@ -45,7 +50,16 @@ import {
 } from "./gen/gostorage/go_storage_gorums.js";
 import type { ReadRequest, ReadResponse, WriteRequest } from "./gen/gostorage/go_storage_pb.js";
 import { bump, clear, latest, put, registerRegistryServer, type RegistryServer, versionOf, watch } from "./gen/registry/registry_gorums.js";
-import { echo, echoQC, echoRPC, echoStream, write, writeUnicast } from "./gen/testsvc/testsvc_gorums.js";
+import {
+  echo,
+  echoQC,
+  echoRPC,
+  echoStream,
+  registerTestServiceServer,
+  type TestServiceServer,
+  write,
+  writeUnicast,
+} from "./gen/testsvc/testsvc_gorums.js";
 import { type Request, RequestSchema, type Response } from "./gen/testsvc/testsvc_pb.js";
 import { type Entry, Entry_Kind, Entry_VersionSchema, EntrySchema } from "./gen/testtypes/types_pb.js";
 import { startTestServers, stopAll, type TestServer } from "./helpers/test-servers.js";
@@ -451,5 +465,112 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
     await c.done;
     expect(c.get()).toMatchObject({ level: 3, value: { OK: true, value: "v3" } });
     expect(c.get().value?.$typeName).toBe("gostorage.ReadResponse");
+  });
+});
+
+describe("generated stubs: a partial implementation (testsvc with only Echo)", () => {
+  let servers: Server[] = [];
+  let config: Configuration | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await config?.close();
+    config = undefined;
+    await Promise.all(servers.map((s) => s.stop()));
+    servers = [];
+  });
+
+  /** Three servers, each registering `impl(id)` (node id) through registerTestServiceServer. */
+  const setup = async (impl: (id: number) => Partial<TestServiceServer>) => {
+    const addrs: string[] = [];
+    for (let id = 1; id <= 3; id++) {
+      const server = new Server();
+      registerTestServiceServer(server, impl(id));
+      servers.push(server);
+      addrs.push(await server.listen("127.0.0.1:0"));
+    }
+    config = newConfig(withNodeList(addrs));
+    return config;
+  };
+  const echoOnly = (id: number): Partial<TestServiceServer> => ({
+    echo: (_ctx, req) => ({ value: `echo: ${req.value}`, num: BigInt(id) }),
+  });
+  /** A node's error is Unimplemented "testsvc.TestService.<method> is not implemented". */
+  const expectUnimplemented = (err: unknown, method: string) => {
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Unimplemented);
+    expect((err as ConnectError).rawMessage).toBe(`testsvc.TestService.${method} is not implemented`);
+  };
+
+  it("rpc: a method left out answers Unimplemented with its full name; the method given answers", async () => {
+    const cfg = await setup(echoOnly);
+    const node = cfg.node(2)!;
+    expectUnimplemented(await expectCode(echoRPC(node.context({ timeoutMs }), { value: "x" }), Code.Unimplemented), "EchoRPC");
+    expect(await echo(node.context({ timeoutMs }), { value: "x" })).toMatchObject({ value: "echo: x", num: 2n });
+  });
+
+  it("quorum call: every node answers Unimplemented", async () => {
+    const cfg = await setup(echoOnly);
+    const err = await expectQuorumError(echoQC(cfg.context({ timeoutMs }), { value: "x" }).majority(), ErrIncomplete);
+    expect(err.nodeErrors.map((e) => e.nodeID).sort()).toEqual([1, 2, 3]);
+    for (const { error } of err.nodeErrors) {
+      expectUnimplemented(error, "EchoQC");
+    }
+  });
+
+  it("streaming quorum call: every node's one result is Unimplemented", async () => {
+    const cfg = await setup(echoOnly);
+    const results = [];
+    // An error reply does not end a node's stream of replies (the call ends at its deadline): stop at three.
+    for await (const r of echoStream(cfg.context({ timeoutMs }), { value: "x" }).results()) {
+      results.push(r);
+      if (results.length === 3) {
+        break;
+      }
+    }
+    expect(results.map((r) => r.nodeID).sort()).toEqual([1, 2, 3]);
+    for (const r of results) {
+      expect(r.value).toBeUndefined();
+      expectUnimplemented(r.error, "EchoStream");
+    }
+  });
+
+  it("one-way calls (unicast, multicast) to methods left out answer nothing, log nothing and break nothing", async () => {
+    const logged = (["error", "warn", "log", "info", "debug"] as const).map((level) => vi.spyOn(console, level));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const cfg = await setup(echoOnly);
+      for (let i = 0; i < 3; i++) {
+        await writeUnicast(cfg.node(1)!.context(), { value: "u" });
+        await write(cfg.context(), { value: "m" });
+      }
+      // Requests on a node's one stream are served in order: once Echo answers, the one-way calls were served.
+      for (const id of [1, 2, 3]) {
+        expect(await echo(cfg.node(id)!.context({ timeoutMs }), { value: "after" })).toMatchObject({ num: BigInt(id) });
+      }
+      for (const spy of logged) {
+        expect(spy).not.toHaveBeenCalled();
+      }
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
+  it("an empty implementation registers every method as Unimplemented", async () => {
+    const cfg = await setup(() => ({}));
+    expectUnimplemented(await expectCode(echo(cfg.node(1)!.context({ timeoutMs }), { value: "x" }), Code.Unimplemented), "Echo");
+  });
+
+  it("the methods given run bound to the implementation (a class instance's methods see `this`)", async () => {
+    class Echoer implements Partial<TestServiceServer> {
+      constructor(private readonly id: number) {}
+      echo(_ctx: ServerCtx, req: Request) {
+        return { value: `echo from ${this.id}: ${req.value}`, num: BigInt(this.id) };
+      }
+    }
+    const cfg = await setup((id) => new Echoer(id));
+    expect(await echo(cfg.node(3)!.context({ timeoutMs }), { value: "x" })).toMatchObject({ value: "echo from 3: x", num: 3n });
   });
 });

@@ -20,3 +20,14 @@ export function generatedFile(files: Map<string, string>, name: string): string 
 export function trimmedLines(content: string): string[] {
   return content.split("\n").map((l) => l.trim());
 }
+
+/**
+ * The handler registrations of the generated register functions in file
+ * order, one string each: the generator prints `srv.registerHandler(`, the
+ * wire name, the handler and `);` on four lines; they come back as
+ * `srv.registerHandler("pkg.Service.Method", <handler>);`.
+ */
+export function registrations(content: string): string[] {
+  const re = /^ {2}srv\.registerHandler\(\n {4}(.*),\n {4}(.*),\n {2}\);$/gm;
+  return [...content.matchAll(re)].map((m) => `srv.registerHandler(${m[1]}, ${m[2]});`);
+}

@@ -67,9 +67,16 @@ const watcher: WatcherServer = {
 };
 registerWatcherServer(srv, watcher);
 
-const incomplete: Omit<StorageServer, "readQC"> = storage;
-// @ts-expect-error every method needs a handler
-registerStorageServer(srv, incomplete);
+// A partial implementation is accepted (a method left out answers Unimplemented), typed as a whole one.
+const partial: Omit<StorageServer, "readQC"> = storage;
+registerStorageServer(srv, partial);
+registerStorageServer(srv, { readQC: (_ctx, req) => ({ value: req.key }) });
+js.registerStorageServer(srv, { writeUnicast: () => {} });
+registerStorageServer(srv, {});
+// @ts-expect-error the handlers given are typed
+registerStorageServer(srv, { readQC: () => {} });
+// @ts-expect-error a misspelled method is no method of the service
+registerStorageServer(srv, { readQc: () => ({}) });
 // @ts-expect-error a two-way handler must return a response
 const wrong: StorageServer = { ...storage, readQC: () => {} };
 export { wrong };

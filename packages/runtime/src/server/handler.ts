@@ -1,12 +1,14 @@
 import {
   create,
   type DescMessage,
+  type DescMethod,
   type DescMethodServerStreaming,
   type DescMethodUnary,
   type Message,
   type MessageInitShape,
   type MessageShape,
 } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { ServerCtx } from "./server-ctx.js";
 
 /**
@@ -24,8 +26,9 @@ export type SendReply = (reply: Message) => Promise<boolean>;
 
 /**
  * A registered method, as the server dispatches it: decoded request in,
- * decoded reply (or nothing) out. Made by `twoWayHandler`, `oneWayHandler`
- * and `streamHandler`; generated register functions use those.
+ * decoded reply (or nothing) out. Made by `twoWayHandler`, `oneWayHandler`,
+ * `streamHandler` and `unimplementedHandler`; generated register functions
+ * use those.
  */
 export interface Handler {
   readonly kind: HandlerKind;
@@ -94,6 +97,28 @@ export function streamHandler<I extends DescMessage, O extends DescMessage>(
     invoke(ctx, req, send) {
       const out = impl(ctx, req as MessageShape<I>, (resp) => send(create(method.output, resp)));
       return isPromiseLike(out) ? Promise.resolve(out).then(() => undefined) : undefined;
+    },
+  };
+}
+
+/**
+ * A handler for a method the server does not implement: every request fails
+ * with `Unimplemented` and the message "`pkg.Service.Method` is not
+ * implemented" (connect-es's answer for a method left out of
+ * `router.service(Service, Partial<ServiceImpl>)`). `kind` is how the method
+ * answers, so that a one-way method (unicast, multicast) stays silent: its
+ * caller expects no reply. Generated register functions use it for the
+ * methods left out of a partial implementation; server interceptors still
+ * see the request.
+ */
+export function unimplementedHandler(method: DescMethod, kind: HandlerKind): Handler {
+  const message = `${method.parent.typeName}.${method.name} is not implemented`;
+  return {
+    kind,
+    input: method.input,
+    output: method.output,
+    invoke() {
+      throw new ConnectError(message, Code.Unimplemented);
     },
   };
 }

@@ -8,7 +8,9 @@
  * status and carry no payload; one-way methods never get a success reply; a
  * stream without gorums headers is served; a failing one-way handler sends
  * nothing; a failing streaming handler's error follows its replies with the
- * same seqNo. Also through the client API: the
+ * same seqNo; unimplementedHandler answers Unimplemented "<pkg.Service.Method>
+ * is not implemented" for a two-way or streaming method and nothing for a
+ * one-way one, after the server interceptors. Also through the client API: the
  * codes arrive as ConnectErrors of an rpc call.
  */
 import { fromBinary } from "@bufbuild/protobuf";
@@ -22,6 +24,7 @@ import {
   rpcCall,
   streamHandler,
   twoWayHandler,
+  unimplementedHandler,
   withNodeList,
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
@@ -196,6 +199,55 @@ describe("failing one-way and streaming handlers (raw stream)", () => {
     expect(last.status?.code).toBe(Code.ResourceExhausted);
     expect(last.status?.message).toBe("stream failure");
     expect(last.payload.length).toBe(0);
+  });
+});
+
+describe("unimplementedHandler (raw stream)", () => {
+  let server: Server | undefined;
+  let raw: RawStream | undefined;
+  afterEach(async () => {
+    raw?.close();
+    raw = undefined;
+    await server?.stop();
+    server = undefined;
+  });
+
+  it("answers a two-way and a streaming method Unimplemented with the full method name, a one-way one nothing; interceptors see each", async () => {
+    const seen: string[] = [];
+    server = new Server({
+      interceptors: [
+        (ctx, req, next) => {
+          seen.push(ctx.method);
+          return next(ctx, req);
+        },
+      ],
+    });
+    server.registerHandler("testsvc.TestService.EchoQC", unimplementedHandler(TestService.method.echoQC, "twoway"));
+    server.registerHandler("testsvc.TestService.EchoStream", unimplementedHandler(TestService.method.echoStream, "stream"));
+    server.registerHandler("testsvc.TestService.WriteUnicast", unimplementedHandler(TestService.method.writeUnicast, "oneway"));
+    server.registerHandler(ECHO, twoWayHandler(TestService.method.echo, (_ctx, req) => ({ value: req.value })));
+    raw = openRawStream(await server.listen("127.0.0.1:0"));
+    raw.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "q" }));
+    raw.send(2n, "testsvc.TestService.EchoStream", payloadOf(RequestSchema, { value: "s" }));
+    raw.send(3n, "testsvc.TestService.WriteUnicast", payloadOf(RequestSchema, { value: "w" }));
+    raw.send(4n, ECHO, payloadOf(RequestSchema, { value: "e" }));
+    for (const [seqNo, method] of [
+      [1n, "testsvc.TestService.EchoQC"],
+      [2n, "testsvc.TestService.EchoStream"],
+    ] as const) {
+      const reply = await raw.next();
+      expect(reply.messageSeqNo).toBe(seqNo);
+      expect(reply.method).toBe(method);
+      expect(reply.status?.code).toBe(Code.Unimplemented);
+      expect(reply.status?.message).toBe(`${method} is not implemented`);
+      expect(reply.payload.length).toBe(0);
+    }
+    const echoed = await raw.next();
+    expect(echoed.messageSeqNo).toBe(4n);
+    expect(fromBinary(ResponseSchema, echoed.payload).value).toBe("e");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(raw.buffered).toEqual([]);
+    expect(seen).toEqual(["testsvc.TestService.EchoQC", "testsvc.TestService.EchoStream", "testsvc.TestService.WriteUnicast", ECHO]);
   });
 });
 

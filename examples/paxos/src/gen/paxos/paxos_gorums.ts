@@ -8,7 +8,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";
-import { multicastCall, oneWayHandler, quorumCall, rpcCall, twoWayHandler } from "@gorums/runtime";
+import { multicastCall, oneWayHandler, quorumCall, rpcCall, twoWayHandler, unimplementedHandler } from "@gorums/runtime";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { AcceptRequest, AcceptRequestSchema, AcceptResponse, AcceptResponseSchema, LearnRequest, LearnRequestSchema, PrepareRequest, PrepareRequestSchema, PrepareResponse, PrepareResponseSchema, SubmitRequest, SubmitRequestSchema, SubmitResponse, SubmitResponseSchema } from "./paxos_pb.js";
 import { Paxos } from "./paxos_pb.js";
@@ -104,13 +104,25 @@ export interface PaxosServer {
 }
 
 /**
- * registerPaxosServer registers the handlers of impl for every method of service paxos.Paxos on srv.
+ * registerPaxosServer registers the handlers of impl for the methods of service paxos.Paxos on srv. impl may implement any subset of them: a method left out answers Unimplemented ("paxos.Paxos.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service paxos.Paxos
  */
-export function registerPaxosServer(srv: Server, impl: PaxosServer): void {
-  srv.registerHandler("paxos.Paxos.Prepare", twoWayHandler(Paxos.method.prepare, (ctx, req) => impl.prepare(ctx, req)));
-  srv.registerHandler("paxos.Paxos.Accept", twoWayHandler(Paxos.method.accept, (ctx, req) => impl.accept(ctx, req)));
-  srv.registerHandler("paxos.Paxos.Learn", oneWayHandler(Paxos.method.learn, (ctx, req) => impl.learn(ctx, req)));
-  srv.registerHandler("paxos.Paxos.Submit", twoWayHandler(Paxos.method.submit, (ctx, req) => impl.submit(ctx, req)));
+export function registerPaxosServer(srv: Server, impl: Partial<PaxosServer>): void {
+  srv.registerHandler(
+    "paxos.Paxos.Prepare",
+    typeof impl.prepare === "function" ? twoWayHandler(Paxos.method.prepare, impl.prepare.bind(impl)) : unimplementedHandler(Paxos.method.prepare, "twoway"),
+  );
+  srv.registerHandler(
+    "paxos.Paxos.Accept",
+    typeof impl.accept === "function" ? twoWayHandler(Paxos.method.accept, impl.accept.bind(impl)) : unimplementedHandler(Paxos.method.accept, "twoway"),
+  );
+  srv.registerHandler(
+    "paxos.Paxos.Learn",
+    typeof impl.learn === "function" ? oneWayHandler(Paxos.method.learn, impl.learn.bind(impl)) : unimplementedHandler(Paxos.method.learn, "oneway"),
+  );
+  srv.registerHandler(
+    "paxos.Paxos.Submit",
+    typeof impl.submit === "function" ? twoWayHandler(Paxos.method.submit, impl.submit.bind(impl)) : unimplementedHandler(Paxos.method.submit, "twoway"),
+  );
 }

@@ -8,7 +8,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";
-import { multicastCall, oneWayHandler, quorumCallStream, rpcCall, streamHandler, twoWayHandler } from "@gorums/runtime";
+import { multicastCall, oneWayHandler, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unimplementedHandler } from "@gorums/runtime";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Answer, AnswerSchema, JoinReply, JoinReplySchema, JoinRequest, JoinRequestSchema, Question, QuestionSchema, Scoreboard, ScoreboardSchema } from "./quiz_pb.js";
 import { Player, Quizmaster } from "./quiz_pb.js";
@@ -64,13 +64,19 @@ export interface PlayerServer {
 }
 
 /**
- * registerPlayerServer registers the handlers of impl for every method of service quiz.Player on srv.
+ * registerPlayerServer registers the handlers of impl for the methods of service quiz.Player on srv. impl may implement any subset of them: a method left out answers Unimplemented ("quiz.Player.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service quiz.Player
  */
-export function registerPlayerServer(srv: Server, impl: PlayerServer): void {
-  srv.registerHandler("quiz.Player.Ask", streamHandler(Player.method.ask, (ctx, req, send) => impl.ask(ctx, req, send)));
-  srv.registerHandler("quiz.Player.Results", oneWayHandler(Player.method.results, (ctx, req) => impl.results(ctx, req)));
+export function registerPlayerServer(srv: Server, impl: Partial<PlayerServer>): void {
+  srv.registerHandler(
+    "quiz.Player.Ask",
+    typeof impl.ask === "function" ? streamHandler(Player.method.ask, impl.ask.bind(impl)) : unimplementedHandler(Player.method.ask, "stream"),
+  );
+  srv.registerHandler(
+    "quiz.Player.Results",
+    typeof impl.results === "function" ? oneWayHandler(Player.method.results, impl.results.bind(impl)) : unimplementedHandler(Player.method.results, "oneway"),
+  );
 }
 
 /**
@@ -103,10 +109,13 @@ export interface QuizmasterServer {
 }
 
 /**
- * registerQuizmasterServer registers the handlers of impl for every method of service quiz.Quizmaster on srv.
+ * registerQuizmasterServer registers the handlers of impl for the methods of service quiz.Quizmaster on srv. impl may implement any subset of them: a method left out answers Unimplemented ("quiz.Quizmaster.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service quiz.Quizmaster
  */
-export function registerQuizmasterServer(srv: Server, impl: QuizmasterServer): void {
-  srv.registerHandler("quiz.Quizmaster.Join", twoWayHandler(Quizmaster.method.join, (ctx, req) => impl.join(ctx, req)));
+export function registerQuizmasterServer(srv: Server, impl: Partial<QuizmasterServer>): void {
+  srv.registerHandler(
+    "quiz.Quizmaster.Join",
+    typeof impl.join === "function" ? twoWayHandler(Quizmaster.method.join, impl.join.bind(impl)) : unimplementedHandler(Quizmaster.method.join, "twoway"),
+  );
 }

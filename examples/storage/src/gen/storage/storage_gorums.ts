@@ -11,7 +11,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";
-import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";
+import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "@gorums/runtime";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ReadRequest, ReadRequestSchema, ReadResponse, ReadResponseSchema, WriteRequest, WriteRequestSchema, WriteResponse, WriteResponseSchema } from "./storage_pb.js";
 import { Storage } from "./storage_pb.js";
@@ -199,18 +199,45 @@ export interface StorageServer {
 }
 
 /**
- * registerStorageServer registers the handlers of impl for every method of service proto.Storage on srv.
+ * registerStorageServer registers the handlers of impl for the methods of service proto.Storage on srv. impl may implement any subset of them: a method left out answers Unimplemented ("proto.Storage.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service proto.Storage
  */
-export function registerStorageServer(srv: Server, impl: StorageServer): void {
-  srv.registerHandler("proto.Storage.ReadRPC", twoWayHandler(Storage.method.readRPC, (ctx, req) => impl.readRPC(ctx, req)));
-  srv.registerHandler("proto.Storage.WriteRPC", twoWayHandler(Storage.method.writeRPC, (ctx, req) => impl.writeRPC(ctx, req)));
-  srv.registerHandler("proto.Storage.WriteUnicast", oneWayHandler(Storage.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));
-  srv.registerHandler("proto.Storage.WriteMulticast", oneWayHandler(Storage.method.writeMulticast, (ctx, req) => impl.writeMulticast(ctx, req)));
-  srv.registerHandler("proto.Storage.ReadQC", twoWayHandler(Storage.method.readQC, (ctx, req) => impl.readQC(ctx, req)));
-  srv.registerHandler("proto.Storage.WriteQC", twoWayHandler(Storage.method.writeQC, (ctx, req) => impl.writeQC(ctx, req)));
-  srv.registerHandler("proto.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));
-  srv.registerHandler("proto.Storage.ReadNestedQC", twoWayHandler(Storage.method.readNestedQC, (ctx, req) => impl.readNestedQC(ctx, req)));
-  srv.registerHandler("proto.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));
+export function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void {
+  srv.registerHandler(
+    "proto.Storage.ReadRPC",
+    typeof impl.readRPC === "function" ? twoWayHandler(Storage.method.readRPC, impl.readRPC.bind(impl)) : unimplementedHandler(Storage.method.readRPC, "twoway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.WriteRPC",
+    typeof impl.writeRPC === "function" ? twoWayHandler(Storage.method.writeRPC, impl.writeRPC.bind(impl)) : unimplementedHandler(Storage.method.writeRPC, "twoway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.WriteUnicast",
+    typeof impl.writeUnicast === "function" ? oneWayHandler(Storage.method.writeUnicast, impl.writeUnicast.bind(impl)) : unimplementedHandler(Storage.method.writeUnicast, "oneway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.WriteMulticast",
+    typeof impl.writeMulticast === "function" ? oneWayHandler(Storage.method.writeMulticast, impl.writeMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeMulticast, "oneway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.ReadQC",
+    typeof impl.readQC === "function" ? twoWayHandler(Storage.method.readQC, impl.readQC.bind(impl)) : unimplementedHandler(Storage.method.readQC, "twoway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.WriteQC",
+    typeof impl.writeQC === "function" ? twoWayHandler(Storage.method.writeQC, impl.writeQC.bind(impl)) : unimplementedHandler(Storage.method.writeQC, "twoway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.ReadCorrectable",
+    typeof impl.readCorrectable === "function" ? streamHandler(Storage.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(Storage.method.readCorrectable, "stream"),
+  );
+  srv.registerHandler(
+    "proto.Storage.ReadNestedQC",
+    typeof impl.readNestedQC === "function" ? twoWayHandler(Storage.method.readNestedQC, impl.readNestedQC.bind(impl)) : unimplementedHandler(Storage.method.readNestedQC, "twoway"),
+  );
+  srv.registerHandler(
+    "proto.Storage.WriteNestedMulticast",
+    typeof impl.writeNestedMulticast === "function" ? twoWayHandler(Storage.method.writeNestedMulticast, impl.writeNestedMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeNestedMulticast, "twoway"),
+  );
 }

@@ -183,8 +183,8 @@ export interface StorageServer {
 }
 
 /**
- * registerStorageServer registers the handlers of impl for every method of service gostorage.proto3.Storage on srv.
+ * registerStorageServer registers the handlers of impl for the methods of service gostorage.proto3.Storage on srv. impl may implement any subset of them: a method left out answers Unimplemented ("gostorage.proto3.Storage.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service gostorage.proto3.Storage
  */
-export declare function registerStorageServer(srv: Server, impl: StorageServer): void;
+export declare function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void;

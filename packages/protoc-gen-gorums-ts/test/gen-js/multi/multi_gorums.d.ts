@@ -87,11 +87,11 @@ export interface RegisterServer {
 }
 
 /**
- * registerRegisterServer registers the handlers of impl for every method of service multi.Register on srv.
+ * registerRegisterServer registers the handlers of impl for the methods of service multi.Register on srv. impl may implement any subset of them: a method left out answers Unimplemented ("multi.Register.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service multi.Register
  */
-export declare function registerRegisterServer(srv: Server, impl: RegisterServer): void;
+export declare function registerRegisterServer(srv: Server, impl: Partial<RegisterServer>): void;
 
 /**
  * Watch streams the values every node sees, as they change.
@@ -135,8 +135,8 @@ export interface WatcherServer {
 }
 
 /**
- * registerWatcherServer registers the handlers of impl for every method of service multi.Watcher on srv.
+ * registerWatcherServer registers the handlers of impl for the methods of service multi.Watcher on srv. impl may implement any subset of them: a method left out answers Unimplemented ("multi.Watcher.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service multi.Watcher
  */
-export declare function registerWatcherServer(srv: Server, impl: WatcherServer): void;
+export declare function registerWatcherServer(srv: Server, impl: Partial<WatcherServer>): void;

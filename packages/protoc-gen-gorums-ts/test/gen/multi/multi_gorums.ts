@@ -6,7 +6,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "@gorums/runtime";
-import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "@gorums/runtime";
+import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "@gorums/runtime";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Empty, EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { Value, Value_Meta, Value_MetaSchema, ValueSchema } from "./types_pb.js";
@@ -97,15 +97,27 @@ export interface RegisterServer {
 }
 
 /**
- * registerRegisterServer registers the handlers of impl for every method of service multi.Register on srv.
+ * registerRegisterServer registers the handlers of impl for the methods of service multi.Register on srv. impl may implement any subset of them: a method left out answers Unimplemented ("multi.Register.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service multi.Register
  */
-export function registerRegisterServer(srv: Server, impl: RegisterServer): void {
-  srv.registerHandler("multi.Register.Get", twoWayHandler(Register.method.get, (ctx, req) => impl.get(ctx, req)));
-  srv.registerHandler("multi.Register.Set", oneWayHandler(Register.method.set, (ctx, req) => impl.set(ctx, req)));
-  srv.registerHandler("multi.Register.QuorumCall", twoWayHandler(Register.method.quorumCall, (ctx, req) => impl.quorumCall(ctx, req)));
-  srv.registerHandler("multi.Register.Delete", oneWayHandler(Register.method.delete, (ctx, req) => impl.delete(ctx, req)));
+export function registerRegisterServer(srv: Server, impl: Partial<RegisterServer>): void {
+  srv.registerHandler(
+    "multi.Register.Get",
+    typeof impl.get === "function" ? twoWayHandler(Register.method.get, impl.get.bind(impl)) : unimplementedHandler(Register.method.get, "twoway"),
+  );
+  srv.registerHandler(
+    "multi.Register.Set",
+    typeof impl.set === "function" ? oneWayHandler(Register.method.set, impl.set.bind(impl)) : unimplementedHandler(Register.method.set, "oneway"),
+  );
+  srv.registerHandler(
+    "multi.Register.QuorumCall",
+    typeof impl.quorumCall === "function" ? twoWayHandler(Register.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler(Register.method.quorumCall, "twoway"),
+  );
+  srv.registerHandler(
+    "multi.Register.Delete",
+    typeof impl.delete === "function" ? oneWayHandler(Register.method.delete, impl.delete.bind(impl)) : unimplementedHandler(Register.method.delete, "oneway"),
+  );
 }
 
 /**
@@ -154,11 +166,17 @@ export interface WatcherServer {
 }
 
 /**
- * registerWatcherServer registers the handlers of impl for every method of service multi.Watcher on srv.
+ * registerWatcherServer registers the handlers of impl for the methods of service multi.Watcher on srv. impl may implement any subset of them: a method left out answers Unimplemented ("multi.Watcher.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service multi.Watcher
  */
-export function registerWatcherServer(srv: Server, impl: WatcherServer): void {
-  srv.registerHandler("multi.Watcher.Watch", streamHandler(Watcher.method.watch, (ctx, req, send) => impl.watch(ctx, req, send)));
-  srv.registerHandler("multi.Watcher.Ping", twoWayHandler(Watcher.method.ping, (ctx, req) => impl.ping(ctx, req)));
+export function registerWatcherServer(srv: Server, impl: Partial<WatcherServer>): void {
+  srv.registerHandler(
+    "multi.Watcher.Watch",
+    typeof impl.watch === "function" ? streamHandler(Watcher.method.watch, impl.watch.bind(impl)) : unimplementedHandler(Watcher.method.watch, "stream"),
+  );
+  srv.registerHandler(
+    "multi.Watcher.Ping",
+    typeof impl.ping === "function" ? twoWayHandler(Watcher.method.ping, impl.ping.bind(impl)) : unimplementedHandler(Watcher.method.ping, "twoway"),
+  );
 }

@@ -6,7 +6,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "../../../src/index.js";
-import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "../../../src/index.js";
+import { multicastCall, oneWayHandler, quorumCall as quorumCall$1, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "../../../src/index.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Echo, EchoSchema } from "./benchmark_pb.js";
 import { Benchmark, UnaryEcho } from "./benchmark_pb.js";
@@ -134,17 +134,35 @@ export interface BenchmarkServer {
 }
 
 /**
- * registerBenchmarkServer registers the handlers of impl for every method of service benchmark.Benchmark on srv.
+ * registerBenchmarkServer registers the handlers of impl for the methods of service benchmark.Benchmark on srv. impl may implement any subset of them: a method left out answers Unimplemented ("benchmark.Benchmark.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service benchmark.Benchmark
  */
-export function registerBenchmarkServer(srv: Server, impl: BenchmarkServer): void {
-  srv.registerHandler("benchmark.Benchmark.QuorumCall", twoWayHandler(Benchmark.method.quorumCall, (ctx, req) => impl.quorumCall(ctx, req)));
-  srv.registerHandler("benchmark.Benchmark.StreamQuorumCall", streamHandler(Benchmark.method.streamQuorumCall, (ctx, req, send) => impl.streamQuorumCall(ctx, req, send)));
-  srv.registerHandler("benchmark.Benchmark.Multicast", oneWayHandler(Benchmark.method.multicast, (ctx, req) => impl.multicast(ctx, req)));
-  srv.registerHandler("benchmark.Benchmark.Unicast", oneWayHandler(Benchmark.method.unicast, (ctx, req) => impl.unicast(ctx, req)));
-  srv.registerHandler("benchmark.Benchmark.Rpc", twoWayHandler(Benchmark.method.rpc, (ctx, req) => impl.rpc(ctx, req)));
-  srv.registerHandler("benchmark.Benchmark.NestedQuorumCall", twoWayHandler(Benchmark.method.nestedQuorumCall, (ctx, req) => impl.nestedQuorumCall(ctx, req)));
+export function registerBenchmarkServer(srv: Server, impl: Partial<BenchmarkServer>): void {
+  srv.registerHandler(
+    "benchmark.Benchmark.QuorumCall",
+    typeof impl.quorumCall === "function" ? twoWayHandler(Benchmark.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.quorumCall, "twoway"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.StreamQuorumCall",
+    typeof impl.streamQuorumCall === "function" ? streamHandler(Benchmark.method.streamQuorumCall, impl.streamQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.streamQuorumCall, "stream"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.Multicast",
+    typeof impl.multicast === "function" ? oneWayHandler(Benchmark.method.multicast, impl.multicast.bind(impl)) : unimplementedHandler(Benchmark.method.multicast, "oneway"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.Unicast",
+    typeof impl.unicast === "function" ? oneWayHandler(Benchmark.method.unicast, impl.unicast.bind(impl)) : unimplementedHandler(Benchmark.method.unicast, "oneway"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.Rpc",
+    typeof impl.rpc === "function" ? twoWayHandler(Benchmark.method.rpc, impl.rpc.bind(impl)) : unimplementedHandler(Benchmark.method.rpc, "twoway"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.NestedQuorumCall",
+    typeof impl.nestedQuorumCall === "function" ? twoWayHandler(Benchmark.method.nestedQuorumCall, impl.nestedQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.nestedQuorumCall, "twoway"),
+  );
 }
 
 /**
@@ -177,10 +195,13 @@ export interface UnaryEchoServer {
 }
 
 /**
- * registerUnaryEchoServer registers the handlers of impl for every method of service benchmark.UnaryEcho on srv.
+ * registerUnaryEchoServer registers the handlers of impl for the methods of service benchmark.UnaryEcho on srv. impl may implement any subset of them: a method left out answers Unimplemented ("benchmark.UnaryEcho.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service benchmark.UnaryEcho
  */
-export function registerUnaryEchoServer(srv: Server, impl: UnaryEchoServer): void {
-  srv.registerHandler("benchmark.UnaryEcho.Echo", twoWayHandler(UnaryEcho.method.echo, (ctx, req) => impl.echo(ctx, req)));
+export function registerUnaryEchoServer(srv: Server, impl: Partial<UnaryEchoServer>): void {
+  srv.registerHandler(
+    "benchmark.UnaryEcho.Echo",
+    typeof impl.echo === "function" ? twoWayHandler(UnaryEcho.method.echo, impl.echo.bind(impl)) : unimplementedHandler(UnaryEcho.method.echo, "twoway"),
+  );
 }

@@ -10,7 +10,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "../../../src/index.js";
-import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "../../../src/index.js";
+import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "../../../src/index.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ReadRequest, ReadRequestSchema, ReadResponse, ReadResponseSchema, WriteRequest, WriteRequestSchema, WriteResponse, WriteResponseSchema } from "./go_storage_pb.js";
 import { Storage } from "./go_storage_pb.js";
@@ -206,18 +206,45 @@ export interface StorageServer {
 }
 
 /**
- * registerStorageServer registers the handlers of impl for every method of service gostorage.Storage on srv.
+ * registerStorageServer registers the handlers of impl for the methods of service gostorage.Storage on srv. impl may implement any subset of them: a method left out answers Unimplemented ("gostorage.Storage.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service gostorage.Storage
  */
-export function registerStorageServer(srv: Server, impl: StorageServer): void {
-  srv.registerHandler("gostorage.Storage.ReadRPC", twoWayHandler(Storage.method.readRPC, (ctx, req) => impl.readRPC(ctx, req)));
-  srv.registerHandler("gostorage.Storage.WriteRPC", twoWayHandler(Storage.method.writeRPC, (ctx, req) => impl.writeRPC(ctx, req)));
-  srv.registerHandler("gostorage.Storage.WriteUnicast", oneWayHandler(Storage.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));
-  srv.registerHandler("gostorage.Storage.WriteMulticast", oneWayHandler(Storage.method.writeMulticast, (ctx, req) => impl.writeMulticast(ctx, req)));
-  srv.registerHandler("gostorage.Storage.ReadQC", twoWayHandler(Storage.method.readQC, (ctx, req) => impl.readQC(ctx, req)));
-  srv.registerHandler("gostorage.Storage.WriteQC", twoWayHandler(Storage.method.writeQC, (ctx, req) => impl.writeQC(ctx, req)));
-  srv.registerHandler("gostorage.Storage.ReadNestedQC", twoWayHandler(Storage.method.readNestedQC, (ctx, req) => impl.readNestedQC(ctx, req)));
-  srv.registerHandler("gostorage.Storage.WriteNestedMulticast", twoWayHandler(Storage.method.writeNestedMulticast, (ctx, req) => impl.writeNestedMulticast(ctx, req)));
-  srv.registerHandler("gostorage.Storage.ReadCorrectable", streamHandler(Storage.method.readCorrectable, (ctx, req, send) => impl.readCorrectable(ctx, req, send)));
+export function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void {
+  srv.registerHandler(
+    "gostorage.Storage.ReadRPC",
+    typeof impl.readRPC === "function" ? twoWayHandler(Storage.method.readRPC, impl.readRPC.bind(impl)) : unimplementedHandler(Storage.method.readRPC, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.WriteRPC",
+    typeof impl.writeRPC === "function" ? twoWayHandler(Storage.method.writeRPC, impl.writeRPC.bind(impl)) : unimplementedHandler(Storage.method.writeRPC, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.WriteUnicast",
+    typeof impl.writeUnicast === "function" ? oneWayHandler(Storage.method.writeUnicast, impl.writeUnicast.bind(impl)) : unimplementedHandler(Storage.method.writeUnicast, "oneway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.WriteMulticast",
+    typeof impl.writeMulticast === "function" ? oneWayHandler(Storage.method.writeMulticast, impl.writeMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeMulticast, "oneway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.ReadQC",
+    typeof impl.readQC === "function" ? twoWayHandler(Storage.method.readQC, impl.readQC.bind(impl)) : unimplementedHandler(Storage.method.readQC, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.WriteQC",
+    typeof impl.writeQC === "function" ? twoWayHandler(Storage.method.writeQC, impl.writeQC.bind(impl)) : unimplementedHandler(Storage.method.writeQC, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.ReadNestedQC",
+    typeof impl.readNestedQC === "function" ? twoWayHandler(Storage.method.readNestedQC, impl.readNestedQC.bind(impl)) : unimplementedHandler(Storage.method.readNestedQC, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.WriteNestedMulticast",
+    typeof impl.writeNestedMulticast === "function" ? twoWayHandler(Storage.method.writeNestedMulticast, impl.writeNestedMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeNestedMulticast, "twoway"),
+  );
+  srv.registerHandler(
+    "gostorage.Storage.ReadCorrectable",
+    typeof impl.readCorrectable === "function" ? streamHandler(Storage.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(Storage.method.readCorrectable, "stream"),
+  );
 }

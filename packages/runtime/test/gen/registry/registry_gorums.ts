@@ -8,7 +8,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "../../../src/index.js";
-import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "../../../src/index.js";
+import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "../../../src/index.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Empty, EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { Entry, Entry_Version, Entry_VersionSchema, EntrySchema } from "../testtypes/types_pb.js";
@@ -139,15 +139,33 @@ export interface RegistryServer {
 }
 
 /**
- * registerRegistryServer registers the handlers of impl for every method of service registry.Registry on srv.
+ * registerRegistryServer registers the handlers of impl for the methods of service registry.Registry on srv. impl may implement any subset of them: a method left out answers Unimplemented ("registry.Registry.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service registry.Registry
  */
-export function registerRegistryServer(srv: Server, impl: RegistryServer): void {
-  srv.registerHandler("registry.Registry.Latest", twoWayHandler(Registry.method.latest, (ctx, req) => impl.latest(ctx, req)));
-  srv.registerHandler("registry.Registry.Put", oneWayHandler(Registry.method.put, (ctx, req) => impl.put(ctx, req)));
-  srv.registerHandler("registry.Registry.Clear", oneWayHandler(Registry.method.clear, (ctx, req) => impl.clear(ctx, req)));
-  srv.registerHandler("registry.Registry.VersionOf", twoWayHandler(Registry.method.versionOf, (ctx, req) => impl.versionOf(ctx, req)));
-  srv.registerHandler("registry.Registry.Bump", twoWayHandler(Registry.method.bump, (ctx, req) => impl.bump(ctx, req)));
-  srv.registerHandler("registry.Registry.Watch", streamHandler(Registry.method.watch, (ctx, req, send) => impl.watch(ctx, req, send)));
+export function registerRegistryServer(srv: Server, impl: Partial<RegistryServer>): void {
+  srv.registerHandler(
+    "registry.Registry.Latest",
+    typeof impl.latest === "function" ? twoWayHandler(Registry.method.latest, impl.latest.bind(impl)) : unimplementedHandler(Registry.method.latest, "twoway"),
+  );
+  srv.registerHandler(
+    "registry.Registry.Put",
+    typeof impl.put === "function" ? oneWayHandler(Registry.method.put, impl.put.bind(impl)) : unimplementedHandler(Registry.method.put, "oneway"),
+  );
+  srv.registerHandler(
+    "registry.Registry.Clear",
+    typeof impl.clear === "function" ? oneWayHandler(Registry.method.clear, impl.clear.bind(impl)) : unimplementedHandler(Registry.method.clear, "oneway"),
+  );
+  srv.registerHandler(
+    "registry.Registry.VersionOf",
+    typeof impl.versionOf === "function" ? twoWayHandler(Registry.method.versionOf, impl.versionOf.bind(impl)) : unimplementedHandler(Registry.method.versionOf, "twoway"),
+  );
+  srv.registerHandler(
+    "registry.Registry.Bump",
+    typeof impl.bump === "function" ? twoWayHandler(Registry.method.bump, impl.bump.bind(impl)) : unimplementedHandler(Registry.method.bump, "twoway"),
+  );
+  srv.registerHandler(
+    "registry.Registry.Watch",
+    typeof impl.watch === "function" ? streamHandler(Registry.method.watch, impl.watch.bind(impl)) : unimplementedHandler(Registry.method.watch, "stream"),
+  );
 }

@@ -5,7 +5,7 @@
 /* eslint-disable */
 
 import type { CallOptions, ConfigContext, NodeContext, Responses, Server, ServerCtx } from "../../../src/index.js";
-import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall } from "../../../src/index.js";
+import { multicastCall, oneWayHandler, quorumCall, quorumCallStream, rpcCall, streamHandler, twoWayHandler, unicastCall, unimplementedHandler } from "../../../src/index.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Request, RequestSchema, Response, ResponseSchema } from "./testsvc_pb.js";
 import { TestService } from "./testsvc_pb.js";
@@ -129,15 +129,33 @@ export interface TestServiceServer {
 }
 
 /**
- * registerTestServiceServer registers the handlers of impl for every method of service testsvc.TestService on srv.
+ * registerTestServiceServer registers the handlers of impl for the methods of service testsvc.TestService on srv. impl may implement any subset of them: a method left out answers Unimplemented ("testsvc.TestService.<Method> is not implemented"), or nothing if it is one-way.
  *
  * @generated from service testsvc.TestService
  */
-export function registerTestServiceServer(srv: Server, impl: TestServiceServer): void {
-  srv.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (ctx, req) => impl.echo(ctx, req)));
-  srv.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (ctx, req) => impl.echoRPC(ctx, req)));
-  srv.registerHandler("testsvc.TestService.EchoQC", twoWayHandler(TestService.method.echoQC, (ctx, req) => impl.echoQC(ctx, req)));
-  srv.registerHandler("testsvc.TestService.EchoStream", streamHandler(TestService.method.echoStream, (ctx, req, send) => impl.echoStream(ctx, req, send)));
-  srv.registerHandler("testsvc.TestService.Write", oneWayHandler(TestService.method.write, (ctx, req) => impl.write(ctx, req)));
-  srv.registerHandler("testsvc.TestService.WriteUnicast", oneWayHandler(TestService.method.writeUnicast, (ctx, req) => impl.writeUnicast(ctx, req)));
+export function registerTestServiceServer(srv: Server, impl: Partial<TestServiceServer>): void {
+  srv.registerHandler(
+    "testsvc.TestService.Echo",
+    typeof impl.echo === "function" ? twoWayHandler(TestService.method.echo, impl.echo.bind(impl)) : unimplementedHandler(TestService.method.echo, "twoway"),
+  );
+  srv.registerHandler(
+    "testsvc.TestService.EchoRPC",
+    typeof impl.echoRPC === "function" ? twoWayHandler(TestService.method.echoRPC, impl.echoRPC.bind(impl)) : unimplementedHandler(TestService.method.echoRPC, "twoway"),
+  );
+  srv.registerHandler(
+    "testsvc.TestService.EchoQC",
+    typeof impl.echoQC === "function" ? twoWayHandler(TestService.method.echoQC, impl.echoQC.bind(impl)) : unimplementedHandler(TestService.method.echoQC, "twoway"),
+  );
+  srv.registerHandler(
+    "testsvc.TestService.EchoStream",
+    typeof impl.echoStream === "function" ? streamHandler(TestService.method.echoStream, impl.echoStream.bind(impl)) : unimplementedHandler(TestService.method.echoStream, "stream"),
+  );
+  srv.registerHandler(
+    "testsvc.TestService.Write",
+    typeof impl.write === "function" ? oneWayHandler(TestService.method.write, impl.write.bind(impl)) : unimplementedHandler(TestService.method.write, "oneway"),
+  );
+  srv.registerHandler(
+    "testsvc.TestService.WriteUnicast",
+    typeof impl.writeUnicast === "function" ? oneWayHandler(TestService.method.writeUnicast, impl.writeUnicast.bind(impl)) : unimplementedHandler(TestService.method.writeUnicast, "oneway"),
+  );
 }
