@@ -14,7 +14,7 @@ import type { StreamTransport } from "../src/wire/transport.js";
 import { type Child, Cluster, startReplicas, startRole, startServers } from "./cluster.js";
 import { type CpuPerCall, CpuWatch } from "./cpu.js";
 import type { Flags } from "./flags.js";
-import { multicast, nestedQuorumCall, quorumCall, rpc, streamQuorumCall, unicast } from "./gen/benchmark/benchmark_gorums.js";
+import { multicast, nestedQuorumCall, quorumCall, rpc, slowQuorumCall, streamQuorumCall, unicast } from "./gen/benchmark/benchmark_gorums.js";
 import { UnaryEcho } from "./gen/benchmark/benchmark_pb.js";
 import { grpcJsEchoClient } from "./grpc-js-echo.js";
 import { closedLoop, type EchoClient, type LoadOptions, pipelined } from "./load.js";
@@ -70,6 +70,8 @@ export const BENCHMARKS: readonly BenchmarkDef[] = [
   { name: "Unicast", description: "one-way call to one server, round robin (as Multicast)" },
   { name: "Rpc", description: "two-way call to one server, round robin" },
   { name: "ReverseQuorumCall", description: "a server's quorum call over clientConfig(): --config-size client peers that dialed it" },
+  { name: "DeadlineQuorumCall", description: "QuorumCall with timeoutMs set: the time left travels with every request (gorums-timeout), a deadline timer per call" },
+  { name: "SlowQuorumCall", description: "quorum call to servers that work ~1 ms of CPU per request: handlers that stop when cancelled vs handlers that ignore it (server CPU per call)" },
   { name: "NestedQuorumCall", description: "quorum call whose handler releases and makes a quorum call over ctx.config() (symmetric replicas)" },
   { name: "ManyClientPeers", description: "a server with --client-peers (1,000) client peers: majority quorum call over clientConfig(), one at a time; memory per idle client" },
 ];
@@ -169,6 +171,40 @@ export class Bench {
     const req = { payload: this.payload };
     const rec = await closedLoop(() => quorumCall(ctx, req).threshold(q), this.load(concurrency), this.counter(), cpu);
     return this.row(rec, cpu, { name: "QuorumCall", kind, transport, nodes: n, quorum: q, concurrency, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
+  }
+
+  /** QuorumCall with a deadline: every request carries its time left. */
+  async deadlineQuorumCall(): Promise<Row> {
+    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
+    const config = await this.config(transport);
+    const cpu = await this.cpuWatch(transport);
+    const ctx = config.context({ timeoutMs: 60_000 });
+    const req = { payload: this.payload };
+    const rec = await closedLoop(() => quorumCall(ctx, req).threshold(q), this.load(), this.counter(), cpu);
+    return this.row(rec, cpu, { name: "DeadlineQuorumCall", kind: "benchmark", transport, nodes: n, quorum: q, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
+  }
+
+  /** SlowQuorumCall: the servers stop the work of calls that ended (`heed`), or finish it anyway. */
+  async slowQuorumCall(heed: boolean): Promise<Row> {
+    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
+    const config = await this.config(transport);
+    const cpu = await this.cpuWatch(transport);
+    const ctx = config.context();
+    const bytes = new Uint8Array(Math.max(1, payload));
+    bytes[0] = heed ? 0 : 1;
+    const req = { payload: bytes };
+    const rec = await closedLoop(() => slowQuorumCall(ctx, req).threshold(q), this.load(), this.counter(), cpu);
+    return this.row(rec, cpu, {
+      name: "SlowQuorumCall",
+      kind: "benchmark",
+      transport,
+      nodes: n,
+      quorum: q,
+      concurrency: this.flags.concurrent,
+      msgsPerCall: n,
+      payloadBytesPerCall: bytes.byteLength * 2 * n,
+      note: heed ? "handlers stop when cancelled" : "handlers ignore the cancel",
+    });
   }
 
   async streamQuorumCall(): Promise<Row> {

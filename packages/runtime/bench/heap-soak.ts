@@ -104,6 +104,7 @@ function register(server: Server, slow: boolean): void {
     quorumCall: echo,
     rpc: echo,
     nestedQuorumCall: echo,
+    slowQuorumCall: echo,
     async streamQuorumCall(_ctx, req, send) {
       await send({ payload: req.payload });
       await send({ payload: req.payload });

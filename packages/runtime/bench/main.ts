@@ -131,6 +131,13 @@ async function runBenchmarks(flags: Flags): Promise<number> {
       steps.push({ label: `baseline (e) raw fan-out to ${n} echo servers (lone call)`, run: rawFanout(n, n, q, 1) });
     }
   }
+  if (selected("DeadlineQuorumCall")) {
+    steps.push({ label: `DeadlineQuorumCall (${t}, ${inflight(c)})`, run: () => bench.deadlineQuorumCall() });
+  }
+  if (selected("SlowQuorumCall")) {
+    steps.push({ label: `SlowQuorumCall, handlers stop when cancelled (${t}, ${inflight(c)})`, run: () => bench.slowQuorumCall(true) });
+    steps.push({ label: `SlowQuorumCall, handlers ignore the cancel (${t}, ${inflight(c)})`, run: () => bench.slowQuorumCall(false) });
+  }
   if (selected("StreamQuorumCall")) {
     steps.push({ label: `StreamQuorumCall (${t}, ${inflight(c)})`, run: () => bench.streamQuorumCall() });
   }

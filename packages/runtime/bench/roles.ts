@@ -50,6 +50,18 @@ export interface ReverseRunResult {
 }
 
 /** The Benchmark service: echoes; NestedQuorumCall calls the replicas in turn. */
+/** SlowQuorumCall's work: steps of CPU, and their length. */
+const SLOW_STEPS = 20;
+const SLOW_STEP_MS = 0.05;
+
+/** Keeps the CPU busy for `ms`. */
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
 export function benchmarkService(): BenchmarkServer {
   return {
     quorumCall: (_ctx, req) => req,
@@ -59,6 +71,14 @@ export function benchmarkService(): BenchmarkServer {
     multicast: () => {},
     unicast: () => {},
     rpc: (_ctx, req) => req,
+    async slowQuorumCall(ctx, req) {
+      const heed = req.payload[0] !== 1;
+      for (let step = 0; step < SLOW_STEPS && !(heed && ctx.signal.aborted); step++) {
+        spin(SLOW_STEP_MS);
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let a cancel arrive
+      }
+      return req;
+    },
     async nestedQuorumCall(ctx, req) {
       // Let the next request on this stream start while this one waits for its own quorum.
       ctx.release();

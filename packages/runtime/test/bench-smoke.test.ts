@@ -67,10 +67,10 @@ describe("pnpm bench (smoke)", () => {
     }
   }, 150_000);
 
-  it("--json: the reverse-direction quorum call and an rpc as JSON, with memory and CPU", async () => {
+  it("--json: the reverse-direction quorum call, an rpc and the call-lifetime pair as JSON, with memory and CPU", async () => {
     const { code, stdout } = await run(
       benchMain,
-      ["--time", "0.3", "--warmup", "0", "--benchmarks", "^(Rpc|ReverseQuorumCall)$", "--config-size", "2", "--concurrent", "4", "--no-baselines", "--json"],
+      ["--time", "0.3", "--warmup", "0", "--benchmarks", "^(Rpc|ReverseQuorumCall|DeadlineQuorumCall|SlowQuorumCall)$", "--config-size", "2", "--concurrent", "4", "--no-baselines", "--json"],
       120_000,
     );
     expect(code).toBe(0);
@@ -88,14 +88,14 @@ describe("pnpm bench (smoke)", () => {
     };
     expect(out.failures).toEqual([]);
     expect(out.machine.node).toBe(process.version);
-    expect(out.results.map((r) => r.name)).toEqual(["Rpc", "ReverseQuorumCall"]);
+    expect(out.results.map((r) => r.name)).toEqual(["DeadlineQuorumCall", "SlowQuorumCall", "SlowQuorumCall", "Rpc", "ReverseQuorumCall"]);
     for (const r of out.results) {
       expect(r.stats.calls).toBeGreaterThan(0);
       expect(r.stats.medianMs).toBeGreaterThan(0);
       expect(r.memory.rss).toBeGreaterThan(r.memory.heapUsed);
       expect(r.cpu?.caller).toBeGreaterThan(0);
     }
-    const reverse = out.results[1];
+    const reverse = out.results[4];
     expect(reverse?.caller).toBe("server");
     expect(reverse?.nodes).toBe(2);
   }, 150_000);

@@ -577,7 +577,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Class
    */
-  class(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  class(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Const
@@ -602,7 +602,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Delete
    */
-  delete(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  delete(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Do
@@ -627,7 +627,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Extends
    */
-  extends(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  extends(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.False
@@ -652,7 +652,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.If
    */
-  if(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  if(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Import
@@ -677,7 +677,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Null
    */
-  null(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  null(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Return
@@ -702,7 +702,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Throw
    */
-  throw(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  throw(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.True
@@ -727,7 +727,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Void
    */
-  void(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  void(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.While
@@ -754,7 +754,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Interface
    */
-  interface(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  interface(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Let
@@ -779,7 +779,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Public
    */
-  public(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  public(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Static
@@ -806,7 +806,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Number
    */
-  number(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  number(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Boolean
@@ -833,7 +833,7 @@ export interface ReservedServer {
    *
    * @generated from rpc reserved.Reserved.RpcCall
    */
-  rpcCall(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  rpcCall(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.UnicastCall
@@ -858,7 +858,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.TwoWayHandler
    */
-  twoWayHandler(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  twoWayHandler(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.OneWayHandler
@@ -883,7 +883,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Req
    */
-  req(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  req(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Opts
@@ -908,7 +908,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Bind
    */
-  bind(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  bind(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Undefined
@@ -933,7 +933,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.ToJSON
    */
-  toJSON$(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  toJSON$(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 }
 
 /**

@@ -729,7 +729,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Class
    */
-  class(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  class(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Const
@@ -754,7 +754,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Delete
    */
-  delete(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  delete(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Do
@@ -779,7 +779,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Extends
    */
-  extends(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  extends(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.False
@@ -804,7 +804,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.If
    */
-  if(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  if(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Import
@@ -829,7 +829,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Null
    */
-  null(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  null(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Return
@@ -854,7 +854,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Throw
    */
-  throw(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  throw(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.True
@@ -879,7 +879,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Void
    */
-  void(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  void(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.While
@@ -906,7 +906,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Interface
    */
-  interface(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  interface(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Let
@@ -931,7 +931,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Public
    */
-  public(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  public(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Static
@@ -958,7 +958,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Number
    */
-  number(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  number(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Boolean
@@ -985,7 +985,7 @@ export interface ReservedServer {
    *
    * @generated from rpc reserved.Reserved.RpcCall
    */
-  rpcCall(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  rpcCall(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.UnicastCall
@@ -1010,7 +1010,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.TwoWayHandler
    */
-  twoWayHandler(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  twoWayHandler(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.OneWayHandler
@@ -1035,7 +1035,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Req
    */
-  req(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  req(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Opts
@@ -1060,7 +1060,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.Bind
    */
-  bind(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  bind(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 
   /**
    * @generated from rpc reserved.Reserved.Undefined
@@ -1085,7 +1085,7 @@ export interface ReservedServer {
   /**
    * @generated from rpc reserved.Reserved.ToJSON
    */
-  toJSON$(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<void>): void | Promise<void>;
+  toJSON$(ctx: ServerCtx, req: Request, send: (resp: MessageInitShape<typeof ReplySchema>) => Promise<boolean>): void | Promise<unknown>;
 }
 
 /**

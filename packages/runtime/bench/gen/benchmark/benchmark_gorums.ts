@@ -68,6 +68,20 @@ export function rpc(ctx: NodeContext, req: MessageInitShape<typeof EchoSchema>, 
 }
 
 /**
+ * SlowQuorumCall works about 1 ms of CPU (20 steps of 50 µs, yielding
+ * between them) and echoes the request; it stops early when its call ends
+ * (the caller has its quorum, cancelled, or its deadline passed), unless
+ * the first payload byte is 1. What cancellation saves the servers.
+ *
+ * Gorums quorum call: a two-way call to every node of the configuration of ctx. Nothing is sent until the responses are consumed.
+ *
+ * @generated from rpc benchmark.Benchmark.SlowQuorumCall
+ */
+export function slowQuorumCall(ctx: ConfigContext, req: MessageInitShape<typeof EchoSchema>, opts?: CallOptions<Echo, Echo>): Responses<Echo> {
+  return quorumCall$1(ctx, Benchmark.method.slowQuorumCall, req, opts);
+}
+
+/**
  * NestedQuorumCall releases, then answers with the majority reply of a
  * QuorumCall over the server's own inbound configuration (symmetric
  * replicas: self plus the connected peers).
@@ -124,6 +138,16 @@ export interface BenchmarkServer {
   rpc(ctx: ServerCtx, req: Echo): MessageInitShape<typeof EchoSchema> | Promise<MessageInitShape<typeof EchoSchema>>;
 
   /**
+   * SlowQuorumCall works about 1 ms of CPU (20 steps of 50 µs, yielding
+   * between them) and echoes the request; it stops early when its call ends
+   * (the caller has its quorum, cancelled, or its deadline passed), unless
+   * the first payload byte is 1. What cancellation saves the servers.
+   *
+   * @generated from rpc benchmark.Benchmark.SlowQuorumCall
+   */
+  slowQuorumCall(ctx: ServerCtx, req: Echo): MessageInitShape<typeof EchoSchema> | Promise<MessageInitShape<typeof EchoSchema>>;
+
+  /**
    * NestedQuorumCall releases, then answers with the majority reply of a
    * QuorumCall over the server's own inbound configuration (symmetric
    * replicas: self plus the connected peers).
@@ -158,6 +182,10 @@ export function registerBenchmarkServer(srv: Server, impl: Partial<BenchmarkServ
   srv.registerHandler(
     "benchmark.Benchmark.Rpc",
     typeof impl.rpc === "function" ? twoWayHandler(Benchmark.method.rpc, impl.rpc.bind(impl)) : unimplementedHandler(Benchmark.method.rpc, "twoway"),
+  );
+  srv.registerHandler(
+    "benchmark.Benchmark.SlowQuorumCall",
+    typeof impl.slowQuorumCall === "function" ? twoWayHandler(Benchmark.method.slowQuorumCall, impl.slowQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.slowQuorumCall, "twoway"),
   );
   srv.registerHandler(
     "benchmark.Benchmark.NestedQuorumCall",
