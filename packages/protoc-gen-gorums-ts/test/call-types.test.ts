@@ -89,7 +89,7 @@ describe("a proto written for Go Gorums (storage.proto)", () => {
       "writeQC(ctx: ServerCtx, req: WriteRequest): MessageInitShape<typeof WriteResponseSchema> | Promise<MessageInitShape<typeof WriteResponseSchema>>;",
       "readNestedQC(ctx: ServerCtx, req: ReadRequest): MessageInitShape<typeof ReadResponseSchema> | Promise<MessageInitShape<typeof ReadResponseSchema>>;",
       "writeNestedMulticast(ctx: ServerCtx, req: WriteRequest): MessageInitShape<typeof WriteResponseSchema> | Promise<MessageInitShape<typeof WriteResponseSchema>>;",
-      "readCorrectable(ctx: ServerCtx, req: ReadRequest, send: (resp: MessageInitShape<typeof ReadResponseSchema>) => Promise<void>): void | Promise<void>;",
+      "readCorrectable(ctx: ServerCtx, req: ReadRequest, send: (resp: MessageInitShape<typeof ReadResponseSchema>) => Promise<boolean>): void | Promise<unknown>;",
       "}",
     ]);
   });
