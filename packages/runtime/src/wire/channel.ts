@@ -91,6 +91,9 @@ export class Channel implements CallChannel {
   /** The stream whose peer's cancel capability `cancels` holds. */
   private cancelsKnown: BidiStream | undefined;
   private cancels = false;
+  /** Unary calls whose caller no longer needs them, cancelled at the end of this turn unless answered first. */
+  private abandoned = new Set<PendingCall>();
+  private abandonedFlush: ReturnType<typeof setImmediate> | undefined;
   /** Cancels for the current stream, held until the peer's headers say whether it understands them. */
   private cancelsWaiting: Message[] = [];
 
@@ -137,7 +140,7 @@ export class Channel implements CallChannel {
 
   /** Calls waiting for a reply or for a stream. */
   get pendingCount(): number {
-    return this.router.size + this.queue.length;
+    return this.router.size - this.abandoned.size + this.queue.length;
   }
 
   /**
@@ -172,6 +175,29 @@ export class Channel implements CallChannel {
    * announced that it understands cancels (never a Go peer).
    */
   cancel(call: PendingCall, reason?: ConnectError): void {
+    if (call.kind === "unary" && reason === undefined && this.router.has(call.msg.messageSeqNo, call)) {
+      // A quorum call that has what it needs leaves the rest: their replies
+      // are often already on their way. Wait until the replies read in this
+      // turn of the event loop are in, and cancel only the calls still open.
+      this.abandoned.add(call);
+      this.abandonedFlush ??= setImmediate(() => this.flushAbandoned());
+      return;
+    }
+    this.forget(call, reason);
+  }
+
+  /** Cancels the abandoned calls whose replies did not come in meanwhile. */
+  private flushAbandoned(): void {
+    this.abandonedFlush = undefined;
+    const calls = this.abandoned;
+    this.abandoned = new Set();
+    for (const call of calls) {
+      this.forget(call, undefined);
+    }
+  }
+
+  /** Forgets a call and, if the node is still answering it, cancels it there. */
+  private forget(call: PendingCall, reason: ConnectError | undefined): void {
     if (this.router.remove(call.msg.messageSeqNo, call)) {
       const stream = this.stream;
       if (stream === undefined) {
@@ -287,11 +313,18 @@ export class Channel implements CallChannel {
     }
     this.closed = true;
     clearTimeout(this.redial);
+    if (this.abandonedFlush !== undefined) {
+      clearImmediate(this.abandonedFlush);
+      this.abandonedFlush = undefined;
+    }
     const stream = this.stream;
     this.stream = undefined;
     for (const call of this.router.takeAll()) {
-      call.onError?.(ErrNodeClosed);
+      if (!this.abandoned.delete(call)) {
+        call.onError?.(ErrNodeClosed);
+      }
     }
+    this.abandoned.clear();
     this.failQueue(ErrNodeClosed);
     if (this.dialer !== undefined) {
       stream?.close();
@@ -388,6 +421,9 @@ export class Channel implements CallChannel {
     stream.close(endedByPeer ? undefined : err);
     const requeue: PendingCall[] = [];
     for (const call of this.router.takeAll()) {
+      if (this.abandoned.delete(call)) {
+        continue; // its caller is gone: not sent again
+      }
       if (call.kind === "unary" && this.dialer !== undefined) {
         requeue.push(call);
       } else {

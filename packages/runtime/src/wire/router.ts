@@ -42,6 +42,11 @@ export class Router {
     return entry.call.kind === "unary" && reply.status === undefined ? now - entry.sentAt : -1;
   }
 
+  /** Whether `call` waits for replies here. */
+  has(seqNo: bigint, call: PendingCall): boolean {
+    return this.pending.get(seqNo)?.call === call;
+  }
+
   /** Forgets a call (its caller gave up). Returns whether it was pending. */
   remove(seqNo: bigint, call: PendingCall): boolean {
     const entry = this.pending.get(seqNo);
