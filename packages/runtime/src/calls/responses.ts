@@ -27,6 +27,11 @@ export interface CallControl {
  * is reading any more. A consumer that starts after the call ended sees the
  * replies the call got: `await r.all()` then `r.first()` gives the same
  * value, but `await r.first()` then `r.all()` may find too few replies.
+ *
+ * A Responses is not itself a promise: awaiting it (`await qc(ctx, req)`
+ * without a terminal method) sends nothing and rejects at once with a
+ * TypeError naming the terminal methods; TypeScript types that `await` as
+ * `never`.
  */
 export class Responses<T> {
   /** @private Made by quorumCall and generated code. */
@@ -106,6 +111,19 @@ export class Responses<T> {
   }
 
   /**
+   * Makes `await responses` (and `Promise.resolve(responses)`) fail at once,
+   * without sending: a Responses must be consumed by a terminal method,
+   * `results()` or `correctable()`. Typed so that the `await` has type
+   * `never`.
+   */
+  then<R1 = never, R2 = never>(
+    onfulfilled?: ((value: never) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return Promise.reject<never>(new TypeError(notAwaitable)).then(onfulfilled, onrejected);
+  }
+
+  /**
    * Follows the call as replies arrive: the level is the number of successful
    * replies so far (streaming calls: all replies of all nodes), the value the
    * latest. Done once the level reaches `threshold`, or when the call ends.
@@ -114,6 +132,9 @@ export class Responses<T> {
     return new Correctable(this.seq, threshold);
   }
 }
+
+const notAwaitable =
+  "gorums: a quorum call's Responses is not a promise: call a terminal method (first(), majority(), all() or threshold(n)), results() or correctable(n) on it; nothing was sent";
 
 /** Counts replies toward a threshold as `threshold()` does. */
 class ThresholdCount<T> {
