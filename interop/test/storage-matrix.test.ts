@@ -107,11 +107,11 @@ describe.skipIf(!goPeerBuilt).each(pairs)("%s client → %s replicas", (clientLa
     expect(rpc.message).toBe("precondition: not met");
     const qc = failed(await client.run({ op: "readQC", key: "error:5:no such key", quorum: "majority" }));
     expect(qc.error).toContain("incomplete call");
-    expect(qc.nodeErrors?.map((n) => [n.code, n.message])).toEqual([
-      [5, "no such key"],
-      [5, "no such key"],
-      [5, "no such key"],
-    ]);
+    // Go reads every node's failure; gorums-ts fails once a majority is out of reach (2 of 3).
+    expect(qc.nodeErrors?.length).toBeGreaterThanOrEqual(2);
+    for (const n of qc.nodeErrors ?? []) {
+      expect([n.code, n.message]).toEqual([5, "no such key"]);
+    }
   });
 
   it("an unknown method is Unimplemented", async () => {

@@ -511,7 +511,9 @@ describe("generated stubs: a partial implementation (testsvc with only Echo)", (
   it("quorum call: every node answers Unimplemented", async () => {
     const cfg = await setup(echoOnly);
     const err = await expectQuorumError(echoQC(cfg.context({ timeoutMs }), { value: "x" }).majority(), ErrIncomplete);
-    expect(err.nodeErrors.map((e) => e.nodeID).sort()).toEqual([1, 2, 3]);
+    // A majority is out of reach after two failures: the call fails then.
+    expect(err.nodeErrors.length).toBeGreaterThanOrEqual(2);
+    expect(err.nodeErrors.length + (err.counts?.notAnswered ?? 0)).toBe(3);
     for (const { error } of err.nodeErrors) {
       expectUnimplemented(error, "EchoQC");
     }

@@ -82,6 +82,11 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     return this.spec.config.size;
   }
 
+  /** True for a streaming quorum call: a node may answer any number of times. */
+  get streaming(): boolean {
+    return this.spec.kind === "streaming";
+  }
+
   /**
    * Canceled or DeadlineExceeded when the call's signal or deadline ended it
    * (before it was sent, or while nodes were still silent); else undefined.

@@ -57,10 +57,13 @@ export class Correctable<T> {
   private async run(seq: ResponseSeq<T>, threshold: number): Promise<void> {
     const errors: NodeError[] = [];
     let successes = 0;
+    let skipped = 0;
     try {
       for await (const r of seq) {
         if (r.error !== undefined) {
-          if (r.error !== ErrSkipNode) {
+          if (r.error === ErrSkipNode) {
+            skipped++;
+          } else {
             errors.push({ nodeID: r.nodeID, error: r.error });
           }
           continue;
@@ -77,7 +80,7 @@ export class Correctable<T> {
       this.error = err instanceof Error ? err : new Error(String(err));
     }
     if (successes < threshold && this.error === undefined) {
-      this.error = new QuorumCallError(ErrIncomplete, errors);
+      this.error = new QuorumCallError(ErrIncomplete, errors, { needed: threshold, succeeded: successes, failed: errors.length, skipped });
     }
     this.finished = true;
     const waiting = this.watchers;
@@ -86,7 +89,7 @@ export class Correctable<T> {
       if (w.level <= this.level) {
         w.resolve();
       } else {
-        w.reject(this.error ?? new QuorumCallError(ErrIncomplete, errors));
+        w.reject(this.error ?? new QuorumCallError(ErrIncomplete, errors, { needed: threshold, succeeded: successes, failed: errors.length, skipped }));
       }
     }
   }

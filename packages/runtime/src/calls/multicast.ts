@@ -25,8 +25,14 @@ export async function multicastCall<I extends DescMessage, O extends DescMessage
     return;
   }
   const errors: NodeError[] = [];
+  let succeeded = 0;
+  let skipped = 0;
   for await (const r of run.seq) {
-    if (r.error !== undefined && r.error !== ErrSkipNode) {
+    if (r.error === undefined) {
+      succeeded++;
+    } else if (r.error === ErrSkipNode) {
+      skipped++;
+    } else {
       errors.push({ nodeID: r.nodeID, error: r.error });
     }
   }
@@ -35,6 +41,6 @@ export async function multicastCall<I extends DescMessage, O extends DescMessage
     throw run.abortedBy;
   }
   if (errors.length > 0) {
-    throw new QuorumCallError(ErrSendFailure, errors);
+    throw new QuorumCallError(ErrSendFailure, errors, { succeeded, failed: errors.length, skipped });
   }
 }

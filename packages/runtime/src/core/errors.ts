@@ -19,31 +19,65 @@ export interface NodeError {
 }
 
 /**
+ * How a call to several nodes stood when it failed: the first line of a
+ * QuorumCallError's message gives these counts.
+ */
+export interface QuorumCallCounts {
+  /** Successful replies the call needed; absent for a multicast, which needs every node. */
+  readonly needed?: number;
+  /** Successful replies (for a streaming call: replies of all nodes). */
+  readonly succeeded: number;
+  /** Nodes that failed (the `nodeErrors`). */
+  readonly failed: number;
+  /** Nodes that `mapRequest` skipped: sent nothing, neither successes nor failures. */
+  readonly skipped: number;
+  /** Nodes still silent when the call gave up; absent when not known (streaming calls). */
+  readonly notAnswered?: number;
+}
+
+/**
  * The failure of a call to several nodes. `cause` says what went wrong as a
  * whole (`ErrIncomplete`, `ErrSendFailure`); `nodeErrors` what each failed
- * node reported, in arrival order.
+ * node reported, in arrival order; `counts` (for the calls the runtime
+ * makes) how many nodes succeeded, failed, were skipped and had not answered.
+ *
+ * The message has Go's shape with the counts on its first line, e.g.
+ * `quorum call error: incomplete call (1 of 3 needed succeeded, 2 failed, 0
+ * skipped, 0 not answered)`, then `node errors:` and one tab-indented line
+ * per failed node, without a trailing newline. Without counts the first line
+ * is Go's `quorum call error: <cause> (errors: N)`.
  */
 export class QuorumCallError extends Error {
   override readonly cause: Error;
   readonly nodeErrors: ReadonlyArray<NodeError>;
+  readonly counts: QuorumCallCounts | undefined;
 
-  constructor(cause: Error, nodeErrors: ReadonlyArray<NodeError> = []) {
-    super(formatQuorumCallError(cause, nodeErrors));
+  constructor(cause: Error, nodeErrors: ReadonlyArray<NodeError> = [], counts?: QuorumCallCounts) {
+    super(formatQuorumCallError(cause, nodeErrors, counts));
     this.name = "QuorumCallError";
     this.cause = cause;
     this.nodeErrors = nodeErrors;
+    this.counts = counts;
   }
 }
 
-function formatQuorumCallError(cause: Error, nodeErrors: ReadonlyArray<NodeError>): string {
-  let s = `quorum call error: ${cause.message} (errors: ${nodeErrors.length})`;
+function formatQuorumCallError(cause: Error, nodeErrors: ReadonlyArray<NodeError>, counts: QuorumCallCounts | undefined): string {
+  let s = `quorum call error: ${cause.message} (${counts === undefined ? `errors: ${nodeErrors.length}` : formatCounts(counts)})`;
   if (nodeErrors.length > 0) {
-    s += "\nnode errors:\n";
+    s += "\nnode errors:";
     for (const e of nodeErrors) {
-      s += `\tnode ${e.nodeID}: ${e.error.message}\n`;
+      s += `\n\tnode ${e.nodeID}: ${e.error.message}`;
     }
   }
   return s;
+}
+
+function formatCounts(c: QuorumCallCounts): string {
+  const parts = [c.needed === undefined ? `${c.succeeded} succeeded` : `${c.succeeded} of ${c.needed} needed succeeded`, `${c.failed} failed`, `${c.skipped} skipped`];
+  if (c.notAnswered !== undefined) {
+    parts.push(`${c.notAnswered} not answered`);
+  }
+  return parts.join(", ");
 }
 
 /**

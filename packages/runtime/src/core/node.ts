@@ -30,7 +30,11 @@ export class Node {
     return this.channel.latencyMs;
   }
 
-  /** The last stream or connection error seen on this node, if any. */
+  /**
+   * The last stream or connection error seen on this node, if any; cleared
+   * by the next successful call, so `byLastNodeError` stops demoting a node
+   * that recovered.
+   */
   get lastError(): ConnectError | undefined {
     return this.channel.lastError;
   }

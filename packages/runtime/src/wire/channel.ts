@@ -133,7 +133,11 @@ export class Channel implements CallChannel {
     return this.latency;
   }
 
-  /** The last stream or connection error, if any. */
+  /**
+   * The last stream or connection error, if any; cleared by the next
+   * successful call (a message received on the stream, or a one-way call
+   * written to it), so a node that recovered no longer reports it.
+   */
   get lastError(): ConnectError | undefined {
     return this.error;
   }
@@ -363,7 +367,12 @@ export class Channel implements CallChannel {
     const written = stream.send(call.msg);
     if (call.kind === "oneway") {
       written.then(
-        () => call.onSent?.(),
+        () => {
+          if (this.stream === stream) {
+            this.error = undefined;
+          }
+          call.onSent?.();
+        },
         (err: unknown) => {
           this.streamFailed(stream, toConnectError(err));
           call.onError?.(this.closed ? ErrNodeClosed : toConnectError(err));
@@ -380,6 +389,9 @@ export class Channel implements CallChannel {
     try {
       for await (const msg of stream.receive()) {
         this.failures = 0;
+        if (this.stream === stream) {
+          this.error = undefined; // the node answers again: its last error is history
+        }
         this.markAccepted(stream);
         const room = this.deliver(msg, reply);
         if (room !== undefined) {

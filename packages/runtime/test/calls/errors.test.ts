@@ -53,13 +53,23 @@ describe("QuorumCallError", () => {
     expect(custom?.detail).toBe(7);
   });
 
-  it("has Go's message format", () => {
+  it("has Go's message format without counts, and no trailing newline", () => {
     expect(new QuorumCallError(ErrIncomplete).message).toBe("quorum call error: incomplete call (errors: 0)");
     const err = new QuorumCallError(ErrSendFailure, [
       { nodeID: 1, error: new Error("one") },
       { nodeID: 4, error: new Error("four") },
     ]);
-    expect(err.message).toBe("quorum call error: send failure (errors: 2)\nnode errors:\n\tnode 1: one\n\tnode 4: four\n");
+    expect(err.message).toBe("quorum call error: send failure (errors: 2)\nnode errors:\n\tnode 1: one\n\tnode 4: four");
+    expect(err.counts).toBeUndefined();
+  });
+
+  it("with counts, the first line states the cause and the counts", () => {
+    const err = new QuorumCallError(ErrIncomplete, [{ nodeID: 2, error: new Error("two") }], { needed: 3, succeeded: 2, failed: 1, skipped: 1, notAnswered: 1 });
+    expect(err.message).toBe("quorum call error: incomplete call (2 of 3 needed succeeded, 1 failed, 1 skipped, 1 not answered)\nnode errors:\n\tnode 2: two");
+    expect(err.counts).toEqual({ needed: 3, succeeded: 2, failed: 1, skipped: 1, notAnswered: 1 });
+    const sent = new QuorumCallError(ErrSendFailure, [{ nodeID: 1, error: new Error("one") }], { succeeded: 2, failed: 1, skipped: 0 });
+    expect(sent.message.split("\n")[0]).toBe("quorum call error: send failure (2 succeeded, 1 failed, 0 skipped)");
+    expect(sent.message.endsWith("\n")).toBe(false);
   });
 
   it("sentinels have Go's texts and codes", () => {

@@ -135,13 +135,16 @@ describe("client interceptors", () => {
     expect(servers.map((s) => s.state.nums)).toEqual([[10n], [20n], [30n]]);
   });
 
-  it("mapRequest skipping a node: it neither succeeds nor fails", async () => {
+  it("mapRequest skipping a node: it neither succeeds nor fails; all() means every node the call was sent to", async () => {
     const ctx = await setup(3);
     const skip2 = mapRequest<Request, Response>((req, node) => (node.id === 2 ? undefined : req));
     expect((await quorumCall(ctx, TestService.method.echoQC, { value: "k" }, { interceptors: [skip2] }).threshold(2)).value).toBe("echo: k");
-    const err = await expectQuorumError(quorumCall(ctx, TestService.method.echoQC, { value: "k" }, { interceptors: [skip2] }).all(), ErrIncomplete);
-    expect(err.nodeErrors).toEqual([]);
+    expect((await quorumCall(ctx, TestService.method.echoQC, { value: "k" }, { interceptors: [skip2] }).all()).value).toBe("echo: k");
     expect(servers.map((s) => s.state.nums.length)).toEqual([2, 0, 2]);
+    // threshold(3) cannot be reached with a node skipped: it fails at once (and ends the call).
+    const err = await expectQuorumError(quorumCall(ctx, TestService.method.echoQC, { value: "k" }, { interceptors: [skip2] }).threshold(3), ErrIncomplete);
+    expect(err.nodeErrors).toEqual([]);
+    expect(err.message).toBe("quorum call error: incomplete call (0 of 3 needed succeeded, 0 failed, 1 skipped, 2 not answered)");
   });
 
   it("mapResponse rewrites successful values and leaves errors alone", async () => {

@@ -276,7 +276,9 @@ describe("quorumCall", () => {
       s.state.delayMs = 5000;
     }
     const err = await expectQuorumError(quorumCall(cfg.context({ timeoutMs: 100 }), TestService.method.echoQC, { value: "d" }).majority(), ErrIncomplete);
-    expect(err.nodeErrors.map((e) => e.nodeID).sort()).toEqual([1, 2, 3]);
+    // It fails once a majority can no longer succeed: 2 DeadlineExceeded, the third node not waited for.
+    expect(err.nodeErrors.length).toBeGreaterThanOrEqual(2);
+    expect(err.nodeErrors.length + (err.counts?.notAnswered ?? 0)).toBe(3);
     for (const e of err.nodeErrors) {
       expect(e.error).toBeInstanceOf(ConnectError);
       expect((e.error as ConnectError).code).toBe(Code.DeadlineExceeded);

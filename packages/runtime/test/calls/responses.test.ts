@@ -60,7 +60,7 @@ describe("Responses terminal methods", () => {
     expect(err).toBeInstanceOf(QuorumCallError);
     expect(err.cause).toBe(ErrIncomplete);
     expect(err.nodeErrors).toEqual([{ nodeID: 2, error: failure }]);
-    expect(err.message).toContain("quorum call error: incomplete call (errors: 1)");
+    expect(err.message.split("\n")[0]).toBe("quorum call error: incomplete call (1 of 3 needed succeeded, 1 failed, 0 skipped, 1 not answered)");
     expect(err.message).toContain("node 2: ");
   });
 
@@ -84,15 +84,36 @@ describe("Responses terminal methods", () => {
     const none = (await rejection(scripted(2, []).responses.first())) as QuorumCallError;
     expect(none.cause).toBe(ErrIncomplete);
     expect(none.nodeErrors.length).toBe(0);
-    expect(none.message).toBe("quorum call error: incomplete call (errors: 0)");
+    expect(none.message).toBe("quorum call error: incomplete call (0 of 1 needed succeeded, 0 failed, 0 skipped, 2 not answered)");
   });
 
-  it("skipped nodes count neither as successes nor as failures", async () => {
+  it("skipped nodes count neither as successes nor as failures; all() does not wait for them", async () => {
     const { responses } = scripted(3, [ok(1, "a"), fail(2, ErrSkipNode), ok(3, "c")]);
     expect(await responses.threshold(2)).toBe("a");
-    const err = (await rejection(scripted(3, [ok(1, "a"), fail(2, ErrSkipNode), ok(3, "c")]).responses.all())) as QuorumCallError;
+    expect(await scripted(3, [ok(1, "a"), fail(2, ErrSkipNode), ok(3, "c")]).responses.all()).toBe("a");
+    expect(await scripted(3, [fail(2, ErrSkipNode), ok(1, "a"), ok(3, "c")]).responses.all()).toBe("a");
+    const err = (await rejection(scripted(3, [ok(1, "a"), fail(2, ErrSkipNode), ok(3, "c")]).responses.threshold(3))) as QuorumCallError;
     expect(err.cause).toBe(ErrIncomplete);
     expect(err.nodeErrors).toEqual([]);
+    expect(err.counts).toEqual({ needed: 3, succeeded: 1, failed: 0, skipped: 1, notAnswered: 1 });
+  });
+
+  it("a call that can no longer reach its threshold fails at once, without reading on", async () => {
+    const first = scripted(5, [fail(1), fail(2), ok(3, "c"), ok(4, "d"), ok(5, "e")]);
+    const err = (await rejection(first.responses.threshold(4))) as QuorumCallError;
+    expect(first.state.read).toBe(2);
+    expect(err.message.split("\n")[0]).toBe("quorum call error: incomplete call (0 of 4 needed succeeded, 2 failed, 0 skipped, 3 not answered)");
+    const all = scripted(3, [ok(1, "a"), fail(2), ok(3, "c")]);
+    await rejection(all.responses.all());
+    expect(all.state.read).toBe(2);
+    // Skips count toward "can no longer": majority of 5 with 3 skipped fails before any reply.
+    const skips = scripted(5, [fail(1, ErrSkipNode), fail(2, ErrSkipNode), fail(3, ErrSkipNode), ok(4, "d"), ok(5, "e")]);
+    const noMajority = (await rejection(skips.responses.majority())) as QuorumCallError;
+    expect(skips.state.read).toBe(3);
+    expect(noMajority.counts).toEqual({ needed: 3, succeeded: 0, failed: 0, skipped: 3, notAnswered: 2 });
+    // Every node skipped: all() has no reply to give.
+    const none = (await rejection(scripted(2, [fail(1, ErrSkipNode), fail(2, ErrSkipNode)]).responses.all())) as QuorumCallError;
+    expect(none.message).toBe("quorum call error: incomplete call (0 of 0 needed succeeded, 0 failed, 2 skipped, 0 not answered)");
   });
 });
 

@@ -200,7 +200,7 @@ describe("QuorumCallError (Go behaviors 27, 29)", () => {
       { nodeID: 3, error: e3 },
       { nodeID: 1, error: e1 },
     ]);
-    expect(err.message).toBe("quorum call error: send failure (errors: 2)\nnode errors:\n\tnode 3: [unavailable] node closed\n\tnode 1: boom\n");
+    expect(err.message).toBe("quorum call error: send failure (errors: 2)\nnode errors:\n\tnode 3: [unavailable] node closed\n\tnode 1: boom");
     expect(err.cause).toBe(ErrSendFailure);
     expect(err.nodeErrors.map((e) => [e.nodeID, e.error])).toEqual([
       [3, e3],
