@@ -59,8 +59,8 @@ describe.skipIf(!goPeerBuilt).each(pairs)("a %s server calls back %s client peer
     expect(r.reply?.value).toBe(clientLang === "go" ? "" : "back");
   });
 
-  it("a client peer that leaves leaves ClientConfig()", async () => {
-    await clients[1]?.stop();
+  it("a client peer that leaves (its process killed) leaves ClientConfig()", async () => {
+    await clients[1]?.kill("SIGKILL");
     await server.waitIDs("clients", [CLIENT_ID_BASE]);
     expect((await server.ok({ op: "readQC", target: "clients", key: "k", quorum: "all" })).reply?.value).toBe("from-server");
   });

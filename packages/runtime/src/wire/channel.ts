@@ -418,6 +418,13 @@ export class Channel implements CallChannel {
       }
       return;
     }
+    if (this.abandoned.size > 0) {
+      const call = this.router.callFor(msg.messageSeqNo);
+      if (call !== undefined && this.abandoned.delete(call)) {
+        this.router.remove(msg.messageSeqNo, call); // its caller is gone: the reply is dropped, no cancel needed
+        return;
+      }
+    }
     const rtt = this.router.route(msg, performance.now());
     if (rtt !== undefined && rtt >= 0) {
       this.latency = this.latency < 0 ? rtt : 0.8 * this.latency + 0.2 * rtt;

@@ -42,6 +42,11 @@ export class Router {
     return entry.call.kind === "unary" && reply.status === undefined ? now - entry.sentAt : -1;
   }
 
+  /** The call waiting for replies under `seqNo`, if any. */
+  callFor(seqNo: bigint): PendingCall | undefined {
+    return this.pending.get(seqNo)?.call;
+  }
+
   /** Whether `call` waits for replies here. */
   has(seqNo: bigint, call: PendingCall): boolean {
     return this.pending.get(seqNo)?.call === call;
