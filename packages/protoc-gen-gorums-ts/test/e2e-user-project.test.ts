@@ -33,12 +33,26 @@ const env = Object.fromEntries(
 
 /** Runs a command; throws with its output when it fails. */
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): string {
+  return runWithStderr(cmd, args, cwd, timeoutMs).stdout;
+}
+
+/** `run`, with what the command wrote to stderr (npm's warnings). */
+function runWithStderr(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): { stdout: string; stderr: string } {
   const res = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 });
   if (res.status !== 0) {
     throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed (${res.error?.message ?? `exit ${res.status}`}):\n${res.stdout}\n${res.stderr}`);
   }
-  return res.stdout;
+  return { stdout: res.stdout, stderr: res.stderr };
 }
+
+/** The packages an npm log warns EBADENGINE about ("npm warn EBADENGINE   package: 'name@version',"). */
+function badEngines(log: string): string[] {
+  return [...log.matchAll(/EBADENGINE\s+package: '(@?[^@']+)@/g)].map((m) => m[1] ?? "").sort();
+}
+
+/** The oldest Node major the published packages declare (engines.node ">=22"), and the one running. */
+const SUPPORTED_NODE_MAJOR = 22;
+const nodeMajor = Number(process.versions.node.split(".")[0]);
 
 /** The version of a package installed in the workspace (what its lockfile resolved). */
 function installedVersion(dir: string, name: string): string {
@@ -267,6 +281,7 @@ describe("a user project built from the npm packages", () => {
   let tmp = "";
   let app = "";
   const packed: Record<"runtime" | "plugin", Packed> = {} as Record<"runtime" | "plugin", Packed>;
+  let installLog = "";
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), "gorums-ts-e2e-"));
@@ -303,7 +318,8 @@ describe("a user project built from the npm packages", () => {
           }
           return spec;
         });
-      run("npm", [...args, "--no-audit", "--no-fund"], app);
+      const out = runWithStderr("npm", [...args, "--no-audit", "--no-fund"], app);
+      installLog += out.stdout + out.stderr;
     }
 
     const ts7 = join(tmp, "typescript-7");
@@ -322,6 +338,19 @@ describe("a user project built from the npm packages", () => {
   it("works outside the workspace", () => {
     expect(relative(workspaceDir, app).startsWith("..")).toBe(true);
     expect(existsSync(join(app, "node_modules", "@gorums", "runtime", "package.json"))).toBe(true);
+  });
+
+  it(`declares the Node it needs: on Node ${SUPPORTED_NODE_MAJOR}+ npm warns EBADENGINE about nothing; on older Node about our packages too`, () => {
+    for (const dir of [runtimeDir, packageDir]) {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { engines: { node: string } };
+      expect(pkg.engines.node).toBe(`>=${SUPPORTED_NODE_MAJOR}`);
+    }
+    if (nodeMajor >= SUPPORTED_NODE_MAJOR) {
+      expect(badEngines(installLog), installLog).toEqual([]);
+    } else {
+      // Not a surprise from a transitive dependency alone: our own packages say it.
+      expect(badEngines(installLog), installLog).toEqual(expect.arrayContaining(["@gorums/protoc-gen-gorums-ts", "@gorums/runtime"]));
+    }
   });
 
   it("packs built JS, type declarations, the bin and gorums.proto", () => {
