@@ -9,9 +9,9 @@
  * `npx buf generate` (and with the README's protoc command, which must give
  * the same files, where protoc is installed), typechecked with strict
  * `tsc --noEmit` (library declarations included; wrongly typed calls must be
- * errors), compiled, and run: three servers registered with the generated
+ * errors), compiled, and run, with TypeScript 5.9 and with TypeScript 7: three servers registered with the generated
  * registerKVServer, a multicast and quorum calls through the generated stubs.
- * Also: the root README's install lines and the user guide's buf and protoc setup are the same.
+ * Also: the root README's install lines and the user guide's tsconfig, buf and protoc setup are the same.
  *
  * Slow (two npm installs, about 20 s in all here, cold or warm npm cache):
  * one install, in beforeAll; the temporary directory is removed afterwards.
@@ -33,12 +33,26 @@ const env = Object.fromEntries(
 
 /** Runs a command; throws with its output when it fails. */
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): string {
+  return runWithStderr(cmd, args, cwd, timeoutMs).stdout;
+}
+
+/** `run`, with what the command wrote to stderr (npm's warnings). */
+function runWithStderr(cmd: string, args: string[], cwd: string, timeoutMs = 180_000): { stdout: string; stderr: string } {
   const res = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 << 20 });
   if (res.status !== 0) {
     throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed (${res.error?.message ?? `exit ${res.status}`}):\n${res.stdout}\n${res.stderr}`);
   }
-  return res.stdout;
+  return { stdout: res.stdout, stderr: res.stderr };
 }
+
+/** The packages an npm log warns EBADENGINE about ("npm warn EBADENGINE   package: 'name@version',"). */
+function badEngines(log: string): string[] {
+  return [...log.matchAll(/EBADENGINE\s+package: '(@?[^@']+)@/g)].map((m) => m[1] ?? "").sort();
+}
+
+/** The oldest Node major the published packages declare (engines.node ">=22"), and the one running. */
+const SUPPORTED_NODE_MAJOR = 22;
+const nodeMajor = Number(process.versions.node.split(".")[0]);
 
 /** The version of a package installed in the workspace (what its lockfile resolved). */
 function installedVersion(dir: string, name: string): string {
@@ -53,6 +67,20 @@ const pins: Record<string, string> = {
   typescript: installedVersion(workspaceDir, "typescript"),
   "@types/node": installedVersion(workspaceDir, "@types/node"),
 };
+
+/**
+ * TypeScript 7: what `npm install --save-dev typescript` installs since
+ * 7.0. Installed with npm beside the project (its own directory, so the
+ * project keeps the README's TypeScript) and run on the same project: its
+ * node_modules, its tsconfig.
+ */
+const TYPESCRIPT_7 = "7.0.2";
+
+/** The compilers a user project is checked with: the README's (pinned to the workspace's 5.9) and TypeScript 7. */
+const compilers: Array<{ name: string; cmd: string; args: string[] }> = [
+  { name: `TypeScript ${pins.typescript} (npx tsc)`, cmd: "npx", args: ["tsc"] },
+  { name: `TypeScript ${TYPESCRIPT_7}`, cmd: process.execPath, args: [] }, // args: set once installed, in beforeAll
+];
 
 /** The fenced code blocks of the README: language, body, and the text before the block. */
 function readmeBlocks(): Array<{ lang: string; body: string; before: string }> {
@@ -88,6 +116,15 @@ function readmeProtocCommand(readmeText: string): string {
     throw new Error("README has no protoc command");
   }
   return m[1];
+}
+
+/** The README's tsconfig.json, with library declarations checked too. */
+function readmeTsconfig(): { compilerOptions: Record<string, unknown> } {
+  const tsconfig = JSON.parse(readmeBlock("json", "tsconfig.json")) as { compilerOptions: Record<string, unknown> };
+  expect(tsconfig.compilerOptions.strict).toBe(true);
+  expect(tsconfig.compilerOptions.skipLibCheck).toBeUndefined();
+  tsconfig.compilerOptions.skipLibCheck = false;
+  return tsconfig;
 }
 
 const hasProtoc = spawnSync("protoc", ["--version"]).status === 0;
@@ -228,6 +265,8 @@ it("the root README and the user guide show the package README's setup lines", (
   const section = root.slice(root.indexOf("## Generating stubs"), root.indexOf("\n## ", root.indexOf("## Generating stubs") + 1));
   expect(section).toContain(readmeInstallLines().join("\n"));
   const guide = readFileSync(join(workspaceDir, "docs", "user-guide.md"), "utf8");
+  const prerequisites = guide.slice(guide.indexOf("## Prerequisites"));
+  expect(JSON.parse(/^```json\n([\s\S]*?)^```$/m.exec(prerequisites)?.[1] ?? "null")).toEqual(JSON.parse(readmeBlock("json", "tsconfig.json")));
   const setup = guide.slice(guide.indexOf("### Compiling the service definition"));
   const yamlBlocks = [...setup.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
   const strip = (yaml: string) => yaml.replace(/^# .*\n/, "").replace(/\s+#.*$/gm, "").trim();
@@ -242,6 +281,7 @@ describe("a user project built from the npm packages", () => {
   let tmp = "";
   let app = "";
   const packed: Record<"runtime" | "plugin", Packed> = {} as Record<"runtime" | "plugin", Packed>;
+  let installLog = "";
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), "gorums-ts-e2e-"));
@@ -278,8 +318,15 @@ describe("a user project built from the npm packages", () => {
           }
           return spec;
         });
-      run("npm", [...args, "--no-audit", "--no-fund"], app);
+      const out = runWithStderr("npm", [...args, "--no-audit", "--no-fund"], app);
+      installLog += out.stdout + out.stderr;
     }
+
+    const ts7 = join(tmp, "typescript-7");
+    mkdirSync(ts7);
+    writeFileSync(join(ts7, "package.json"), `${JSON.stringify({ name: "typescript-7", version: "1.0.0", private: true }, null, 2)}\n`);
+    run("npm", ["install", "--save-dev", `typescript@${TYPESCRIPT_7}`, "--no-audit", "--no-fund"], ts7);
+    compilers[1]!.args = [join(ts7, "node_modules", "typescript", "bin", "tsc")];
   }, 240_000);
 
   afterAll(() => {
@@ -291,6 +338,19 @@ describe("a user project built from the npm packages", () => {
   it("works outside the workspace", () => {
     expect(relative(workspaceDir, app).startsWith("..")).toBe(true);
     expect(existsSync(join(app, "node_modules", "@gorums", "runtime", "package.json"))).toBe(true);
+  });
+
+  it(`declares the Node it needs: on Node ${SUPPORTED_NODE_MAJOR}+ npm warns EBADENGINE about nothing; on older Node about our packages too`, () => {
+    for (const dir of [runtimeDir, packageDir]) {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { engines: { node: string } };
+      expect(pkg.engines.node).toBe(`>=${SUPPORTED_NODE_MAJOR}`);
+    }
+    if (nodeMajor >= SUPPORTED_NODE_MAJOR) {
+      expect(badEngines(installLog), installLog).toEqual([]);
+    } else {
+      // Not a surprise from a transitive dependency alone: our own packages say it.
+      expect(badEngines(installLog), installLog).toEqual(expect.arrayContaining(["@gorums/protoc-gen-gorums-ts", "@gorums/runtime"]));
+    }
   });
 
   it("packs built JS, type declarations, the bin and gorums.proto", () => {
@@ -329,25 +389,42 @@ describe("a user project built from the npm packages", () => {
     rmSync(join(app, "protoc-gen"), { recursive: true });
   }, 60_000);
 
-  it("typechecks with strict tsc --noEmit, library declarations included; wrongly typed calls are errors", () => {
-    const tsconfig = JSON.parse(readmeBlock("json", "tsconfig.json")) as { compilerOptions: Record<string, unknown> };
-    expect(tsconfig.compilerOptions.strict).toBe(true);
-    tsconfig.compilerOptions.skipLibCheck = false;
-    writeFileSync(join(app, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
-    writeFileSync(join(app, "src", "main.ts"), mainTs);
-    // Without the @ts-expect-error directives: exactly those lines fail, nothing else.
-    writeFileSync(join(app, "src", "type-errors.ts"), typeErrorsTs.replaceAll("// @ts-expect-error", "//"));
-    const res = spawnSync("npx", ["tsc", "--noEmit"], { cwd: app, env, encoding: "utf8" });
-    const errorLines = res.stdout.split("\n").filter((l) => /^\S+\(\d+,\d+\): error/.test(l));
-    expect(errorLines.filter((l) => !l.startsWith("src/type-errors.ts(")), res.stdout).toEqual([]);
-    expect(errorLines.length, res.stdout).toBe(typeErrorsTs.split("@ts-expect-error").length - 1);
-    expect(res.status).not.toBe(0);
-  }, 60_000);
+  for (const compiler of compilers) {
+    describe(compiler.name, () => {
+      it("typechecks with strict tsc --noEmit, library declarations included; wrongly typed calls are errors", () => {
+        writeFileSync(join(app, "tsconfig.json"), `${JSON.stringify(readmeTsconfig(), null, 2)}\n`);
+        writeFileSync(join(app, "src", "main.ts"), mainTs);
+        // Without the @ts-expect-error directives: exactly those lines fail, nothing else.
+        writeFileSync(join(app, "src", "type-errors.ts"), typeErrorsTs.replaceAll("// @ts-expect-error", "//"));
+        const res = spawnSync(compiler.cmd, [...compiler.args, "--noEmit"], { cwd: app, env, encoding: "utf8" });
+        expect(res.stdout, res.stderr).toContain("src/type-errors.ts(");
+        const errorLines = res.stdout.split("\n").filter((l) => /^\S+\(\d+,\d+\): error/.test(l));
+        expect(errorLines.filter((l) => !l.startsWith("src/type-errors.ts(")), res.stdout).toEqual([]);
+        expect(errorLines.length, res.stdout).toBe(typeErrorsTs.split("@ts-expect-error").length - 1);
+        expect(res.status).not.toBe(0);
+      }, 60_000);
 
-  it("compiles (strict, every directive used) and runs a quorum call against three servers through the generated stubs", () => {
-    writeFileSync(join(app, "src", "type-errors.ts"), typeErrorsTs);
-    run("npx", ["tsc"], app);
-    const out = run(process.execPath, [join(app, "dist", "main.js")], app, 30_000);
-    expect(JSON.parse(out.trim())).toEqual({ value: "hello, quorum", type: "kv.ReadResponse", replicas: [1, 2, 3] });
-  }, 60_000);
+      it("without `types` in the tsconfig, the runtime's declarations still typecheck: they load Node's types themselves", () => {
+        const tsconfig = readmeTsconfig();
+        delete tsconfig.compilerOptions.types;
+        writeFileSync(join(app, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
+        writeFileSync(join(app, "src", "main.ts"), mainTs);
+        writeFileSync(join(app, "src", "type-errors.ts"), typeErrorsTs);
+        const res = spawnSync(compiler.cmd, [...compiler.args, "--noEmit"], { cwd: app, env, encoding: "utf8" });
+        expect(res.stdout + res.stderr).toBe("");
+        expect(res.status).toBe(0);
+      }, 60_000);
+
+      it("compiles (strict, every directive used) and runs a quorum call against three servers through the generated stubs", () => {
+        writeFileSync(join(app, "tsconfig.json"), `${JSON.stringify(readmeTsconfig(), null, 2)}\n`);
+        writeFileSync(join(app, "src", "main.ts"), mainTs);
+        writeFileSync(join(app, "src", "type-errors.ts"), typeErrorsTs);
+        rmSync(join(app, "dist"), { recursive: true, force: true });
+        run(compiler.cmd, compiler.args, app);
+        // rootDir is src: the output mirrors it.
+        const out = run(process.execPath, [join(app, "dist", "main.js")], app, 30_000);
+        expect(JSON.parse(out.trim())).toEqual({ value: "hello, quorum", type: "kv.ReadResponse", replicas: [1, 2, 3] });
+      }, 60_000);
+    });
+  }
 });

@@ -1,5 +1,13 @@
 // @gorums/runtime: Gorums quorum calls over one bidirectional NodeStream per node.
 
+// The declarations use Node's types (node:http2, node:tls, Buffer): the
+// published index.d.ts loads them itself, so a project compiles against the
+// runtime whatever its `types` says (TypeScript 6 and later load no
+// @types/* package unless told; without this, TypeScript 7 reports
+// "Cannot find name 'node:http2'" in dist/core/manager.d.ts). Needs
+// @types/node installed, as the install line says.
+/// <reference types="node" preserve="true" />
+
 // Node lists, managers, configurations, nodes.
 export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";

@@ -93,9 +93,14 @@ function refuse(stream: http2.ServerHttp2Stream, httpStatus: number, code: Code,
     { endStream: true },
   );
   // Do not read a request we refused (grpc-go resets it when it has a body).
-  if (!stream.readableEnded) {
-    stream.close(http2.constants.NGHTTP2_NO_ERROR);
-  }
+  // From a setImmediate, after node:http2 has written the response: a reset
+  // submitted in the same tick as respond() overtakes the HEADERS on Node 22
+  // and 26 (the client then sees a bare RST_STREAM, no status at all).
+  setImmediate(() => {
+    if (!stream.readableEnded && !stream.closed) {
+      stream.close(http2.constants.NGHTTP2_NO_ERROR);
+    }
+  });
 }
 
 function formatPeer(host: string, port: number): string {

@@ -160,13 +160,25 @@ describe("streams per connection", () => {
 
   it("a client that acknowledged the limit and exceeds it loses its connection (GOAWAY)", async () => {
     const addr = await start({ maxStreamsPerConnection: 20 });
-    const r = await flood(addr, 30, 20, true);
+    // Up to the limit: served (our stream answers each with headers at once).
+    const r = await flood(addr, 20, 20, true);
     expect(r.limit).toBe(20);
+    expect(r.goaway).toBeUndefined();
     if (OURS) {
       expect(r.accepted.length).toBe(20);
     }
-    expect(r.goaway).toBeDefined();
-    expect(errorCodeOf(r.goaway!)).not.toBe(H2Error.NO_ERROR);
+    // Then 10 more while the 20 are open. (Sent together with the first 20,
+    // the whole batch is one read for the server, and whether the first 20
+    // are answered before the GOAWAY is up to nghttp2: Node 20 answers and
+    // then resets them, Node 24 sends the GOAWAY alone.)
+    const more: Buffer[] = [];
+    for (let i = 20; i < 30; i++) {
+      more.push(headersFrame(2 * i + 1, nodeStreamHeaders()));
+    }
+    r.conn.write(Buffer.concat(more));
+    const goaway = await r.conn.waitFor((f) => f.type === FrameType.GOAWAY, 5_000);
+    expect(errorCodeOf(goaway)).not.toBe(H2Error.NO_ERROR);
+    expect(r.conn.frames.some((f) => f.type === FrameType.HEADERS && f.streamId > 2 * 19 + 1)).toBe(false);
     await good!.expectServed("acked");
   });
 
@@ -203,8 +215,15 @@ describe("streams per connection", () => {
     await until(10);
     await new Promise((r) => setTimeout(r, 100));
     expect(responded.length).toBe(10); // the other 5 wait in the client
+    // Five calls end as a gRPC client ends them: it half-closes, the server
+    // answers with trailers, the stream is closed on both sides. (Resetting
+    // them with CANCEL instead makes node:http2's client send the queued
+    // HEADERS in the same write as the RST_STREAMs, and node:http2's server
+    // on Node 22 and later still counts the reset streams while it reads
+    // that write: it refuses the queued ones with ENHANCE_YOUR_CALM. That is
+    // node's own accounting, before any stream reaches our server.)
     for (const s of responded.slice(0, 5)) {
-      s.close(http2.constants.NGHTTP2_CANCEL);
+      s.end();
     }
     await until(15);
     expect(new Set(responded).size).toBe(15);

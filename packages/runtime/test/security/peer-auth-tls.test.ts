@@ -245,8 +245,15 @@ describe.each<StreamTransport>(["http2", "connect-node"])("replicas with peerAut
     await waitUntil(() => r2.inboundManager.node(1)?.lastError?.code === Code.Unauthenticated, "replica 1 refusing replica 2's stream", 8000);
     await sleep(300);
     expect(r1.inboundConfig().nodeIDs()).toEqual([1]);
-    if (process.env.GORUMS_TRANSPORT !== "connect-node") {
+    if (process.env.GORUMS_TRANSPORT !== "connect-node" && transport !== "connect-node") {
       expect(r2.inboundConfig().nodeIDs()).toEqual([2]);
+    } else {
+      // connect-node's server answers replica 2's stream with response
+      // headers and its handler's refusal about 10 ms later: replica 2
+      // counts the stream it dialed as open for that long, at each of its
+      // redials (seen on every Node version; the test sampling such a
+      // window failed now and then). It never stays.
+      await waitUntil(() => r2.inboundConfig().nodeIDs().join() === "2", "replica 2 alone in its inbound configuration", 2000);
     }
   });
 });

@@ -30,8 +30,20 @@ interface RawResponse {
   body: Buffer;
 }
 
-/** Sends `chunks` (one write each, a tick apart) on a raw gRPC request and reads the whole response. */
-async function rawCall(addr: string, chunks: Buffer[], headers: http2.OutgoingHttpHeaders = GRPC_REQUEST, end = true): Promise<RawResponse> {
+/** Between two writes of `rawCall`: wait until the response body holds `replyBytes` bytes. */
+interface AwaitReply {
+  readonly replyBytes: number;
+}
+
+/**
+ * Sends `chunks` (one write each, a tick apart) on a raw gRPC request and
+ * reads the whole response. An `AwaitReply` step waits for the server's
+ * replies before the next write: how node:http2 coalesces a client's writes
+ * into DATA frames and socket reads differs between Node versions, so a test
+ * that needs the server to have answered a message before it sees the next
+ * bytes says so instead of relying on a tick.
+ */
+async function rawCall(addr: string, chunks: Array<Buffer | AwaitReply>, headers: http2.OutgoingHttpHeaders = GRPC_REQUEST, end = true): Promise<RawResponse> {
   const client = http2.connect(`http://${addr}`);
   client.on("error", () => {});
   try {
@@ -39,13 +51,30 @@ async function rawCall(addr: string, chunks: Buffer[], headers: http2.OutgoingHt
     req.on("error", () => {});
     const res: RawResponse = { headers: {}, trailers: {}, body: Buffer.alloc(0) };
     const parts: Buffer[] = [];
+    let received = 0;
+    let onData = (): void => {};
     req.on("response", (h) => (res.headers = h));
     req.on("trailers", (t) => (res.trailers = t));
-    req.on("data", (d: Buffer) => parts.push(d));
+    req.on("data", (d: Buffer) => {
+      parts.push(d);
+      received += d.byteLength;
+      onData();
+    });
     const done = new Promise<void>((resolve) => req.on("close", resolve));
     for (const c of chunks) {
-      req.write(c);
-      await new Promise((r) => setImmediate(r));
+      if (Buffer.isBuffer(c)) {
+        req.write(c);
+        await new Promise((r) => setImmediate(r));
+        continue;
+      }
+      await Promise.race([
+        done,
+        new Promise<void>((resolve) => {
+          onData = () => received >= c.replyBytes && resolve();
+          onData();
+        }),
+      ]);
+      onData = () => {};
     }
     if (end) {
       req.end();
@@ -468,7 +497,8 @@ describe("http2 NodeStream conformance", () => {
               try {
                 for await (const m of a.stream.receive()) {
                   messages.push(m);
-                  void a.stream.send(create(MessageSchema, { ...m, method: "ours" }));
+                  // Rejects once the stream failed (a reply to a message that came with the bad frame).
+                  a.stream.send(create(MessageSchema, { ...m, method: "ours" })).catch(() => {});
                 }
                 a.stream.close();
                 return { messages };
@@ -518,12 +548,24 @@ describe("http2 NodeStream conformance", () => {
       ["garbage", Buffer.from("\x80garbage that is not a gRPC frame"), Code.Internal],
       ["an oversized frame", Buffer.from([0, 0, 0, 0x10, 0]), Code.ResourceExhausted],
     ] as const) {
-      it(`${name} ends the call with grpc-status ${Code[code]}`, async () => {
+      it(`${name} ends the call with grpc-status ${Code[code]}, after the replies already sent`, async () => {
         const { s, streams } = await ourServer(1024);
-        const res = await rawCall(s.addr, [encodeFrame(toBinary(MessageSchema, msg(1))), body], GRPC_REQUEST, false);
+        const first = encodeFrame(toBinary(MessageSchema, msg(1)));
+        const reply = encodeFrame(toBinary(MessageSchema, create(MessageSchema, { ...msg(1), method: "ours" })));
+        const res = await rawCall(s.addr, [first, { replyBytes: reply.byteLength }, body], GRPC_REQUEST, false);
         expect(res.trailers["grpc-status"]).toBe(String(code));
         expect(framesOf(res.body).map((m) => m.messageSeqNo)).toEqual([1n]);
         const seen = await streams[0]!;
+        expect(seen.messages.map((m) => m.messageSeqNo)).toEqual([1n]);
+        expect(seen.error?.code).toBe(code);
+      });
+
+      it(`${name} right behind a good frame in one write: the good one is still delivered, then grpc-status ${Code[code]}`, async () => {
+        const { s, streams } = await ourServer(1024);
+        const res = await rawCall(s.addr, [Buffer.concat([encodeFrame(toBinary(MessageSchema, msg(1))), body])], GRPC_REQUEST, false);
+        expect(res.trailers["grpc-status"]).toBe(String(code));
+        const seen = await streams[0]!;
+        expect(seen.messages.map((m) => m.messageSeqNo)).toEqual([1n]);
         expect(seen.error?.code).toBe(code);
       });
     }
