@@ -163,25 +163,19 @@ export class Bench {
   // ------------------------------------------------------------ benchmarks
 
   /** The quorum call on `transport` with `concurrency` calls in flight. */
-  async quorumCall(transport: StreamTransport, concurrency = this.flags.concurrent, kind: Row["kind"] = "benchmark"): Promise<Row> {
+  async quorumCall(transport: StreamTransport, concurrency = this.flags.concurrent, kind: Row["kind"] = "benchmark", name = "QuorumCall", timeoutMs?: number): Promise<Row> {
     const { configSize: n, quorumSize: q, payload } = this.flags;
     const config = await this.config(transport);
     const cpu = await this.cpuWatch(transport);
-    const ctx = config.context();
+    const ctx = config.context(timeoutMs === undefined ? {} : { timeoutMs });
     const req = { payload: this.payload };
     const rec = await closedLoop(() => quorumCall(ctx, req).threshold(q), this.load(concurrency), this.counter(), cpu);
-    return this.row(rec, cpu, { name: "QuorumCall", kind, transport, nodes: n, quorum: q, concurrency, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
+    return this.row(rec, cpu, { name, kind, transport, nodes: n, quorum: q, concurrency, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
   }
 
   /** QuorumCall with a deadline: every request carries its time left. */
-  async deadlineQuorumCall(): Promise<Row> {
-    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
-    const config = await this.config(transport);
-    const cpu = await this.cpuWatch(transport);
-    const ctx = config.context({ timeoutMs: 60_000 });
-    const req = { payload: this.payload };
-    const rec = await closedLoop(() => quorumCall(ctx, req).threshold(q), this.load(), this.counter(), cpu);
-    return this.row(rec, cpu, { name: "DeadlineQuorumCall", kind: "benchmark", transport, nodes: n, quorum: q, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
+  deadlineQuorumCall(): Promise<Row> {
+    return this.quorumCall(this.flags.transport, this.flags.concurrent, "benchmark", "DeadlineQuorumCall", 60_000);
   }
 
   /** SlowQuorumCall: the servers stop the work of calls that ended (`heed`), or finish it anyway. */

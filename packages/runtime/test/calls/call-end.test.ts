@@ -8,12 +8,12 @@
  * the servers; the self node of a System is cancelled as a stream would be.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newLocalSystems, quorumCall, quorumCallStream, rpcCall, type ServerCtx } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { newLocalSystems, quorumCall, quorumCallStream, rpcCall, type ServerCtx } from "../../src/index.js";
 import { registerTestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startServersWith, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually, sleep } from "./util.js";
+import { startServersWith, type TestServer } from "../helpers/test-servers.js";
+import { eventually, sleep, useTestServers } from "./util.js";
 
 /** What one server's handlers saw of the calls' lifetimes. */
 interface Seen {
@@ -79,20 +79,12 @@ function lifetimeServers(n: number, slowIDs: readonly number[] = []): Promise<Te
   return Object.assign(started, { seen });
 }
 
-let servers: TestServer[] = [];
-let config: Configuration | undefined;
-afterEach(async () => {
-  await config?.close();
-  config = undefined;
-  await stopAll(servers);
-  servers = [];
-});
+const cluster = useTestServers();
 
 describe("deadlines travel with the request", () => {
   it("a 1.5 s handler under a 200 ms deadline sees its signal abort with DeadlineExceeded within 100 ms of it", async () => {
     const started = lifetimeServers(1);
-    servers = await started;
-    config = configOf(servers);
+    const { config } = await cluster.use(started);
     const node = config.node(1)!;
     const err = await rpcCall(node.context({ timeoutMs: 200 }), TestService.method.echoRPC, { value: "slow:1500" }).catch((e: unknown) => e);
     expect((err as ConnectError).code).toBe(Code.DeadlineExceeded);
@@ -109,8 +101,7 @@ describe("deadlines travel with the request", () => {
 describe.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("cancellation travels between our processes", () => {
   it("a majority call to 5 servers, 2 of them slow, cancels those 2: their signals abort, their loops stop", async () => {
     const started = lifetimeServers(5, [4, 5]);
-    servers = await started;
-    config = configOf(servers);
+    const { config } = await cluster.use(started);
     const reply = await quorumCall(config.context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: "slow:5000" }).majority();
     expect([1n, 2n, 3n]).toContain(reply.num);
     for (const id of [4, 5]) {
@@ -126,8 +117,7 @@ describe.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("cancellation t
 
   it("an iteration of results() stopped early cancels the nodes still working", async () => {
     const started = lifetimeServers(3, [2, 3]);
-    servers = await started;
-    config = configOf(servers);
+    const { config } = await cluster.use(started);
     for await (const r of quorumCall(config.context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: "slow:5000" }).results()) {
       expect(r.nodeID).toBe(1);
       break;
@@ -138,8 +128,7 @@ describe.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("cancellation t
 
   it("an aborted signal cancels the call at every node", async () => {
     const started = lifetimeServers(3);
-    servers = await started;
-    config = configOf(servers);
+    const { config } = await cluster.use(started);
     const ac = new AbortController();
     const call = quorumCall(config.context({ signal: ac.signal }), TestService.method.echoQC, { value: "slow:5000" }).all();
     await sleep(50);
@@ -150,8 +139,7 @@ describe.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("cancellation t
 
   it("1,000 streaming calls ended early leave no handler, timer or listener behind on the servers", { timeout: 60_000 }, async () => {
     const started = lifetimeServers(3);
-    servers = await started;
-    config = configOf(servers);
+    const { config } = await cluster.use(started);
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     await quorumCallStream(config.context({ timeoutMs: 5000 }), TestService.method.echoStream, { value: "warm" }).correctable(3).done;
     await eventually(() => started.seen.every((s) => s.streaming === 0), 2000, "the warm-up handlers to stop");

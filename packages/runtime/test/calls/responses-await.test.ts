@@ -5,11 +5,11 @@
  * nothing, and TypeScript types the `await` as `never` (checked by `tsc` in
  * `pnpm lint`: this file does not compile without the typed `then`).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, quorumCall, type Responses } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { quorumCall, type Responses } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, rejection, sleep } from "./util.js";
+import { startTestServers } from "../helpers/test-servers.js";
+import { rejection, sleep, useTestServers } from "./util.js";
 
 type IsNever<T> = [T] extends [never] ? true : false;
 
@@ -24,14 +24,7 @@ async function awaited<T>(r: Responses<T>): Promise<never> {
 }
 
 describe("awaiting a Responses", () => {
-  let servers: TestServer[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
+  const cluster = useTestServers();
 
   it("is typed never by TypeScript", () => {
     expect(awaitedIsNever).toBe(true);
@@ -39,8 +32,7 @@ describe("awaiting a Responses", () => {
   });
 
   it("await rejects at once with a TypeError naming the terminal methods, and sends nothing", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    const { servers, config } = await cluster.use(startTestServers(3));
     const r = quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x", num: 7n });
     const started = Date.now();
     const err = await rejection((async () => await r)());
@@ -57,8 +49,7 @@ describe("awaiting a Responses", () => {
   });
 
   it("Promise.resolve(responses) rejects the same way; so does returning it from an async function", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    const { servers, config } = await cluster.use(startTestServers(1));
     const ctx = config.context({ timeoutMs: 5000 });
     const viaResolve = await rejection(Promise.resolve(quorumCall(ctx, TestService.method.echoQC, { value: "y" })));
     expect(viaResolve).toBeInstanceOf(TypeError);
@@ -70,8 +61,7 @@ describe("awaiting a Responses", () => {
   });
 
   it("then(onFulfilled, onRejected) calls the rejection handler, never the fulfillment one", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    const { servers, config } = await cluster.use(startTestServers(1));
     const r = quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "t" });
     const got = await r.then(
       () => "fulfilled",

@@ -8,12 +8,12 @@
  * first line gives the counts, skipped nodes included.
  */
 import { Code } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, ErrIncomplete, mapRequest, quorumCall } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { ErrIncomplete, mapRequest, quorumCall } from "../../src/index.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, expectQuorumError } from "./util.js";
+import { startTestServers } from "../helpers/test-servers.js";
+import { expectQuorumError, useTestServers } from "./util.js";
 
 const skip = (ids: number[]) => mapRequest<Request, Response>((req, node) => (ids.includes(node.id) ? undefined : req));
 /** Nodes in `failing` answer FailedPrecondition, the others echo. */
@@ -21,23 +21,11 @@ const failOrSkip = (failing: number[], skipped: number[]) =>
   mapRequest<Request, Response>((req, node) => (skipped.includes(node.id) ? undefined : failing.includes(node.id) ? { ...req, value: `fail:${Code.FailedPrecondition}` } : req));
 
 describe("skipped nodes", () => {
-  let servers: TestServer[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
-
-  const setup = async (n: number) => {
-    servers = await startTestServers(n);
-    config = configOf(servers);
-    return config;
-  };
+  const cluster = useTestServers();
+  const setup = (n: number) => cluster.use(startTestServers(n));
 
   it("all() with one of five nodes skipped succeeds: every node the call was sent to answered", async () => {
-    const cfg = await setup(5);
+    const { servers, config: cfg } = await setup(5);
     const reply = await echoQC(cfg.context({ timeoutMs: 5000 }), { value: "w" }, { interceptors: [skip([3])] }).all();
     expect(reply.value).toBe("echo: w");
     expect(servers.map((s) => s.state.nums.length)).toEqual([1, 1, 0, 1, 1]);
@@ -49,7 +37,7 @@ describe("skipped nodes", () => {
   });
 
   it("threshold, majority and first count real replies only; majority is of the configuration's size", async () => {
-    const cfg = await setup(5);
+    const { servers, config: cfg } = await setup(5);
     const ctx = cfg.context({ timeoutMs: 5000 });
     // 2 skipped, 3 answer: majority (3 of 5) succeeds, threshold(4) cannot.
     expect((await quorumCall(ctx, TestService.method.echoQC, { value: "m" }, { interceptors: [skip([1, 2])] }).majority()).value).toBe("echo: m");
@@ -67,7 +55,7 @@ describe("skipped nodes", () => {
   });
 
   it("a call that can no longer reach its threshold fails at once, not when the slow nodes answer", async () => {
-    const cfg = await setup(5);
+    const { servers, config: cfg } = await setup(5);
     for (const i of [3, 4]) {
       servers[i]!.state.delayMs = 5000; // nodes 4 and 5 are slow
     }

@@ -1,8 +1,8 @@
 /** Small helpers shared by the call-type tests in this folder. */
 import { ConnectError, type Code } from "@connectrpc/connect";
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { type Configuration, newConfig, QuorumCallError, withNodeList } from "../../src/index.js";
-import type { TestServer } from "../helpers/test-servers.js";
+import { stopAll, type TestServer } from "../helpers/test-servers.js";
 
 /** A configuration of the servers, in order (node i+1 is servers[i]). */
 export function configOf(servers: readonly TestServer[]): Configuration {
@@ -49,4 +49,27 @@ export async function eventually(cond: () => boolean, timeoutMs = 10_000, what =
     }
     await sleep(10);
   }
+}
+
+/**
+ * Test servers and a configuration over them that are stopped and closed
+ * after each test of the calling file (its afterEach): `use(started)` adopts
+ * the servers and returns them with their configuration.
+ */
+export function useTestServers(): { use(started: TestServer[] | Promise<TestServer[]>): Promise<{ servers: TestServer[]; config: Configuration }> } {
+  let servers: TestServer[] = [];
+  let config: Configuration | undefined;
+  afterEach(async () => {
+    await config?.close();
+    config = undefined;
+    await stopAll(servers);
+    servers = [];
+  });
+  return {
+    async use(started) {
+      servers = await started;
+      config = configOf(servers);
+      return { servers, config };
+    },
+  };
 }
