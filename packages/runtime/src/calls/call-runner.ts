@@ -8,9 +8,9 @@ import { timeoutEntry } from "../wire/call-end.js";
 import { metadataEntries, requestMessage } from "../wire/message.js";
 import type { CallKind, PendingCall } from "../wire/pending-call.js";
 import { callSequence, SERVER_INITIATED_BIT } from "../wire/sequence.js";
-import { type CallLimits, watchCallLimits } from "./call-lifetime.js";
+import { watchCallLimits } from "./call-lifetime.js";
 import type { CallOptions } from "./call-options.js";
-import { ClientCtx } from "./client-ctx.js";
+import { type ClientCallLimits, ClientCtx } from "./client-ctx.js";
 import { decodeReply, encodePayload } from "./codec.js";
 import type { NodeResponse } from "./node-response.js";
 import { ReplyBuffer } from "./reply-buffer.js";
@@ -21,7 +21,7 @@ export interface CallSpec<I extends DescMessage, O extends DescMessage> {
   /** The nodes. */
   readonly config: Configuration;
   /** Signal, deadline and per-call metadata. */
-  readonly limits: CallLimits & { readonly metadata?: Readonly<Record<string, string>> | undefined };
+  readonly limits: ClientCallLimits;
   /** "pkg.Service.Method". */
   readonly method: string;
   readonly input: I;
@@ -63,7 +63,7 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
   private disposeLimits: (() => void) | undefined;
 
   constructor(private readonly spec: CallSpec<I, O>) {
-    this.ctx = new ClientCtx(create(spec.input, spec.request), spec.config, spec.method);
+    this.ctx = new ClientCtx(create(spec.input, spec.request), spec.config, spec.method, spec.limits);
     let seq: ResponseSeq<MessageShape<O>> = responseSeq({
       [Symbol.asyncIterator]: () => {
         this.start();
@@ -140,9 +140,11 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
       this.buffer.end();
       throw err;
     }
+    this.ctx.markSent();
     const limits = watchCallLimits(spec.limits, (err) => this.finish(err));
     if (limits.aborted !== undefined) {
       this.endError = limits.aborted;
+      this.ctx.abort(limits.aborted);
       for (const node of spec.config) {
         this.buffer.push({ nodeID: node.id, error: limits.aborted });
       }
@@ -173,7 +175,7 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
   private envelopes(): Envelopes | ReadonlyMap<number, Envelopes | undefined> {
     const { spec } = this;
     const seqNo = callSequence.next();
-    const entries = metadataEntries(spec.limits.metadata);
+    const entries = metadataEntries(this.ctx.outgoingMetadata());
     const timeoutMs = spec.limits.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
       // The node learns the time the call has left (Go peers ignore the entry).
@@ -202,6 +204,7 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     this.started = true;
     if (err !== undefined) {
       this.endError = err;
+      this.ctx.abort(err);
     }
     for (const { node, call } of this.active.values()) {
       node.channel.cancel(call, err);
