@@ -49,7 +49,8 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     dialer,
     ...(options.backoff !== undefined ? { backoff: options.backoff } : {}),
     ...(options.sendBufferSize !== undefined ? { maxQueued: options.sendBufferSize } : {}),
-    ...(server !== undefined ? { onRequest: server.requestHandlerFor({ nodeID: spec.id, address: spec.address, headers }) } : {}),
+    // A client that serves calls back keeps its streams, and so the process, alive.
+    ...(server !== undefined ? { onRequest: server.requestHandlerFor({ nodeID: spec.id, address: spec.address, headers }), keepProcessAlive: true } : {}),
     ...(hooks.onStreamUp !== undefined ? { onStreamUp: hooks.onStreamUp } : {}),
     ...(hooks.onStreamDown !== undefined ? { onStreamDown: hooks.onStreamDown } : {}),
     ...(hooks.acceptAfterMs !== undefined ? { acceptAfterMs: hooks.acceptAfterMs } : {}),

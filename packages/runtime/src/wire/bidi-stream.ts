@@ -41,5 +41,12 @@ export interface BidiStream {
    * Absent where the implementation does it by itself.
    */
   open?(): void;
+  /**
+   * Client side: whether the stream keeps the Node process alive (true when
+   * it opens). Its channel sets false while no call is outstanding, so an
+   * idle connection never keeps a script from exiting. Absent where the
+   * implementation cannot tell its connection apart.
+   */
+  setRef?(ref: boolean): void;
 }
 

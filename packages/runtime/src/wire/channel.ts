@@ -65,6 +65,12 @@ export interface ChannelOptions {
   readonly keepConnected?: boolean;
   /** Told when the current stream fails or ends (inbound channels: the peer left). */
   readonly onStreamDown?: (channel: Channel, err: ConnectError) => void;
+  /**
+   * Outbound: the stream keeps the Node process alive even with no call out
+   * (a client that serves calls coming back on it). Default: only while
+   * calls are out, so an idle connection never keeps a script from exiting.
+   */
+  readonly keepProcessAlive?: boolean;
 }
 
 /**
@@ -96,6 +102,10 @@ export class Channel implements CallChannel {
   private abandonedFlush: ReturnType<typeof setImmediate> | undefined;
   /** Cancels for the current stream, held until the peer's headers say whether it understands them. */
   private cancelsWaiting: Message[] = [];
+  /** One-way calls written to the stream and not yet taken by the transport. */
+  private onewayInFlight = 0;
+  /** Whether the current stream holds the process alive (streams open holding it). */
+  private holding = true;
 
   constructor(private readonly options: ChannelOptions) {
     this.nodeID = options.nodeID;
@@ -198,6 +208,24 @@ export class Channel implements CallChannel {
     for (const call of calls) {
       this.forget(call, undefined);
     }
+    this.updateRef();
+  }
+
+  /**
+   * Lets the stream keep the process alive while calls are out, and not
+   * while it idles (unless `keepProcessAlive`): as undici's idle sockets, an
+   * idle connection never keeps a script from exiting.
+   */
+  private updateRef(): void {
+    const stream = this.stream;
+    if (stream === undefined || this.options.keepProcessAlive === true) {
+      return;
+    }
+    const busy = this.router.size > this.abandoned.size || this.onewayInFlight > 0 || this.queue.length > 0;
+    if (busy !== this.holding) {
+      this.holding = busy;
+      stream.setRef?.(busy);
+    }
   }
 
   /** Forgets a call and, if the node is still answering it, cancels it there. */
@@ -207,6 +235,7 @@ export class Channel implements CallChannel {
       if (stream === undefined) {
         return;
       }
+      this.updateRef();
       const cancels = this.peerCancels(stream);
       if (cancels === undefined) {
         // The peer's headers have not arrived yet (a new stream): decide when they do.
@@ -282,6 +311,7 @@ export class Channel implements CallChannel {
       for (const call of queued) {
         this.write(stream, call);
       }
+      this.updateRef();
     } catch (err) {
       this.connecting = false;
       this.recordFailure(toConnectError(err));
@@ -338,6 +368,7 @@ export class Channel implements CallChannel {
 
   private attach(stream: BidiStream): void {
     this.stream = stream;
+    this.holding = true;
     this.accepted = false;
     this.cancelsWaiting = [];
     void this.readLoop(stream);
@@ -366,14 +397,18 @@ export class Channel implements CallChannel {
     }
     const written = stream.send(call.msg);
     if (call.kind === "oneway") {
+      this.onewayInFlight++;
       written.then(
         () => {
+          this.onewayInFlight--;
           if (this.stream === stream) {
             this.error = undefined;
           }
+          this.updateRef();
           call.onSent?.();
         },
         (err: unknown) => {
+          this.onewayInFlight--;
           this.streamFailed(stream, toConnectError(err));
           call.onError?.(this.closed ? ErrNodeClosed : toConnectError(err));
         },
@@ -381,6 +416,7 @@ export class Channel implements CallChannel {
     } else {
       written.catch((err: unknown) => this.streamFailed(stream, toConnectError(err)));
     }
+    this.updateRef();
   }
 
   private async readLoop(stream: BidiStream): Promise<void> {
@@ -394,6 +430,7 @@ export class Channel implements CallChannel {
         }
         this.markAccepted(stream);
         const room = this.deliver(msg, reply);
+        this.updateRef();
         if (room !== undefined) {
           await room; // the request handler is backed up: read on when it has room
         }

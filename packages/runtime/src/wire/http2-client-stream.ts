@@ -31,6 +31,8 @@ export class Http2ClientStream extends Http2MessageStream {
     private readonly cancel: () => void,
     maxMessageBytes: number | undefined,
     private readonly onClosed: () => void,
+    /** Keeps the session (and so the process) alive, or lets it go. */
+    private readonly hold: (ref: boolean) => void = () => {},
   ) {
     super(request, maxMessageBytes);
     this.session = request.session;
@@ -55,6 +57,11 @@ export class Http2ClientStream extends Http2MessageStream {
       this.writer.fail(ErrStreamDown);
       this.onClosed();
     });
+  }
+
+  /** Keeps the process alive while `ref` (as opened), or lets it exit while the stream idles. */
+  setRef(ref: boolean): void {
+    this.hold(ref);
   }
 
   /** The server's response headers, once they arrived. */

@@ -36,15 +36,18 @@ const CLOSE_GRACE_MS = 1000;
  * GOAWAY, an error or a close. A dial resolves once the session is
  * connected (the request headers go out at once) and rejects with
  * Unavailable when the node cannot be reached. The session keeps the
- * process alive only while a stream is open on it.
+ * process alive only while one of its streams holds it (`setRef(true)`,
+ * the state a stream opens in), as undici's idle sockets do not.
  */
 export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
   const authority = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
   const requestHeaders = outgoingHeaders(options.headers);
   let session: http2.ClientHttp2Session | undefined;
   let connected: Promise<http2.ClientHttp2Session> | undefined;
-  /** Open streams per session: a session is ref'd while it has one. */
+  /** Open streams per session. */
   const open = new WeakMap<http2.ClientHttp2Session, number>();
+  /** Streams per session that hold it (their channel has calls out): a session is ref'd while it has one. */
+  const held = new WeakMap<http2.ClientHttp2Session, number>();
   let closed = false;
 
   function newSession(): Promise<http2.ClientHttp2Session> {
@@ -70,7 +73,7 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
         s.off("error", onError);
         // Later errors end the session; its streams report them.
         s.on("error", forget);
-        if ((open.get(s) ?? 0) === 0) {
+        if ((held.get(s) ?? 0) === 0) {
           s.unref();
         }
         if (options.keepalive !== undefined) {
@@ -110,18 +113,35 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
         throw connectErrorFromNodeError(err);
       }
       const owner = s;
-      const n = open.get(owner) ?? 0;
-      open.set(owner, n + 1);
-      if (n === 0) {
-        owner.ref();
-      }
-      return new Http2ClientStream(req, () => abort.abort(), options.readMaxBytes, () => {
-        const left = (open.get(owner) ?? 1) - 1;
-        open.set(owner, left);
-        if (left === 0 && !owner.destroyed) {
+      // The stream keeps the process alive while its channel has calls out (see BidiStream.setRef).
+      let holding = false;
+      let ended = false;
+      const hold = (on: boolean) => {
+        if (on === holding || (on && ended)) {
+          return;
+        }
+        holding = on;
+        const n = (held.get(owner) ?? 0) + (on ? 1 : -1);
+        held.set(owner, n);
+        if (owner.destroyed) {
+          return;
+        }
+        if (on && n === 1) {
+          owner.ref();
+        } else if (!on && n === 0) {
           owner.unref();
         }
-      });
+      };
+      open.set(owner, (open.get(owner) ?? 0) + 1);
+      hold(true);
+      const onClosed = () => {
+        if (!ended) {
+          ended = true;
+          open.set(owner, (open.get(owner) ?? 1) - 1);
+          hold(false);
+        }
+      };
+      return new Http2ClientStream(req, () => abort.abort(), options.readMaxBytes, onClosed, hold);
     },
     close(): void {
       if (closed) {

@@ -17,10 +17,9 @@
 //   EchoStream: value "flood:<count>:<bytes>" sends <count> replies of
 //     <bytes> bytes each, awaiting every send (backpressure); else 3 replies.
 //   Write, WriteUnicast: counted.
-import { create, createFileRegistry } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as readline from "node:readline";
 import { Server, oneWayHandler, streamHandler, twoWayHandler } from "../../dist/index.js";
+import { method } from "./testsvc-descriptor.mjs";
 
 const args = process.argv.slice(2);
 function arg(name, dflt) {
@@ -30,34 +29,6 @@ function arg(name, dflt) {
 const port = arg("port", 0);
 const id = arg("id", 1);
 const maxStreams = arg("max-streams", undefined);
-
-// testsvc.Request / testsvc.Response / testsvc.TestService, built at runtime.
-const fields = [
-  { name: "value", number: 1, label: 1, type: 9, jsonName: "value" },
-  { name: "num", number: 2, label: 1, type: 3, jsonName: "num" },
-];
-const rpc = (name, serverStreaming = false, output = ".testsvc.Response") => ({ name, inputType: ".testsvc.Request", outputType: output, serverStreaming });
-const registry = createFileRegistry(
-  create(FileDescriptorProtoSchema, {
-    name: "faults/testsvc.proto",
-    package: "testsvc",
-    syntax: "proto3",
-    messageType: [
-      { name: "Request", field: fields },
-      { name: "Response", field: fields },
-      { name: "Empty" },
-    ],
-    service: [
-      {
-        name: "TestService",
-        method: [rpc("Echo"), rpc("EchoRPC"), rpc("EchoQC"), rpc("EchoStream", true), rpc("Write", false, ".testsvc.Empty"), rpc("WriteUnicast", false, ".testsvc.Empty")],
-      },
-    ],
-  }),
-  () => undefined,
-);
-const svc = registry.getService("testsvc.TestService");
-const method = (name) => svc.methods.find((m) => m.name === name);
 
 const stats = { streams: 0, requests: 0, streamSent: 0, streamFailed: 0, writes: 0 };
 
