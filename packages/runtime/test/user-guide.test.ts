@@ -113,6 +113,9 @@ export function typecheckBlocks(blocks: readonly CodeBlock[]): string[] {
       if (name === "@gorums/runtime") {
         return fixed(runtimeIndex);
       }
+      if (name === "@gorums/runtime/testing") {
+        return fixed(join(dirname(runtimeIndex), "testing", "index.ts"));
+      }
       if (!virtual.has(containingFile)) {
         return resolveFrom(name, containingFile);
       }
