@@ -1,0 +1,55 @@
+// Command checker reads a history of register operations (JSON lines, one per
+// invocation and one per completion, as examples/register's clients write
+// them) and checks it for linearizability with Porcupine against a single
+// read/write register. It exits 0 if the history is linearizable, 1 if it is
+// not (writing Porcupine's HTML visualization to -html), 2 on bad input or if
+// the check timed out.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+func main() {
+	htmlPath := flag.String("html", "", "where to write the visualization of a non-linearizable history")
+	timeout := flag.Duration("timeout", 60*time.Second, "give up on the check after this long (exit 2)")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "Usage: checker [-html FILE] [-timeout D] HISTORY.jsonl...\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() == 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	h, err := readHistories(flag.Args())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "checker: %v\n", err)
+		os.Exit(2)
+	}
+	result, info := porcupine.CheckOperationsVerbose(registerModel, h.ops, *timeout)
+	fmt.Printf("checker: %d operations (%d writes, %d of them of unknown outcome; %d reads; %d failed reads dropped)\n",
+		len(h.ops), h.writes, h.unknownWrites, h.reads, h.droppedReads)
+	switch result {
+	case porcupine.Ok:
+		fmt.Println("checker: linearizable")
+	case porcupine.Illegal:
+		fmt.Println("checker: NOT linearizable")
+		if *htmlPath != "" {
+			if err := porcupine.VisualizePath(registerModel, info, *htmlPath); err != nil {
+				fmt.Fprintf(os.Stderr, "checker: visualization: %v\n", err)
+			} else {
+				fmt.Printf("checker: visualization in %s\n", *htmlPath)
+			}
+		}
+		os.Exit(1)
+	default:
+		fmt.Println("checker: unknown (the check timed out)")
+		os.Exit(2)
+	}
+}
