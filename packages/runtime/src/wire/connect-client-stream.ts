@@ -34,7 +34,10 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
     options.keepalive === undefined
       ? {}
       : { pingIntervalMs: Math.max(10, options.keepalive.intervalMs), pingTimeoutMs: options.keepalive.timeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS };
-  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: IDLE_SESSION_MS, ...ping }, options.tls ?? {}));
+  let session: http2.ClientHttp2Session | undefined;
+  const sessionManager = guardSessions(new Http2SessionManager(baseUrl, { idleConnectionTimeoutMs: IDLE_SESSION_MS, ...ping }, options.tls ?? {}), (ready) => {
+    session = ready;
+  });
   const common = { baseUrl, sessionManager, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) };
   const transport =
     options.protocol === "connect"
@@ -52,7 +55,18 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
         const cause = sessionManager.error();
         throw new ConnectError(`connection error: ${toConnectError(cause).rawMessage}`, Code.Unavailable, undefined, undefined, cause);
       }
-      return openClientStream(transport, options.headers);
+      // connect-node refs the session while a stream is open; the NodeStream
+      // always is, so the channel's setRef decides instead (as on our http2 stream).
+      const owner = session;
+      return openClientStream(transport, options.headers, (ref) => {
+        if (owner !== undefined && !owner.destroyed) {
+          if (ref) {
+            owner.ref();
+          } else {
+            owner.unref();
+          }
+        }
+      });
     },
     close() {
       closed = true;
@@ -69,9 +83,10 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
  */
 const IDLE_SESSION_MS = 1000;
 
-interface ConnectingState {
+interface ManagerState {
   readonly t: string;
-  readonly conn?: Promise<http2.ClientHttp2Session>;
+  /** A promise while "connecting", the session once "ready". */
+  readonly conn?: Promise<http2.ClientHttp2Session> | http2.ClientHttp2Session;
 }
 
 /**
@@ -79,21 +94,24 @@ interface ConnectingState {
  * connect-node 2.2 detaches its own listeners from a session that it is
  * destroying after a GOAWAY when the manager is aborted at that moment; the
  * session's error event then has no listener and would crash the process.
- * The manager still sees every error through its own listeners.
+ * The manager still sees every error through its own listeners. Tells
+ * `onReady` each session that becomes ready.
  */
-function guardSessions(manager: Http2SessionManager): Http2SessionManager {
-  const internal = manager as unknown as { setState(state: ConnectingState): void };
+function guardSessions(manager: Http2SessionManager, onReady: (session: http2.ClientHttp2Session) => void): Http2SessionManager {
+  const internal = manager as unknown as { setState(state: ManagerState): void };
   const setState = internal.setState.bind(manager);
   internal.setState = (state) => {
-    if (state.t === "connecting") {
-      state.conn?.then((session) => session.on("error", () => {})).catch(() => {});
+    if (state.t === "connecting" && state.conn instanceof Promise) {
+      state.conn.then((session) => session.on("error", () => {})).catch(() => {});
+    } else if (state.t === "ready" && state.conn !== undefined && !(state.conn instanceof Promise)) {
+      onReady(state.conn);
     }
     setState(state);
   };
   return manager;
 }
 
-function openClientStream(transport: Transport, headers: Headers): BidiStream {
+function openClientStream(transport: Transport, headers: Headers, hold: (ref: boolean) => void): BidiStream {
   const outgoing = new AsyncQueue<Message>();
   const abort = new AbortController();
   let closed = false;
@@ -112,6 +130,11 @@ function openClientStream(transport: Transport, headers: Headers): BidiStream {
         }
       } catch (err) {
         throw closed ? err : streamError(err);
+      }
+    },
+    setRef(ref) {
+      if (!closed) {
+        hold(ref);
       }
     },
     close(reason) {
