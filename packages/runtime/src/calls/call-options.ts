@@ -44,7 +44,7 @@ export function mapResponse<Req, Resp>(fn: (resp: Resp, node: Node) => Resp): Qu
       async *[Symbol.asyncIterator]() {
         for await (const r of next) {
           const node = ctx.node(r.nodeID);
-          yield r.error === undefined && node !== undefined ? { nodeID: r.nodeID, value: fn(r.value as Resp, node) } : r;
+          yield r.error === undefined && node !== undefined ? { nodeID: r.nodeID, value: fn(r.value, node) } : r;
         }
       },
     });

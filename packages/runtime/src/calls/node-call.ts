@@ -21,7 +21,7 @@ export async function rpcCall<I extends DescMessage, O extends DescMessage>(
     if (r.error !== undefined) {
       throw r.error;
     }
-    return r.value as MessageShape<O>;
+    return r.value;
   }
   throw ErrSkipNode;
 }

@@ -56,7 +56,7 @@ class IterableResponseSeq<T> implements ResponseSeq<T> {
     }
     for await (const r of this.source) {
       if (r.error === undefined) {
-        values.set(r.nodeID, r.value as T);
+        values.set(r.nodeID, r.value);
         if (values.size >= n) {
           break;
         }

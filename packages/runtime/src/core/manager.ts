@@ -1,69 +1,9 @@
-import type { SecureClientSessionOptions } from "node:http2";
-import type { BackoffOptions } from "../wire/backoff.js";
-import type { KeepaliveOptions } from "../wire/keepalive.js";
-import type { StreamTransport } from "../wire/transport.js";
-import type { RequestServer } from "../wire/request-server.js";
 import { Configuration } from "./configuration.js";
 import type { NodeListOption, NodeSpec } from "./node-list.js";
 import type { NodeRegistry } from "./node-registry.js";
 import { Node } from "./node.js";
+import type { ManagerOptions } from "./manager-options.js";
 import { newOutboundChannel } from "./outbound-channel.js";
-
-/** TLS options for dialing: Node's secure HTTP/2 client session options (ca, cert, key, servername, …). */
-export type SecureClientOptions = SecureClientSessionOptions;
-
-/** How a Manager reaches its nodes. */
-export interface ManagerOptions {
-  /** Headers sent on every stream this manager opens (the server sees them in `ctx.metadata`). */
-  metadata?: Record<string, string>;
-  /** Most calls per node that may wait for a stream; more fail with ResourceExhausted. Default: no limit. */
-  sendBufferSize?: number;
-  /** Spacing of reconnection attempts (defaults: 100 ms initial, 1 s max, ×1.6, ±20%). */
-  backoff?: BackoffOptions;
-  /**
-   * Serve calls that the other side sends back on these streams. The streams
-   * then announce `gorums-node-id: 0`, so the server lists this client in its
-   * `clientConfig()`, and open as soon as a node is created (otherwise they
-   * open with the first call).
-   */
-  server?: RequestServer;
-  /** Dial with TLS. */
-  tls?: SecureClientOptions;
-  /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */
-  protocol?: "grpc" | "connect";
-  /** Largest reply accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
-  maxMessageBytes?: number;
-  /**
-   * HTTP/2 keepalive: PING each node every `intervalMs` while its stream is
-   * open, and drop a connection whose PING is not answered within
-   * `timeoutMs` (default 20 s), so that a node that stopped answering with
-   * its TCP connection still open fails over (Unavailable, reconnect)
-   * instead of waiting for deadlines. Off by default, as in gRPC. Against Go
-   * Gorums servers keep `intervalMs` ≥ their keepalive enforcement's MinTime
-   * (grpc-go default: 5 minutes), or they close the connection.
-   */
-  keepalive?: KeepaliveOptions;
-  /** NodeStream implementation for the gRPC protocol: "http2" (default) or "connect-node". */
-  transport?: StreamTransport;
-  /** @private Further stream headers (identity headers set by a System). */
-  streamHeaders?: Record<string, string>;
-  /**
-   * Credentials made afresh for each new connection, such as a `gorums-auth`
-   * token with a timestamp (`hmacStreamAuth(secret)`; a System with
-   * `peerAuth: { mode: "hmac" }` sets it for its outbound configurations).
-   */
-  streamAuth?: StreamAuth;
-}
-
-/**
- * Headers computed from a stream's other headers when a connection is made.
- * A connection whose headers are `maxAgeMs` old is not reused for a new
- * stream: the next dial makes a new connection with fresh headers.
- */
-export interface StreamAuth {
-  headers(streamHeaders: Headers): Record<string, string>;
-  readonly maxAgeMs: number;
-}
 
 /**
  * Owns the outbound nodes of one or more configurations: one channel, and so

@@ -5,7 +5,7 @@ import { ErrStreamDown } from "../wire/errors.js";
 import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
 import { defaultTransport } from "../wire/transport.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
-import type { ManagerOptions, StreamAuth } from "./manager.js";
+import type { ManagerOptions, StreamAuth } from "./manager-options.js";
 import type { NodeSpec } from "./node-list.js";
 
 /** Hooks for whoever tracks the channel's connection (a System's peer links). */

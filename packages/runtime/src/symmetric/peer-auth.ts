@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
-import type { StreamAuth } from "../core/manager.js";
+import type { StreamAuth } from "../core/manager-options.js";
 
 /** The stream header that carries a shared-secret token: `<ts>.<hex hmac-sha256(secret, "nodeID|addr|ts")>`. */
 export const AUTH_HEADER = "gorums-auth";

@@ -1,7 +1,7 @@
 import type { Configuration } from "../core/configuration.js";
 import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
 import { CAPABILITIES_HEADER, SHARED_LINK_CAPABILITY } from "../wire/capabilities.js";
-import type { ManagerOptions } from "../core/manager.js";
+import type { ManagerOptions } from "../core/manager-options.js";
 import { type NodeListOption, withNodes } from "../core/node-list.js";
 import { newOutboundChannel } from "../core/outbound-channel.js";
 import { Server, type ServerOptions } from "../server/server.js";

@@ -1,5 +1,6 @@
 /** Servers on 127.0.0.1 port 0 and a configuration over them, for tests. */
-import { type ManagerOptions, newConfig } from "../core/manager.js";
+import type { ManagerOptions } from "../core/manager-options.js";
+import { newConfig } from "../core/manager.js";
 import type { Configuration } from "../core/configuration.js";
 import { withNodeList } from "../core/node-list.js";
 import { Server, type ServerOptions } from "../server/server.js";
