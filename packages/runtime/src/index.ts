@@ -25,7 +25,7 @@ export { normalizeAddress } from "./core/address.js";
 
 // Errors (ConnectError and Code re-exported from @connectrpc/connect: handlers throw them, callers read codes).
 export { Code, ConnectError } from "@connectrpc/connect";
-export { QuorumCallError, ErrIncomplete, ErrSendFailure, ErrSkipNode, ErrStopped } from "./core/errors.js";
+export { QuorumCallError, ErrIncomplete, ErrSendFailure, ErrSkipNode, ErrStopped, errorIsKind } from "./core/errors.js";
 export type { NodeError, QuorumCallCounts } from "./core/errors.js";
 export { ErrNodeClosed, ErrStreamDown } from "./wire/errors.js";
 

@@ -1,7 +1,7 @@
 import { CANCEL_CAPABILITY, CAPABILITIES_HEADER, withCapability } from "../wire/capabilities.js";
 import { Channel, type StreamDialer } from "../wire/channel.js";
 import { connectStreamDialer } from "../wire/connect-client-stream.js";
-import { ErrStreamDown } from "../wire/errors.js";
+import { streamDownError } from "../wire/errors.js";
 import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
 import { defaultTransport } from "../wire/transport.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
@@ -72,7 +72,7 @@ function freshHeadersDialer(auth: StreamAuth, headers: Headers, make: (h: Header
   return {
     dial() {
       if (closed) {
-        return Promise.reject(ErrStreamDown);
+        return Promise.reject(streamDownError());
       }
       if (current === undefined || Date.now() - madeAt >= auth.maxAgeMs) {
         current?.close();

@@ -3,7 +3,7 @@ import type { Message } from "../gen/stream_pb.js";
 import type { CallChannel } from "../wire/call-channel.js";
 import type { ReplySender } from "../wire/channel.js";
 import { cancelMessage } from "../wire/call-end.js";
-import { ErrNodeClosed } from "../wire/errors.js";
+import { nodeClosedError } from "../wire/errors.js";
 import type { PendingCall } from "../wire/pending-call.js";
 
 /** Serves a request in this process; `reply` takes its answers. */
@@ -42,7 +42,7 @@ export class LocalChannel implements CallChannel {
 
   send(call: PendingCall): void {
     if (this.closed) {
-      call.onError?.(ErrNodeClosed);
+      call.onError?.(nodeClosedError());
       return;
     }
     if (call.kind === "oneway") {
@@ -82,7 +82,7 @@ export class LocalChannel implements CallChannel {
     const pending = [...this.pending];
     this.pending.clear();
     for (const call of pending) {
-      call.onError?.(ErrNodeClosed);
+      call.onError?.(nodeClosedError());
     }
   }
 }

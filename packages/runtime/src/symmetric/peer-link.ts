@@ -1,7 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import type { CallChannel } from "../wire/call-channel.js";
 import type { Channel } from "../wire/channel.js";
-import { ErrNodeClosed, ErrStreamDown } from "../wire/errors.js";
+import { nodeClosedError, streamDownError } from "../wire/errors.js";
 import type { PendingCall } from "../wire/pending-call.js";
 
 /** How long a retired outbound channel may finish its calls before it is closed anyway. */
@@ -103,12 +103,12 @@ export class PeerLink implements CallChannel {
 
   send(call: PendingCall): void {
     if (this.closed) {
-      call.onError?.(ErrNodeClosed);
+      call.onError?.(nodeClosedError());
       return;
     }
     const channel = this.active();
     if (channel === undefined) {
-      call.onError?.(ErrStreamDown);
+      call.onError?.(streamDownError());
       return;
     }
     channel.send(call);

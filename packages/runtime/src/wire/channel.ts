@@ -5,7 +5,7 @@ import type { BidiStream } from "./bidi-stream.js";
 import type { CallChannel } from "./call-channel.js";
 import { announcesCapability, CANCEL_CAPABILITY } from "./capabilities.js";
 import { cancelMessage, isCancel } from "./call-end.js";
-import { ErrNodeClosed, ErrStreamDown, toConnectError } from "./errors.js";
+import { nodeClosedError, streamDownError, toConnectError } from "./errors.js";
 import { errorReply } from "./message.js";
 import type { PendingCall } from "./pending-call.js";
 import { Router } from "./router.js";
@@ -164,7 +164,7 @@ export class Channel implements CallChannel {
    */
   send(call: PendingCall): void {
     if (this.closed) {
-      call.onError?.(ErrNodeClosed);
+      call.onError?.(nodeClosedError());
       return;
     }
     if (this.stream !== undefined) {
@@ -172,7 +172,7 @@ export class Channel implements CallChannel {
       return;
     }
     if (this.dialer === undefined) {
-      call.onError?.(ErrStreamDown);
+      call.onError?.(streamDownError());
       return;
     }
     if (this.options.maxQueued !== undefined && this.options.maxQueued > 0 && this.queue.length >= this.options.maxQueued) {
@@ -293,7 +293,7 @@ export class Channel implements CallChannel {
     }
     const now = Date.now();
     if (now < this.retryAt) {
-      this.failQueue(this.error ?? ErrStreamDown);
+      this.failQueue(this.error ?? streamDownError());
       this.scheduleRedial(); // a timer may fire a little before the clock reads retryAt
       return;
     }
@@ -315,7 +315,7 @@ export class Channel implements CallChannel {
     } catch (err) {
       this.connecting = false;
       this.recordFailure(toConnectError(err));
-      this.failQueue(this.error ?? ErrStreamDown);
+      this.failQueue(this.error ?? streamDownError());
       this.scheduleRedial();
     }
   }
@@ -355,11 +355,11 @@ export class Channel implements CallChannel {
     this.stream = undefined;
     for (const call of this.router.takeAll()) {
       if (!this.abandoned.delete(call)) {
-        call.onError?.(ErrNodeClosed);
+        call.onError?.(nodeClosedError());
       }
     }
     this.abandoned.clear();
-    this.failQueue(ErrNodeClosed);
+    this.failQueue(nodeClosedError());
     if (this.dialer !== undefined) {
       stream?.close();
       this.dialer.close();
@@ -410,7 +410,7 @@ export class Channel implements CallChannel {
         (err: unknown) => {
           this.onewayInFlight--;
           this.streamFailed(stream, toConnectError(err));
-          call.onError?.(this.closed ? ErrNodeClosed : toConnectError(err));
+          call.onError?.(this.closed ? nodeClosedError() : toConnectError(err));
         },
       );
     } else {
@@ -421,7 +421,7 @@ export class Channel implements CallChannel {
 
   private async readLoop(stream: BidiStream): Promise<void> {
     // Replies to the requests of this stream: they go out only while it is the channel's stream.
-    const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(ErrStreamDown));
+    const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(streamDownError()));
     try {
       for await (const msg of stream.receive()) {
         this.failures = 0;
@@ -435,7 +435,7 @@ export class Channel implements CallChannel {
           await room; // the request handler is backed up: read on when it has room
         }
       }
-      this.streamFailed(stream, ErrStreamDown, true);
+      this.streamFailed(stream, streamDownError(), true);
     } catch (err) {
       this.streamFailed(stream, toConnectError(err));
     }
@@ -483,7 +483,7 @@ export class Channel implements CallChannel {
       if (call.kind === "unary" && this.dialer !== undefined) {
         requeue.push(call);
       } else {
-        call.onError?.(ErrStreamDown);
+        call.onError?.(streamDownError());
       }
     }
     this.queue = requeue.concat(this.queue);

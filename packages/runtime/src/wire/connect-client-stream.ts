@@ -5,7 +5,7 @@ import { Gorums, type Message } from "../gen/stream_pb.js";
 import type { BidiStream } from "./bidi-stream.js";
 import { AsyncQueue } from "./async-queue.js";
 import type { StreamDialer } from "./channel.js";
-import { ErrStreamDown, toConnectError } from "./errors.js";
+import { streamDownError, toConnectError } from "./errors.js";
 import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "./keepalive.js";
 
 /** How to reach one node with connect-node. */
@@ -47,7 +47,7 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
   return {
     async dial() {
       if (closed) {
-        throw ErrStreamDown;
+        throw streamDownError();
       }
       const state = await sessionManager.connect();
       if (state === "error") {
@@ -139,8 +139,8 @@ function openClientStream(transport: Transport, headers: Headers, hold: (ref: bo
     },
     close(reason) {
       closed = true;
-      outgoing.close(reason ?? ErrStreamDown);
-      abort.abort(reason ?? ErrStreamDown);
+      outgoing.close(reason ?? streamDownError());
+      abort.abort(reason ?? streamDownError());
     },
   };
 }

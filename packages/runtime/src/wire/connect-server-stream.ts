@@ -1,7 +1,7 @@
 import { ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import { AsyncQueue } from "./async-queue.js";
-import { ErrStreamDown } from "./errors.js";
+import { streamDownError } from "./errors.js";
 import type { BidiStream } from "./bidi-stream.js";
 
 /** A server-side NodeStream: the BidiStream, and what the connect handler yields. */
@@ -22,7 +22,7 @@ export interface ServerStream {
 export function connectServerStream(requests: AsyncIterable<Message>, callEnded?: AbortSignal): ServerStream {
   const outgoing = new AsyncQueue<Message>();
   let status: ConnectError | undefined;
-  const dropQueued = () => outgoing.close(ErrStreamDown);
+  const dropQueued = () => outgoing.close(streamDownError());
   if (callEnded?.aborted === true) {
     dropQueued();
   } else {

@@ -1,14 +1,30 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** A call to a node whose channel was closed: Unavailable "node closed". */
+/**
+ * The kind of error of a call to a node whose channel was closed:
+ * Unavailable "node closed". Each failure gets a fresh error of this kind
+ * (its own stack and metadata); match it with
+ * `errorIsKind(err, ErrNodeClosed)`, by code and message, never by identity.
+ */
 export const ErrNodeClosed = new ConnectError("node closed", Code.Unavailable);
 
 /**
- * A call that cannot reach its node because the stream failed: Unavailable
- * "stream is down". Streaming calls in flight get it when the stream breaks;
- * sends on an inbound channel get it until the peer reconnects.
+ * The kind of error of a call that cannot reach its node because the stream
+ * failed: Unavailable "stream is down". Streaming calls in flight get one
+ * when the stream breaks; sends on an inbound channel get one until the peer
+ * reconnects. Fresh per failure, as `ErrNodeClosed`.
  */
 export const ErrStreamDown = new ConnectError("stream is down", Code.Unavailable);
+
+/** A fresh error of the kind `ErrNodeClosed`. */
+export function nodeClosedError(): ConnectError {
+  return new ConnectError(ErrNodeClosed.rawMessage, ErrNodeClosed.code);
+}
+
+/** A fresh error of the kind `ErrStreamDown`. */
+export function streamDownError(): ConnectError {
+  return new ConnectError(ErrStreamDown.rawMessage, ErrStreamDown.code);
+}
 
 /** Turns anything thrown by a transport into a ConnectError (Unavailable when unknown). */
 export function toConnectError(err: unknown, fallback: Code = Code.Unavailable): ConnectError {

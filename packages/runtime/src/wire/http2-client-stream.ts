@@ -1,6 +1,6 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrStreamDown } from "./errors.js";
+import { streamDownError } from "./errors.js";
 import { codeFromHttpStatus, isGrpcProtoContentType, statusFromMetadata } from "./grpc-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
 import { toWebHeaders } from "./http2-headers.js";
@@ -54,7 +54,7 @@ export class Http2ClientStream extends Http2MessageStream {
     });
     request.on("close", () => {
       this.settle();
-      this.writer.fail(ErrStreamDown);
+      this.writer.fail(streamDownError());
       this.onClosed();
     });
   }
@@ -82,7 +82,7 @@ export class Http2ClientStream extends Http2MessageStream {
     }
     this.closed = true;
     const req = this.request;
-    this.writer.drainAndStop(ErrStreamDown);
+    this.writer.drainAndStop(streamDownError());
     this.queue.end(reason ?? new ConnectError("stream closed", Code.Canceled));
     if (req.destroyed) {
       return;
@@ -136,7 +136,7 @@ export class Http2ClientStream extends Http2MessageStream {
       const err = this.status ?? this.truncated();
       this.queue.end(err);
       // The call is over: sends from here on cannot be answered.
-      this.writer.fail(err ?? ErrStreamDown);
+      this.writer.fail(err ?? streamDownError());
       return;
     }
     if (!this.request.closed && !this.request.destroyed && !this.request.aborted) {

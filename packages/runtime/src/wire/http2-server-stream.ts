@@ -1,7 +1,7 @@
 import type { Message } from "../gen/stream_pb.js";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrStreamDown, toConnectError } from "./errors.js";
+import { streamDownError, toConnectError } from "./errors.js";
 import { GRPC_CONTENT_TYPE, grpcStatusTrailers, parseGrpcTimeout } from "./grpc-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
 import { CANCEL_CAPABILITY, CAPABILITIES_HEADER } from "./capabilities.js";
@@ -57,7 +57,7 @@ export class Http2ServerStream extends Http2MessageStream {
     serverStream.on("close", () => {
       clearTimeout(this.deadline);
       this.queue.end(this.closeError());
-      this.writer.fail(ErrStreamDown);
+      this.writer.fail(streamDownError());
     });
     // The compat response (registered first) sends the trailers handed to it in close().
     serverStream.on("wantTrailers", () => {
@@ -114,7 +114,7 @@ export class Http2ServerStream extends Http2MessageStream {
     clearTimeout(this.deadline);
     const status = reason === undefined ? undefined : toConnectError(reason, Code.Unknown);
     this.trailers = grpcStatusTrailers(status);
-    this.writer.drainAndStop(ErrStreamDown);
+    this.writer.drainAndStop(streamDownError());
     this.queue.end(reason ?? new ConnectError("stream closed", Code.Canceled));
     const s = this.serverStream;
     if (s.destroyed || s.writableEnded) {
@@ -144,7 +144,7 @@ export class Http2ServerStream extends Http2MessageStream {
     if (this.error !== undefined) {
       return connectErrorFromNodeError(this.error);
     }
-    return this.closed ? ErrStreamDown : new ConnectError("client closed the stream", Code.Canceled);
+    return this.closed ? streamDownError() : new ConnectError("client closed the stream", Code.Canceled);
   }
 }
 

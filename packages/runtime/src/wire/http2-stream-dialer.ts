@@ -2,7 +2,7 @@ import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BidiStream } from "./bidi-stream.js";
 import type { StreamDialer } from "./channel.js";
-import { ErrStreamDown } from "./errors.js";
+import { streamDownError } from "./errors.js";
 import { GRPC_CONTENT_TYPE, NODE_STREAM_PATH } from "./grpc-status.js";
 import { Http2ClientStream } from "./http2-client-stream.js";
 import { connectErrorFromNodeError } from "./http2-errors.js";
@@ -95,11 +95,11 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
   return {
     async dial(): Promise<BidiStream> {
       if (closed) {
-        throw ErrStreamDown;
+        throw streamDownError();
       }
       let s = await (usable(session) && connected !== undefined ? connected : newSession());
       if (closed) {
-        throw ErrStreamDown;
+        throw streamDownError();
       }
       if (!usable(s)) {
         // It went away between connecting and now (GOAWAY): one fresh attempt.

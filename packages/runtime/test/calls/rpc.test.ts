@@ -8,7 +8,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, ErrNodeClosed, rpcCall, type ServerInterceptor } from "../../src/index.js";
+import { type Configuration, ErrNodeClosed, errorIsKind, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
 import { configOf, expectCode } from "./util.js";
@@ -195,6 +195,13 @@ describe("rpcCall", () => {
     await config.close();
     const err = await expectCode(rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "after" }), Code.Unavailable);
     expect(err.rawMessage).toBe(ErrNodeClosed.rawMessage);
+    // Each failure has an error of its own (its own stack and metadata), of the kind ErrNodeClosed.
+    const again = await expectCode(rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "again" }), Code.Unavailable);
+    expect(again).not.toBe(err);
+    expect(err).not.toBe(ErrNodeClosed);
+    expect(errorIsKind(err, ErrNodeClosed) && errorIsKind(again, ErrNodeClosed)).toBe(true);
+    err.metadata.set("x-seen", "1");
+    expect(again.metadata.has("x-seen") || ErrNodeClosed.metadata.has("x-seen")).toBe(false);
   });
 
   it("a call in flight when the configuration closes fails with \"node closed\"", async () => {
