@@ -7,7 +7,6 @@ import {
   handlerMemberName,
   registerFunctionName,
   serverInterfaceName,
-  wireMethodName,
 } from "./identifiers.js";
 import { validateFile } from "./validate.js";
 
@@ -190,7 +189,6 @@ function printRegisterFunction(f: GeneratedFile, service: DescService, target: T
     const { handler } = callTypeSpecs[callTypeOf(method)];
     const member = ["impl.", method.localName];
     f.print("  srv.registerHandler(");
-    f.print("    ", f.string(wireMethodName(method)), ",");
     f.print(
       "    typeof ",
       member,

@@ -56,14 +56,6 @@ export function registerFunctionName(service: DescService): string {
 }
 
 /**
- * The name a method has on the wire (`stream.Message.method`) and in
- * `Server.registerHandler`: the proto full name `pkg.Service.Method`.
- */
-export function wireMethodName(method: DescMethod): string {
-  return `${method.parent.typeName}.${method.name}`;
-}
-
-/**
  * Parameter names of the generated functions. A generated function body
  * refers to the service descriptor imported from `_pb`, so a service with one
  * of these names would be shadowed; validation refuses it.

@@ -24,10 +24,10 @@ export function trimmedLines(content: string): string[] {
 /**
  * The handler registrations of the generated register functions in file
  * order, one string each: the generator prints `srv.registerHandler(`, the
- * wire name, the handler and `);` on four lines; they come back as
- * `srv.registerHandler("pkg.Service.Method", <handler>);`.
+ * handler (which carries its method) and `);` on three lines; they come back
+ * as `srv.registerHandler(<handler>);`.
  */
 export function registrations(content: string): string[] {
-  const re = /^ {2}srv\.registerHandler\(\n {4}(.*),\n {4}(.*),\n {2}\);$/gm;
-  return [...content.matchAll(re)].map((m) => `srv.registerHandler(${m[1]}, ${m[2]});`);
+  const re = /^ {2}srv\.registerHandler\(\n {4}(.*),\n {2}\);$/gm;
+  return [...content.matchAll(re)].map((m) => `srv.registerHandler(${m[1]});`);
 }

@@ -3,7 +3,7 @@ import type { ConfigContext } from "../core/call-context.js";
 import { ErrSendFailure, ErrSkipNode, type NodeError, QuorumCallError } from "../core/errors.js";
 import type { CallOptions } from "./call-options.js";
 import { CallRun } from "./call-runner.js";
-import { methodName } from "./method-name.js";
+import { methodName } from "../wire/method-name.js";
 
 /**
  * A multicast: `req` goes one-way to every node. Resolves once the message

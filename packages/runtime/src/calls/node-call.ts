@@ -4,7 +4,7 @@ import { Configuration } from "../core/configuration.js";
 import { ErrSkipNode } from "../core/errors.js";
 import type { CallOptions } from "./call-options.js";
 import { CallRun } from "./call-runner.js";
-import { methodName } from "./method-name.js";
+import { methodName } from "../wire/method-name.js";
 
 /**
  * An rpc: `req` goes to the context's node, which answers once. Rejects

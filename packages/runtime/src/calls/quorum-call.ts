@@ -2,7 +2,7 @@ import type { DescMessage, DescMethodServerStreaming, DescMethodUnary, MessageIn
 import type { ConfigContext } from "../core/call-context.js";
 import type { CallOptions } from "./call-options.js";
 import { CallRun } from "./call-runner.js";
-import { methodName } from "./method-name.js";
+import { methodName } from "../wire/method-name.js";
 import { Responses } from "./responses.js";
 
 /**

@@ -9,6 +9,7 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { methodName } from "../wire/method-name.js";
 import type { ServerCtx } from "./server-ctx.js";
 
 /**
@@ -31,6 +32,8 @@ export type SendReply = (reply: Message) => Promise<boolean>;
  * use those.
  */
 export interface Handler {
+  /** The method it serves; `Server.registerHandler(handler)` registers it under the method's wire name. */
+  readonly method: DescMethod;
   readonly kind: HandlerKind;
   readonly input: DescMessage;
   readonly output: DescMessage;
@@ -54,6 +57,7 @@ export function twoWayHandler<I extends DescMessage, O extends DescMessage>(
   impl: (ctx: ServerCtx, req: MessageShape<I>) => MessageInitShape<O> | Promise<MessageInitShape<O>>,
 ): Handler {
   return {
+    method,
     kind: "twoway",
     input: method.input,
     output: method.output,
@@ -70,6 +74,7 @@ export function oneWayHandler<I extends DescMessage, O extends DescMessage>(
   impl: (ctx: ServerCtx, req: MessageShape<I>) => void | Promise<void>,
 ): Handler {
   return {
+    method,
     kind: "oneway",
     input: method.input,
     output: method.output,
@@ -91,6 +96,7 @@ export function streamHandler<I extends DescMessage, O extends DescMessage>(
   impl: (ctx: ServerCtx, req: MessageShape<I>, send: (resp: MessageInitShape<O>) => Promise<boolean>) => void | Promise<unknown>,
 ): Handler {
   return {
+    method,
     kind: "stream",
     input: method.input,
     output: method.output,
@@ -112,8 +118,9 @@ export function streamHandler<I extends DescMessage, O extends DescMessage>(
  * see the request.
  */
 export function unimplementedHandler(method: DescMethod, kind: HandlerKind): Handler {
-  const message = `${method.parent.typeName}.${method.name} is not implemented`;
+  const message = `${methodName(method)} is not implemented`;
   return {
+    method,
     kind,
     input: method.input,
     output: method.output,

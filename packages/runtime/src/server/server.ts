@@ -10,6 +10,7 @@ import { Gorums, type Message } from "../gen/stream_pb.js";
 import type { BidiStream } from "../wire/bidi-stream.js";
 import { Channel, type RequestHandler } from "../wire/channel.js";
 import { connectServerStream } from "../wire/connect-server-stream.js";
+import { methodName } from "../wire/method-name.js";
 import { toConnectError } from "../wire/errors.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
@@ -131,9 +132,22 @@ export class Server implements RequestServer {
     this.startServing();
   }
 
-  /** Registers the handler of a method, by its full name "pkg.Service.Method". Generated register functions call this. */
-  registerHandler(method: string, handler: Handler): void {
-    this.handlers.set(method, handler);
+  /**
+   * Registers the handler of a method: under the wire name of the method it
+   * carries ("pkg.Service.Method"; generated register functions call this),
+   * or under the full name given.
+   */
+  registerHandler(handler: Handler): void;
+  registerHandler(method: string, handler: Handler): void;
+  registerHandler(methodOrHandler: string | Handler, handler?: Handler): void {
+    if (typeof methodOrHandler === "string") {
+      if (handler === undefined) {
+        throw new TypeError(`gorums: no handler given for ${methodOrHandler}`);
+      }
+      this.handlers.set(methodOrHandler, handler);
+    } else {
+      this.handlers.set(methodName(methodOrHandler.method), methodOrHandler);
+    }
   }
 
   /**

@@ -110,19 +110,15 @@ export interface PaxosServer {
  */
 export function registerPaxosServer(srv: Server, impl: Partial<PaxosServer>): void {
   srv.registerHandler(
-    "paxos.Paxos.Prepare",
     typeof impl.prepare === "function" ? twoWayHandler(Paxos.method.prepare, impl.prepare.bind(impl)) : unimplementedHandler(Paxos.method.prepare, "twoway"),
   );
   srv.registerHandler(
-    "paxos.Paxos.Accept",
     typeof impl.accept === "function" ? twoWayHandler(Paxos.method.accept, impl.accept.bind(impl)) : unimplementedHandler(Paxos.method.accept, "twoway"),
   );
   srv.registerHandler(
-    "paxos.Paxos.Learn",
     typeof impl.learn === "function" ? oneWayHandler(Paxos.method.learn, impl.learn.bind(impl)) : unimplementedHandler(Paxos.method.learn, "oneway"),
   );
   srv.registerHandler(
-    "paxos.Paxos.Submit",
     typeof impl.submit === "function" ? twoWayHandler(Paxos.method.submit, impl.submit.bind(impl)) : unimplementedHandler(Paxos.method.submit, "twoway"),
   );
 }

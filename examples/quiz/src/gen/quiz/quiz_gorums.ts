@@ -70,11 +70,9 @@ export interface PlayerServer {
  */
 export function registerPlayerServer(srv: Server, impl: Partial<PlayerServer>): void {
   srv.registerHandler(
-    "quiz.Player.Ask",
     typeof impl.ask === "function" ? streamHandler(Player.method.ask, impl.ask.bind(impl)) : unimplementedHandler(Player.method.ask, "stream"),
   );
   srv.registerHandler(
-    "quiz.Player.Results",
     typeof impl.results === "function" ? oneWayHandler(Player.method.results, impl.results.bind(impl)) : unimplementedHandler(Player.method.results, "oneway"),
   );
 }
@@ -115,7 +113,6 @@ export interface QuizmasterServer {
  */
 export function registerQuizmasterServer(srv: Server, impl: Partial<QuizmasterServer>): void {
   srv.registerHandler(
-    "quiz.Quizmaster.Join",
     typeof impl.join === "function" ? twoWayHandler(Quizmaster.method.join, impl.join.bind(impl)) : unimplementedHandler(Quizmaster.method.join, "twoway"),
   );
 }

@@ -60,19 +60,15 @@ export function delete$(ctx, req, opts) {
  */
 export function registerRegisterServer(srv, impl) {
   srv.registerHandler(
-    "multi.Register.Get",
     typeof impl.get === "function" ? twoWayHandler(Register.method.get, impl.get.bind(impl)) : unimplementedHandler(Register.method.get, "twoway"),
   );
   srv.registerHandler(
-    "multi.Register.Set",
     typeof impl.set === "function" ? oneWayHandler(Register.method.set, impl.set.bind(impl)) : unimplementedHandler(Register.method.set, "oneway"),
   );
   srv.registerHandler(
-    "multi.Register.QuorumCall",
     typeof impl.quorumCall === "function" ? twoWayHandler(Register.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler(Register.method.quorumCall, "twoway"),
   );
   srv.registerHandler(
-    "multi.Register.Delete",
     typeof impl.delete === "function" ? oneWayHandler(Register.method.delete, impl.delete.bind(impl)) : unimplementedHandler(Register.method.delete, "oneway"),
   );
 }
@@ -106,11 +102,9 @@ export function ping(ctx, req, opts) {
  */
 export function registerWatcherServer(srv, impl) {
   srv.registerHandler(
-    "multi.Watcher.Watch",
     typeof impl.watch === "function" ? streamHandler(Watcher.method.watch, impl.watch.bind(impl)) : unimplementedHandler(Watcher.method.watch, "stream"),
   );
   srv.registerHandler(
-    "multi.Watcher.Ping",
     typeof impl.ping === "function" ? twoWayHandler(Watcher.method.ping, impl.ping.bind(impl)) : unimplementedHandler(Watcher.method.ping, "twoway"),
   );
 }

@@ -103,19 +103,15 @@ export interface RegisterServer {
  */
 export function registerRegisterServer(srv: Server, impl: Partial<RegisterServer>): void {
   srv.registerHandler(
-    "multi.Register.Get",
     typeof impl.get === "function" ? twoWayHandler(Register.method.get, impl.get.bind(impl)) : unimplementedHandler(Register.method.get, "twoway"),
   );
   srv.registerHandler(
-    "multi.Register.Set",
     typeof impl.set === "function" ? oneWayHandler(Register.method.set, impl.set.bind(impl)) : unimplementedHandler(Register.method.set, "oneway"),
   );
   srv.registerHandler(
-    "multi.Register.QuorumCall",
     typeof impl.quorumCall === "function" ? twoWayHandler(Register.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler(Register.method.quorumCall, "twoway"),
   );
   srv.registerHandler(
-    "multi.Register.Delete",
     typeof impl.delete === "function" ? oneWayHandler(Register.method.delete, impl.delete.bind(impl)) : unimplementedHandler(Register.method.delete, "oneway"),
   );
 }
@@ -172,11 +168,9 @@ export interface WatcherServer {
  */
 export function registerWatcherServer(srv: Server, impl: Partial<WatcherServer>): void {
   srv.registerHandler(
-    "multi.Watcher.Watch",
     typeof impl.watch === "function" ? streamHandler(Watcher.method.watch, impl.watch.bind(impl)) : unimplementedHandler(Watcher.method.watch, "stream"),
   );
   srv.registerHandler(
-    "multi.Watcher.Ping",
     typeof impl.ping === "function" ? twoWayHandler(Watcher.method.ping, impl.ping.bind(impl)) : unimplementedHandler(Watcher.method.ping, "twoway"),
   );
 }

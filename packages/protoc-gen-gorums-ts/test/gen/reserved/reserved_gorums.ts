@@ -1095,303 +1095,228 @@ export interface ReservedServer {
  */
 export function registerReservedServer(srv: Server, impl: Partial<ReservedServer>): void {
   srv.registerHandler(
-    "reserved.Reserved.Await",
     typeof impl.await === "function" ? twoWayHandler$1(Reserved.method.await, impl.await.bind(impl)) : unimplementedHandler$1(Reserved.method.await, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Break",
     typeof impl.break === "function" ? oneWayHandler$1(Reserved.method.break, impl.break.bind(impl)) : unimplementedHandler$1(Reserved.method.break, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Case",
     typeof impl.case === "function" ? oneWayHandler$1(Reserved.method.case, impl.case.bind(impl)) : unimplementedHandler$1(Reserved.method.case, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Catch",
     typeof impl.catch === "function" ? twoWayHandler$1(Reserved.method.catch, impl.catch.bind(impl)) : unimplementedHandler$1(Reserved.method.catch, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Class",
     typeof impl.class === "function" ? streamHandler$1(Reserved.method.class, impl.class.bind(impl)) : unimplementedHandler$1(Reserved.method.class, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Const",
     typeof impl.const === "function" ? twoWayHandler$1(Reserved.method.const, impl.const.bind(impl)) : unimplementedHandler$1(Reserved.method.const, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Continue",
     typeof impl.continue === "function" ? oneWayHandler$1(Reserved.method.continue, impl.continue.bind(impl)) : unimplementedHandler$1(Reserved.method.continue, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Debugger",
     typeof impl.debugger === "function" ? oneWayHandler$1(Reserved.method.debugger, impl.debugger.bind(impl)) : unimplementedHandler$1(Reserved.method.debugger, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Default",
     typeof impl.default === "function" ? twoWayHandler$1(Reserved.method.default, impl.default.bind(impl)) : unimplementedHandler$1(Reserved.method.default, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Delete",
     typeof impl.delete === "function" ? streamHandler$1(Reserved.method.delete, impl.delete.bind(impl)) : unimplementedHandler$1(Reserved.method.delete, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Do",
     typeof impl.do === "function" ? twoWayHandler$1(Reserved.method.do, impl.do.bind(impl)) : unimplementedHandler$1(Reserved.method.do, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Else",
     typeof impl.else === "function" ? oneWayHandler$1(Reserved.method.else, impl.else.bind(impl)) : unimplementedHandler$1(Reserved.method.else, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Enum",
     typeof impl.enum === "function" ? oneWayHandler$1(Reserved.method.enum, impl.enum.bind(impl)) : unimplementedHandler$1(Reserved.method.enum, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Export",
     typeof impl.export === "function" ? twoWayHandler$1(Reserved.method.export, impl.export.bind(impl)) : unimplementedHandler$1(Reserved.method.export, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Extends",
     typeof impl.extends === "function" ? streamHandler$1(Reserved.method.extends, impl.extends.bind(impl)) : unimplementedHandler$1(Reserved.method.extends, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.False",
     typeof impl.false === "function" ? twoWayHandler$1(Reserved.method.false, impl.false.bind(impl)) : unimplementedHandler$1(Reserved.method.false, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Finally",
     typeof impl.finally === "function" ? oneWayHandler$1(Reserved.method.finally, impl.finally.bind(impl)) : unimplementedHandler$1(Reserved.method.finally, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.For",
     typeof impl.for === "function" ? oneWayHandler$1(Reserved.method.for, impl.for.bind(impl)) : unimplementedHandler$1(Reserved.method.for, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Function",
     typeof impl.function === "function" ? twoWayHandler$1(Reserved.method.function, impl.function.bind(impl)) : unimplementedHandler$1(Reserved.method.function, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.If",
     typeof impl.if === "function" ? streamHandler$1(Reserved.method.if, impl.if.bind(impl)) : unimplementedHandler$1(Reserved.method.if, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Import",
     typeof impl.import === "function" ? twoWayHandler$1(Reserved.method.import, impl.import.bind(impl)) : unimplementedHandler$1(Reserved.method.import, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.In",
     typeof impl.in === "function" ? oneWayHandler$1(Reserved.method.in, impl.in.bind(impl)) : unimplementedHandler$1(Reserved.method.in, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Instanceof",
     typeof impl.instanceof === "function" ? oneWayHandler$1(Reserved.method.instanceof, impl.instanceof.bind(impl)) : unimplementedHandler$1(Reserved.method.instanceof, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.New",
     typeof impl.new === "function" ? twoWayHandler$1(Reserved.method.new, impl.new.bind(impl)) : unimplementedHandler$1(Reserved.method.new, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Null",
     typeof impl.null === "function" ? streamHandler$1(Reserved.method.null, impl.null.bind(impl)) : unimplementedHandler$1(Reserved.method.null, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Return",
     typeof impl.return === "function" ? twoWayHandler$1(Reserved.method.return, impl.return.bind(impl)) : unimplementedHandler$1(Reserved.method.return, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Super",
     typeof impl.super === "function" ? oneWayHandler$1(Reserved.method.super, impl.super.bind(impl)) : unimplementedHandler$1(Reserved.method.super, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Switch",
     typeof impl.switch === "function" ? oneWayHandler$1(Reserved.method.switch, impl.switch.bind(impl)) : unimplementedHandler$1(Reserved.method.switch, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.This",
     typeof impl.this === "function" ? twoWayHandler$1(Reserved.method.this, impl.this.bind(impl)) : unimplementedHandler$1(Reserved.method.this, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Throw",
     typeof impl.throw === "function" ? streamHandler$1(Reserved.method.throw, impl.throw.bind(impl)) : unimplementedHandler$1(Reserved.method.throw, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.True",
     typeof impl.true === "function" ? twoWayHandler$1(Reserved.method.true, impl.true.bind(impl)) : unimplementedHandler$1(Reserved.method.true, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Try",
     typeof impl.try === "function" ? oneWayHandler$1(Reserved.method.try, impl.try.bind(impl)) : unimplementedHandler$1(Reserved.method.try, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Typeof",
     typeof impl.typeof === "function" ? oneWayHandler$1(Reserved.method.typeof, impl.typeof.bind(impl)) : unimplementedHandler$1(Reserved.method.typeof, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Var",
     typeof impl.var === "function" ? twoWayHandler$1(Reserved.method.var, impl.var.bind(impl)) : unimplementedHandler$1(Reserved.method.var, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Void",
     typeof impl.void === "function" ? streamHandler$1(Reserved.method.void, impl.void.bind(impl)) : unimplementedHandler$1(Reserved.method.void, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.While",
     typeof impl.while === "function" ? twoWayHandler$1(Reserved.method.while, impl.while.bind(impl)) : unimplementedHandler$1(Reserved.method.while, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.With",
     typeof impl.with === "function" ? oneWayHandler$1(Reserved.method.with, impl.with.bind(impl)) : unimplementedHandler$1(Reserved.method.with, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Yield",
     typeof impl.yield === "function" ? oneWayHandler$1(Reserved.method.yield, impl.yield.bind(impl)) : unimplementedHandler$1(Reserved.method.yield, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Implements",
     typeof impl.implements === "function" ? twoWayHandler$1(Reserved.method.implements, impl.implements.bind(impl)) : unimplementedHandler$1(Reserved.method.implements, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Interface",
     typeof impl.interface === "function" ? streamHandler$1(Reserved.method.interface, impl.interface.bind(impl)) : unimplementedHandler$1(Reserved.method.interface, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Let",
     typeof impl.let === "function" ? twoWayHandler$1(Reserved.method.let, impl.let.bind(impl)) : unimplementedHandler$1(Reserved.method.let, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Package",
     typeof impl.package === "function" ? oneWayHandler$1(Reserved.method.package, impl.package.bind(impl)) : unimplementedHandler$1(Reserved.method.package, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Private",
     typeof impl.private === "function" ? oneWayHandler$1(Reserved.method.private, impl.private.bind(impl)) : unimplementedHandler$1(Reserved.method.private, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Protected",
     typeof impl.protected === "function" ? twoWayHandler$1(Reserved.method.protected, impl.protected.bind(impl)) : unimplementedHandler$1(Reserved.method.protected, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Public",
     typeof impl.public === "function" ? streamHandler$1(Reserved.method.public, impl.public.bind(impl)) : unimplementedHandler$1(Reserved.method.public, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Static",
     typeof impl.static === "function" ? twoWayHandler$1(Reserved.method.static, impl.static.bind(impl)) : unimplementedHandler$1(Reserved.method.static, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Eval",
     typeof impl.eval === "function" ? oneWayHandler$1(Reserved.method.eval, impl.eval.bind(impl)) : unimplementedHandler$1(Reserved.method.eval, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Arguments",
     typeof impl.arguments === "function" ? oneWayHandler$1(Reserved.method.arguments, impl.arguments.bind(impl)) : unimplementedHandler$1(Reserved.method.arguments, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Bigint",
     typeof impl.bigint === "function" ? twoWayHandler$1(Reserved.method.bigint, impl.bigint.bind(impl)) : unimplementedHandler$1(Reserved.method.bigint, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Number",
     typeof impl.number === "function" ? streamHandler$1(Reserved.method.number, impl.number.bind(impl)) : unimplementedHandler$1(Reserved.method.number, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Boolean",
     typeof impl.boolean === "function" ? twoWayHandler$1(Reserved.method.boolean, impl.boolean.bind(impl)) : unimplementedHandler$1(Reserved.method.boolean, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.String",
     typeof impl.string === "function" ? oneWayHandler$1(Reserved.method.string, impl.string.bind(impl)) : unimplementedHandler$1(Reserved.method.string, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Object",
     typeof impl.object === "function" ? oneWayHandler$1(Reserved.method.object, impl.object.bind(impl)) : unimplementedHandler$1(Reserved.method.object, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.GlobalThis",
     typeof impl.globalThis === "function" ? twoWayHandler$1(Reserved.method.globalThis, impl.globalThis.bind(impl)) : unimplementedHandler$1(Reserved.method.globalThis, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.RpcCall",
     typeof impl.rpcCall === "function" ? streamHandler$1(Reserved.method.rpcCall, impl.rpcCall.bind(impl)) : unimplementedHandler$1(Reserved.method.rpcCall, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.UnicastCall",
     typeof impl.unicastCall === "function" ? twoWayHandler$1(Reserved.method.unicastCall, impl.unicastCall.bind(impl)) : unimplementedHandler$1(Reserved.method.unicastCall, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.MulticastCall",
     typeof impl.multicastCall === "function" ? oneWayHandler$1(Reserved.method.multicastCall, impl.multicastCall.bind(impl)) : unimplementedHandler$1(Reserved.method.multicastCall, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.QuorumCall",
     typeof impl.quorumCall === "function" ? oneWayHandler$1(Reserved.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler$1(Reserved.method.quorumCall, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.QuorumCallStream",
     typeof impl.quorumCallStream === "function" ? twoWayHandler$1(Reserved.method.quorumCallStream, impl.quorumCallStream.bind(impl)) : unimplementedHandler$1(Reserved.method.quorumCallStream, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.TwoWayHandler",
     typeof impl.twoWayHandler === "function" ? streamHandler$1(Reserved.method.twoWayHandler, impl.twoWayHandler.bind(impl)) : unimplementedHandler$1(Reserved.method.twoWayHandler, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.OneWayHandler",
     typeof impl.oneWayHandler === "function" ? twoWayHandler$1(Reserved.method.oneWayHandler, impl.oneWayHandler.bind(impl)) : unimplementedHandler$1(Reserved.method.oneWayHandler, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.StreamHandler",
     typeof impl.streamHandler === "function" ? oneWayHandler$1(Reserved.method.streamHandler, impl.streamHandler.bind(impl)) : unimplementedHandler$1(Reserved.method.streamHandler, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.UnimplementedHandler",
     typeof impl.unimplementedHandler === "function" ? oneWayHandler$1(Reserved.method.unimplementedHandler, impl.unimplementedHandler.bind(impl)) : unimplementedHandler$1(Reserved.method.unimplementedHandler, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Ctx",
     typeof impl.ctx === "function" ? twoWayHandler$1(Reserved.method.ctx, impl.ctx.bind(impl)) : unimplementedHandler$1(Reserved.method.ctx, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Req",
     typeof impl.req === "function" ? streamHandler$1(Reserved.method.req, impl.req.bind(impl)) : unimplementedHandler$1(Reserved.method.req, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Opts",
     typeof impl.opts === "function" ? twoWayHandler$1(Reserved.method.opts, impl.opts.bind(impl)) : unimplementedHandler$1(Reserved.method.opts, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Srv",
     typeof impl.srv === "function" ? oneWayHandler$1(Reserved.method.srv, impl.srv.bind(impl)) : unimplementedHandler$1(Reserved.method.srv, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Impl",
     typeof impl.impl === "function" ? oneWayHandler$1(Reserved.method.impl, impl.impl.bind(impl)) : unimplementedHandler$1(Reserved.method.impl, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Send",
     typeof impl.send === "function" ? twoWayHandler$1(Reserved.method.send, impl.send.bind(impl)) : unimplementedHandler$1(Reserved.method.send, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Bind",
     typeof impl.bind === "function" ? streamHandler$1(Reserved.method.bind, impl.bind.bind(impl)) : unimplementedHandler$1(Reserved.method.bind, "stream"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Undefined",
     typeof impl.undefined === "function" ? twoWayHandler$1(Reserved.method.undefined, impl.undefined.bind(impl)) : unimplementedHandler$1(Reserved.method.undefined, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.Constructor",
     typeof impl.constructor$ === "function" ? oneWayHandler$1(Reserved.method.constructor$, impl.constructor$.bind(impl)) : unimplementedHandler$1(Reserved.method.constructor$, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.ToString",
     typeof impl.toString$ === "function" ? oneWayHandler$1(Reserved.method.toString$, impl.toString$.bind(impl)) : unimplementedHandler$1(Reserved.method.toString$, "oneway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.ValueOf",
     typeof impl.valueOf$ === "function" ? twoWayHandler$1(Reserved.method.valueOf$, impl.valueOf$.bind(impl)) : unimplementedHandler$1(Reserved.method.valueOf$, "twoway"),
   );
   srv.registerHandler(
-    "reserved.Reserved.ToJSON",
     typeof impl.toJSON$ === "function" ? streamHandler$1(Reserved.method.toJSON$, impl.toJSON$.bind(impl)) : unimplementedHandler$1(Reserved.method.toJSON$, "stream"),
   );
 }

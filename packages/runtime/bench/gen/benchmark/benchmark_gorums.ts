@@ -164,31 +164,24 @@ export interface BenchmarkServer {
  */
 export function registerBenchmarkServer(srv: Server, impl: Partial<BenchmarkServer>): void {
   srv.registerHandler(
-    "benchmark.Benchmark.QuorumCall",
     typeof impl.quorumCall === "function" ? twoWayHandler(Benchmark.method.quorumCall, impl.quorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.quorumCall, "twoway"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.StreamQuorumCall",
     typeof impl.streamQuorumCall === "function" ? streamHandler(Benchmark.method.streamQuorumCall, impl.streamQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.streamQuorumCall, "stream"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.Multicast",
     typeof impl.multicast === "function" ? oneWayHandler(Benchmark.method.multicast, impl.multicast.bind(impl)) : unimplementedHandler(Benchmark.method.multicast, "oneway"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.Unicast",
     typeof impl.unicast === "function" ? oneWayHandler(Benchmark.method.unicast, impl.unicast.bind(impl)) : unimplementedHandler(Benchmark.method.unicast, "oneway"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.Rpc",
     typeof impl.rpc === "function" ? twoWayHandler(Benchmark.method.rpc, impl.rpc.bind(impl)) : unimplementedHandler(Benchmark.method.rpc, "twoway"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.SlowQuorumCall",
     typeof impl.slowQuorumCall === "function" ? twoWayHandler(Benchmark.method.slowQuorumCall, impl.slowQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.slowQuorumCall, "twoway"),
   );
   srv.registerHandler(
-    "benchmark.Benchmark.NestedQuorumCall",
     typeof impl.nestedQuorumCall === "function" ? twoWayHandler(Benchmark.method.nestedQuorumCall, impl.nestedQuorumCall.bind(impl)) : unimplementedHandler(Benchmark.method.nestedQuorumCall, "twoway"),
   );
 }
@@ -229,7 +222,6 @@ export interface UnaryEchoServer {
  */
 export function registerUnaryEchoServer(srv: Server, impl: Partial<UnaryEchoServer>): void {
   srv.registerHandler(
-    "benchmark.UnaryEcho.Echo",
     typeof impl.echo === "function" ? twoWayHandler(UnaryEcho.method.echo, impl.echo.bind(impl)) : unimplementedHandler(UnaryEcho.method.echo, "twoway"),
   );
 }

@@ -212,39 +212,30 @@ export interface StorageServer {
  */
 export function registerStorageServer(srv: Server, impl: Partial<StorageServer>): void {
   srv.registerHandler(
-    "gostorage.Storage.ReadRPC",
     typeof impl.readRPC === "function" ? twoWayHandler(Storage.method.readRPC, impl.readRPC.bind(impl)) : unimplementedHandler(Storage.method.readRPC, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.WriteRPC",
     typeof impl.writeRPC === "function" ? twoWayHandler(Storage.method.writeRPC, impl.writeRPC.bind(impl)) : unimplementedHandler(Storage.method.writeRPC, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.WriteUnicast",
     typeof impl.writeUnicast === "function" ? oneWayHandler(Storage.method.writeUnicast, impl.writeUnicast.bind(impl)) : unimplementedHandler(Storage.method.writeUnicast, "oneway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.WriteMulticast",
     typeof impl.writeMulticast === "function" ? oneWayHandler(Storage.method.writeMulticast, impl.writeMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeMulticast, "oneway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.ReadQC",
     typeof impl.readQC === "function" ? twoWayHandler(Storage.method.readQC, impl.readQC.bind(impl)) : unimplementedHandler(Storage.method.readQC, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.WriteQC",
     typeof impl.writeQC === "function" ? twoWayHandler(Storage.method.writeQC, impl.writeQC.bind(impl)) : unimplementedHandler(Storage.method.writeQC, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.ReadNestedQC",
     typeof impl.readNestedQC === "function" ? twoWayHandler(Storage.method.readNestedQC, impl.readNestedQC.bind(impl)) : unimplementedHandler(Storage.method.readNestedQC, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.WriteNestedMulticast",
     typeof impl.writeNestedMulticast === "function" ? twoWayHandler(Storage.method.writeNestedMulticast, impl.writeNestedMulticast.bind(impl)) : unimplementedHandler(Storage.method.writeNestedMulticast, "twoway"),
   );
   srv.registerHandler(
-    "gostorage.Storage.ReadCorrectable",
     typeof impl.readCorrectable === "function" ? streamHandler(Storage.method.readCorrectable, impl.readCorrectable.bind(impl)) : unimplementedHandler(Storage.method.readCorrectable, "stream"),
   );
 }

@@ -145,27 +145,21 @@ export interface RegistryServer {
  */
 export function registerRegistryServer(srv: Server, impl: Partial<RegistryServer>): void {
   srv.registerHandler(
-    "registry.Registry.Latest",
     typeof impl.latest === "function" ? twoWayHandler(Registry.method.latest, impl.latest.bind(impl)) : unimplementedHandler(Registry.method.latest, "twoway"),
   );
   srv.registerHandler(
-    "registry.Registry.Put",
     typeof impl.put === "function" ? oneWayHandler(Registry.method.put, impl.put.bind(impl)) : unimplementedHandler(Registry.method.put, "oneway"),
   );
   srv.registerHandler(
-    "registry.Registry.Clear",
     typeof impl.clear === "function" ? oneWayHandler(Registry.method.clear, impl.clear.bind(impl)) : unimplementedHandler(Registry.method.clear, "oneway"),
   );
   srv.registerHandler(
-    "registry.Registry.VersionOf",
     typeof impl.versionOf === "function" ? twoWayHandler(Registry.method.versionOf, impl.versionOf.bind(impl)) : unimplementedHandler(Registry.method.versionOf, "twoway"),
   );
   srv.registerHandler(
-    "registry.Registry.Bump",
     typeof impl.bump === "function" ? twoWayHandler(Registry.method.bump, impl.bump.bind(impl)) : unimplementedHandler(Registry.method.bump, "twoway"),
   );
   srv.registerHandler(
-    "registry.Registry.Watch",
     typeof impl.watch === "function" ? streamHandler(Registry.method.watch, impl.watch.bind(impl)) : unimplementedHandler(Registry.method.watch, "stream"),
   );
 }

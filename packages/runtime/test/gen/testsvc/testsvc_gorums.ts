@@ -135,27 +135,21 @@ export interface TestServiceServer {
  */
 export function registerTestServiceServer(srv: Server, impl: Partial<TestServiceServer>): void {
   srv.registerHandler(
-    "testsvc.TestService.Echo",
     typeof impl.echo === "function" ? twoWayHandler(TestService.method.echo, impl.echo.bind(impl)) : unimplementedHandler(TestService.method.echo, "twoway"),
   );
   srv.registerHandler(
-    "testsvc.TestService.EchoRPC",
     typeof impl.echoRPC === "function" ? twoWayHandler(TestService.method.echoRPC, impl.echoRPC.bind(impl)) : unimplementedHandler(TestService.method.echoRPC, "twoway"),
   );
   srv.registerHandler(
-    "testsvc.TestService.EchoQC",
     typeof impl.echoQC === "function" ? twoWayHandler(TestService.method.echoQC, impl.echoQC.bind(impl)) : unimplementedHandler(TestService.method.echoQC, "twoway"),
   );
   srv.registerHandler(
-    "testsvc.TestService.EchoStream",
     typeof impl.echoStream === "function" ? streamHandler(TestService.method.echoStream, impl.echoStream.bind(impl)) : unimplementedHandler(TestService.method.echoStream, "stream"),
   );
   srv.registerHandler(
-    "testsvc.TestService.Write",
     typeof impl.write === "function" ? oneWayHandler(TestService.method.write, impl.write.bind(impl)) : unimplementedHandler(TestService.method.write, "oneway"),
   );
   srv.registerHandler(
-    "testsvc.TestService.WriteUnicast",
     typeof impl.writeUnicast === "function" ? oneWayHandler(TestService.method.writeUnicast, impl.writeUnicast.bind(impl)) : unimplementedHandler(TestService.method.writeUnicast, "oneway"),
   );
 }
