@@ -27,6 +27,14 @@ export interface ManagerOptions {
    * open with the first call).
    */
   server?: RequestServer;
+  /**
+   * Dial every node as soon as it is created, and dial again after a failed
+   * dial or a lost stream (spaced by `backoff`) until closed, rather than
+   * only when a call needs a stream: `node.connected` then follows whether
+   * each node is reachable, as a monitor wants. Idle streams still never
+   * keep the process alive. Default: false.
+   */
+  keepConnected?: boolean;
   /** Dial with TLS. */
   tls?: SecureClientOptions;
   /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */
@@ -115,10 +123,11 @@ export class Manager implements NodeRegistry {
   }
 
   private createNode(spec: NodeSpec): Node {
-    const channel = newOutboundChannel(spec, this.options);
+    const keepConnected = this.options.keepConnected === true;
+    const channel = newOutboundChannel(spec, this.options, keepConnected ? { keepConnected } : {});
     const node = new Node(spec.id, spec.address, channel, this);
     this.byID.set(spec.id, node);
-    if (this.options.server !== undefined) {
+    if (this.options.server !== undefined || keepConnected) {
       // A client that serves calls dials at once, so that the server can call it back before it calls anyone.
       void channel.connect();
     }
