@@ -4,32 +4,10 @@
  * REPL, github.com/relab/gorums/examples/storage, cannot be had here: the
  * module proxy refuses that module; see the README's interop section.)
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runMain } from "../../examples/storage/test/main-process.js";
 import { type Replicas, startReplicas } from "./helpers/cluster.js";
 import { goPeerBuilt, stopAllPeers } from "./helpers/peers.js";
-
-const REPL = fileURLToPath(new URL("../../examples/storage/dist/main.js", import.meta.url));
-
-function runRepl(args: string[], input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REPL, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the REPL did not exit; output so far:\n${stdout}\n${stderr}`));
-    }, 30_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code });
-    });
-    child.stdin.end(input);
-  });
-}
 
 describe.skipIf(!goPeerBuilt)("the TS storage REPL against four Go replicas", () => {
   let replicas: Replicas;
@@ -41,7 +19,7 @@ describe.skipIf(!goPeerBuilt)("the TS storage REPL against four Go replicas", ()
   it("runs every call type through its commands", async () => {
     const addrs = [...replicas.addrs.values()];
     const commands = ["rpc 0 write foo bar", "rpc 0 read foo", "rpc 3 read foo", "qc write foo baz", "qc read foo", "ucast 3 u 1", "rpc 3 read u", "mcast m 2", "qc read m", "qc nread foo", "qc nwrite n 3", "qc read n", "cfg 1:3 read foo"];
-    const { stdout, stderr, code } = await runRepl(["--connect", addrs.join(",")], `${commands.join("\n")}\n`);
+    const { stdout, stderr, code } = await runMain(["--connect", addrs.join(",")], `${commands.join("\n")}\n`, 30_000);
     const lines = stdout.split("\n");
     const after = (command: string) => lines[lines.indexOf(`> ${command}`) + 1];
     expect(code).toBe(0);

@@ -14,7 +14,7 @@ async function demo(cluster: LocalCluster): Promise<void> {
   let firstReplies = 0; // correctable replies printed so far (step 6 waits for them)
   const repl = new StorageRepl(config, {
     out: (text) => {
-      if (/\(level \d+\)$/.test(text)) {
+      if (/^ {2}level \d+: .* \(from node \d+/.test(text)) {
         firstReplies++;
       }
       console.log(text);

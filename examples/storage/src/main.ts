@@ -11,6 +11,7 @@ import { type Configuration, newConfig, withNodeList } from "@gorums/runtime";
 import { type LocalCluster, startLocalCluster } from "./cluster.js";
 import { StorageRepl, HELP, messageOf } from "./repl.js";
 import { ReplLoop } from "./repl-loop.js";
+import { waitForNodeState, watchNodeState } from "./node-state.js";
 import { isHostPort, splitAddrs, UsageError } from "./parse.js";
 import { runServer } from "./server-main.js";
 
@@ -23,6 +24,7 @@ own process on 127.0.0.1, and stops them on exit.
   --connect   use running storage servers at these addresses instead
   --replicas  how many local replicas to start (default 4)
   --verbose   local replicas print a line for every request they handle
+  --help      print this text
   server      run one replica (node dist/main.js server --help)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +48,10 @@ async function main(argv: string[]): Promise<number> {
   let config: Configuration | undefined;
   // Replica output after start-up (their log lines with --verbose, errors): above the prompt once the REPL runs.
   let print = (line: string) => console.log(line);
+  // Reports nodes that go down or come back (node-state.ts); stopped before the replicas are.
+  const watching = new AbortController();
   const cleanup = async () => {
+    watching.abort();
     await config?.close();
     await cluster?.stop();
   };
@@ -72,12 +77,17 @@ async function main(argv: string[]): Promise<number> {
       addrs = cluster.addrs;
       console.log(`All ${addrs.length} replicas are connected to each other.`);
     }
-    config = newConfig(withNodeList([...addrs]));
+    // keepConnected: every node is dialed at once and again after a failure, so `nodes` and the
+    // down/up lines follow the replicas even between commands.
+    config = newConfig(withNodeList([...addrs]), { keepConnected: true });
+    await waitForNodeState(config, 3000);
     const repl = new StorageRepl(config, { out: (text) => console.log(text) });
     console.log(interactive ? `\n${HELP}\n` : "Reading commands from standard input. Type 'help' to see the available commands.");
     const loop = new ReplLoop(repl, { input: process.stdin, output: process.stdout, interactive });
     print = (line) => loop.print(line);
+    void watchNodeState(config, (line) => print(line), watching.signal).catch((err: unknown) => print(`Stopped watching the nodes: ${messageOf(err)}`));
     await loop.run();
+    watching.abort();
     print = (line) => console.log(line);
     return 0;
   } catch (err) {

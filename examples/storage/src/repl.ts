@@ -15,6 +15,7 @@ import {
   writeRPC,
   writeUnicast,
 } from "./gen/storage/storage_gorums.js";
+import { nodeStateLine } from "./node-state.js";
 import { parseIndices, parseNodeIndex, splitQuoted, UsageError } from "./parse.js";
 import { clock } from "./timestamps.js";
 
@@ -26,7 +27,8 @@ handlers are in src/storage-server.ts, these commands in src/repl.ts.
 Commands:
   help                              show this text
   exit, quit                        leave (local replicas are stopped)
-  nodes                             list the nodes and their addresses
+  nodes                             list the nodes: address, connected or
+                                    not, latency, last error
   rpc   <node> <operation>          an RPC to one node: read or write
   qc    <operation>                 a quorum call to all nodes
   cfg   <nodes> <operation>         a quorum call to some nodes: a range 1:3
@@ -37,8 +39,9 @@ Commands:
 Operations:
   read   <key>                      read a key (qc: the newest of all replies)
   write  <key> <value>              write a key
-  cread  <key>                      correctable read: replies stream in, and
-                                    replicas send newer writes for a second
+  cread  <key>                      correctable read: each level is printed as
+                                    replies arrive, and replicas send newer
+                                    writes for a second
   nread  <key>                      nested read: each replica reads from a
                                     quorum of its peers
   nwrite <key> <value>              nested write: each replica multicasts the
@@ -144,7 +147,9 @@ export class StorageRepl {
 
   private nodes(): void {
     const lines = ["Nodes:"];
-    this.config.nodes().forEach((node, i) => lines.push(`${i}: ${node.address} (id ${node.id})`));
+    for (const node of this.config.nodes()) {
+      lines.push(nodeStateLine(this.config, node));
+    }
     this.out(lines.join("\n"));
   }
 
@@ -251,16 +256,21 @@ export class StorageRepl {
     this.requireQuorum(what, config, replies);
     const newest = newestRead(replies.values) as ReadResponse;
     const of = `newest of ${replies.values.length} ${replies.values.length === 1 ? "reply" : "replies"}`;
-    this.out(newest.ok ? `${key} = ${newest.value} (${of})` : `${key} was not found (${of})`);
+    this.out(`${readText(key, newest)} (${of})`);
   }
 
   /**
-   * A correctable read: every reply is printed as it arrives, with its level
-   * (the number of replies so far); replicas send newer writes of the key
-   * that arrive within their window, so the value may change on the way.
+   * A correctable read, printed as it progresses: a first line at once
+   * saying how long it listens, then every level as its reply arrives (the
+   * level is the number of replies so far; its value, the newest of them),
+   * a line once every node has answered (replicas still send newer writes
+   * of the key until their window ends), and the final value.
    */
   private async correctableRead(key: string, config: Configuration): Promise<void> {
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    this.out(`Correctable read of ${key} on ${config.size} ${config.size === 1 ? "node" : "nodes"}: levels as replies arrive, newer writes for up to ${seconds(this.correctableMs)}`);
     const ctx = config.context({ timeoutMs: this.correctableMs });
+    const quorum = majority(config.size);
     let newest: ReadResponse | undefined;
     let level = 0;
     const answered = new Set<number>();
@@ -272,19 +282,23 @@ export class StorageRepl {
       level++;
       const update = answered.has(r.nodeID);
       answered.add(r.nodeID);
-      const newer = newest === undefined || newestRead([newest, r.value]) !== newest;
-      if (newer) {
+      if (newest === undefined || newestRead([newest, r.value]) !== newest) {
         newest = r.value;
       }
-      const value = r.value.ok ? `${key} = ${r.value.value}` : `${key} was not found`;
-      this.out(`  ${this.nodeName(r.nodeID)}: ${value} (level ${level}${update ? ", a newer write" : ""})`);
+      const notes = [update ? `a newer write from ${this.nodeName(r.nodeID)}` : `from ${this.nodeName(r.nodeID)}`];
+      if (!update && answered.size === quorum) {
+        notes.push("a majority");
+      }
+      this.out(`  level ${level}: ${readText(key, newest)} (${notes.join(", ")})`);
+      if (!update && answered.size === config.size) {
+        this.out(`  all ${config.size} nodes answered; listening for newer writes until ${seconds(this.correctableMs)} have passed`);
+      }
     }
-    if (newest === undefined || answered.size < majority(config.size)) {
-      this.out(`Correctable read failed: ${answered.size} of ${config.size} nodes answered, ${majority(config.size)} needed`);
+    if (newest === undefined || answered.size < quorum) {
+      this.out(`Correctable read failed: ${answered.size} of ${config.size} nodes answered, ${quorum} needed`);
       return;
     }
-    const result = newest.ok ? `${key} = ${newest.value}` : `${key} was not found`;
-    this.out(`Correctable read finished: ${result} (${level} replies from ${answered.size} of ${config.size} nodes)`);
+    this.out(`Correctable read finished: ${readText(key, newest)} (level ${level}: ${level} replies from ${answered.size} of ${config.size} nodes)`);
   }
 
   private async unicast(command: string, args: string[]): Promise<void> {
@@ -296,8 +310,18 @@ export class StorageRepl {
 
   private async multicast(command: string, args: string[]): Promise<void> {
     const [key, value] = expectArgs(command, args, ["key", "value"]);
-    await this.attempt("Multicast write", () => writeMulticast(this.config.context({ timeoutMs: this.timeoutMs }), { key, value, time: clock.now() }));
-    this.out(`Multicast OK (sent to ${this.config.size} ${this.config.size === 1 ? "node" : "nodes"})`);
+    const size = this.config.size;
+    try {
+      await writeMulticast(this.config.context({ timeoutMs: this.timeoutMs }), { key, value, time: clock.now() });
+    } catch (err) {
+      // Written to some nodes' streams and not to others: say which it missed, and why.
+      if (err instanceof QuorumCallError && err.counts !== undefined) {
+        const missed = err.nodeErrors.map((e) => `${this.nodeName(e.nodeID)}: ${messageOf(e.error)}`).join("; ");
+        throw new UsageError(`Multicast sent to ${err.counts.succeeded} of ${size} nodes; ${missed}`);
+      }
+      throw new UsageError(`Multicast write failed: ${this.describe(err)}`);
+    }
+    this.out(`Multicast OK (sent to ${size} ${size === 1 ? "node" : "nodes"})`);
   }
 
   /** Runs a call; a failure becomes a UsageError "<what> failed: …", printed by `execute`. */
@@ -319,7 +343,7 @@ export class StorageRepl {
   }
 
   private printRead(key: string, reply: ReadResponse): void {
-    this.out(reply.ok ? `${key} = ${reply.value}` : `${key} was not found`);
+    this.out(readText(key, reply));
   }
 
   /** Reads every reply of a call (until its deadline): the values and who failed. */
@@ -362,6 +386,11 @@ function expectArgs(op: string, args: string[], names: string[]): string[] {
     throw new UsageError(`'${op}' takes ${phrase}, but got ${args.length} arguments. Quote values with spaces, like 'bar baz'.`);
   }
   return args;
+}
+
+/** "foo = bar", or "foo was not found". */
+function readText(key: string, reply: ReadResponse): string {
+  return reply.ok ? `${key} = ${reply.value}` : `${key} was not found`;
 }
 
 /** "1 replica", "4 replicas". */

@@ -41,9 +41,9 @@ it("runs every call type against four replica processes and exits 0", { timeout:
   expect(after("qc write greeting 'hello, quorum'")).toBe("Write OK (4 of 4 replicas updated)");
   expect(after("qc read greeting")).toBe("greeting = hello, quorum (newest of 4 replies)");
   // Correctable read: the first four replies, then the newer write from every replica.
-  expect(lines.filter((l) => /^ {2}node [0-3]: greeting = hello, quorum \(level [1-4]\)$/.test(l))).toHaveLength(4);
-  expect(lines.filter((l) => /^ {2}node [0-3]: greeting = hello, again \(level [5-8], a newer write\)$/.test(l))).toHaveLength(4);
-  expect(stdout).toContain("Correctable read finished: greeting = hello, again (8 replies from 4 of 4 nodes)");
+  expect(lines.filter((l) => /^ {2}level [1-4]: greeting = hello, quorum \(from node [0-3]/.test(l))).toHaveLength(4);
+  expect(lines.filter((l) => /^ {2}level [5-8]: greeting = hello, again \(a newer write from node [0-3]\)$/.test(l))).toHaveLength(4);
+  expect(stdout).toContain("Correctable read finished: greeting = hello, again (level 8: 8 replies from 4 of 4 nodes)");
   // Nested calls.
   expect(after("qc nread secret")).toBe("secret = 42 (newest of 4 replies)");
   expect(after("cfg 0 nwrite motto 'quorums rule'")).toBe("Nested write OK (multicast by 1 of 1 replica)");

@@ -7,68 +7,12 @@
  * and exit code 2. Never a stack trace.
  */
 import { execFile, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { newLocalSystems } from "@gorums/runtime";
 import { describe, expect, it } from "vitest";
 import { registerStorageServer } from "../src/gen/storage/storage_gorums.js";
 import { newStorageService } from "../src/storage-server.js";
-
-const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
-
-/** Runs main.js with `args`, writes `input` to its stdin and closes it; resolves with its output and exit code. */
-function runMain(args: string[], input: string, timeoutMs = 45_000): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`main.js did not exit within ${timeoutMs} ms; output so far:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code });
-    });
-    child.stdin.end(input);
-  });
-}
-
-/** The IDs of running processes whose command line contains `needle` (Linux /proc). */
-function processesWith(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").includes(needle)) {
-        pids.push(Number(entry));
-      }
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
-}
-
-/** The addresses of the local replicas a run started. */
-function replicaAddrs(stdout: string): string[] {
-  return [...stdout.matchAll(/^ {2}replica \d ready on (\S+)$/gm)].map((m) => m[1] as string);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isRunning, MAIN, processesWith, replicaAddrs, runMain } from "./main-process.js";
 
 describe("storage REPL from piped stdin", () => {
   it("starts four local replicas, runs commands and reports bad input, then stops them", { timeout: 60_000 }, async () => {
@@ -110,7 +54,7 @@ describe("storage REPL from piped stdin", () => {
     expect(code).toBe(0);
     expect(lines.filter((l) => /^ {2}replica [1-4] ready on 127\.0\.0\.1:\d+$/.test(l))).toHaveLength(4);
     expect(after("nodes")).toBe("Nodes:");
-    expect(lines.filter((l) => /^[0-3]: 127\.0\.0\.1:\d+ \(id [1-4]\)$/.test(l))).toHaveLength(4);
+    expect(lines.filter((l) => /^[0-3]: 127\.0\.0\.1:\d+ \(id [1-4]\): connected, latency /.test(l))).toHaveLength(4);
     expect(after("rpc 0 write foo bar")).toBe("Write OK");
     expect(after("rpc 0 read foo")).toBe("foo = bar");
     expect(after("rpc 3 read foo")).toBe("foo was not found");
@@ -124,8 +68,8 @@ describe("storage REPL from piped stdin", () => {
     expect(after("qc read m")).toBe("m = 2 (newest of 4 replies)");
     expect(after("qc nread foo")).toBe("foo = bar baz (newest of 4 replies)");
     expect(after("qc nwrite n 3")).toBe("Nested write OK (multicast by 4 of 4 replicas)");
-    expect(lines.filter((l) => /^ {2}node [0-3]: foo = bar baz \(level [1-4]\)$/.test(l))).toHaveLength(4);
-    expect(stdout).toContain("Correctable read finished: foo = bar baz (4 replies from 4 of 4 nodes)");
+    expect(lines.filter((l) => /^ {2}level [1-4]: foo = bar baz \(from node [0-3]/.test(l))).toHaveLength(4);
+    expect(stdout).toContain("Correctable read finished: foo = bar baz (level 4: 4 replies from 4 of 4 nodes)");
 
     expect(after("bogus")).toBe("Unknown command 'bogus'. Type 'help' to see the available commands.");
     expect(after("rpc 4 read foo")).toBe("Invalid node index 4: it must be between 0 and 3");

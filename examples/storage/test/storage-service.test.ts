@@ -195,13 +195,13 @@ describe("StorageRepl against in-process replicas", () => {
         "Write OK (3 of 3 replicas updated)",
         "foo = baz (newest of 2 replies)",
         "Write OK (2 of 2 replicas updated)",
-        "Correctable read finished: c = x (3 replies from 3 of 3 nodes)",
+        "Correctable read finished: c = x (level 3: 3 replies from 3 of 3 nodes)",
         "c = x (newest of 3 replies)",
         "Nested write OK (multicast by 1 of 1 replica)",
-        `0: ${config!.nodes()[0]!.address} (id 1)`,
+        expect.stringMatching(new RegExp(`^0: ${config!.nodes()[0]!.address} \\(id 1\\): connected, latency \\d+\\.\\d ms$`)),
       ]),
     );
-    expect(out.filter((l) => /^ {2}node \d: c (= x|was not found) \(level \d\)$/.test(l))).toHaveLength(3);
+    expect(out.filter((l) => /^ {2}level [1-3]: c (= x|was not found) \(from node \d/.test(l))).toHaveLength(3);
     expect(stores.map((s) => s.read("c").value)).toEqual(["", "x", "x"]);
     await eventually(() => stores.every((s) => s.read("n").value === "v"), "the nested write everywhere");
   });

@@ -22,6 +22,14 @@ export interface ManagerOptions {
    * open with the first call).
    */
   server?: RequestServer;
+  /**
+   * Dial every node as soon as it is created, and dial again after a failed
+   * dial or a lost stream (spaced by `backoff`) until closed, rather than
+   * only when a call needs a stream: `node.connected` then follows whether
+   * each node is reachable, as a monitor wants. Idle streams still never
+   * keep the process alive. Default: false.
+   */
+  keepConnected?: boolean;
   /** Dial with TLS. */
   tls?: SecureClientOptions;
   /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */

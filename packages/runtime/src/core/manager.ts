@@ -55,10 +55,11 @@ export class Manager implements NodeRegistry {
   }
 
   private createNode(spec: NodeSpec): Node {
-    const channel = newOutboundChannel(spec, this.options);
+    const keepConnected = this.options.keepConnected === true;
+    const channel = newOutboundChannel(spec, this.options, keepConnected ? { keepConnected } : {});
     const node = new Node(spec.id, spec.address, channel, this);
     this.byID.set(spec.id, node);
-    if (this.options.server !== undefined) {
+    if (this.options.server !== undefined || keepConnected) {
       // A client that serves calls dials at once, so that the server can call it back before it calls anyone.
       void channel.connect();
     }

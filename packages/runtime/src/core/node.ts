@@ -25,6 +25,16 @@ export class Node {
     return this.channel.isInbound();
   }
 
+  /**
+   * True while a stream to this node is open and the node accepted it. A
+   * client's nodes connect with the first call, or at once with
+   * `ManagerOptions.keepConnected`; false again once the stream fails or
+   * ends (the node's `lastError` says why).
+   */
+  get connected(): boolean {
+    return this.channel.connected;
+  }
+
   /** Round-trip time of successful calls, EWMA (0.8 old, 0.2 new), in ms; -1 until measured. */
   get latencyMs(): number {
     return this.channel.latencyMs;

@@ -28,6 +28,11 @@ export class LocalChannel implements CallChannel {
     return false;
   }
 
+  /** The self node is reachable until closed. */
+  get connected(): boolean {
+    return !this.closed;
+  }
+
   get latencyMs(): number {
     return this.latency;
   }

@@ -89,6 +89,11 @@ export class PeerLink implements CallChannel {
     return this.active()?.isInbound() ?? false;
   }
 
+  /** `isConnected()`: an inbound stream open, or an outbound one accepted. */
+  get connected(): boolean {
+    return this.isConnected();
+  }
+
   get latencyMs(): number {
     return this.active()?.latencyMs ?? -1;
   }

@@ -17,6 +17,11 @@ export interface CallChannel {
   readonly serverInitiated: boolean;
   /** True for a channel on a stream the peer opened. */
   isInbound(): boolean;
+  /**
+   * True while a stream to the node is open and the node has accepted it
+   * (the in-process self node: always, until closed).
+   */
+  readonly connected: boolean;
   /** Round-trip EWMA in ms, -1 until measured. */
   readonly latencyMs: number;
   /** The last stream or connection error. */

@@ -138,6 +138,11 @@ export class Channel implements CallChannel {
     return this.stream !== undefined && this.accepted;
   }
 
+  /** True while a stream is open that the other side accepted (`isAccepted`). */
+  get connected(): boolean {
+    return this.isAccepted();
+  }
+
   /** Round-trip time of unary calls, EWMA (0.8 old, 0.2 new), in ms; -1 until measured. */
   get latencyMs(): number {
     return this.latency;

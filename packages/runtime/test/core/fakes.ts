@@ -14,6 +14,7 @@ import type { PendingCall } from "../../src/wire/pending-call.js";
 /** A CallChannel that only records: the test controls latency and last error. */
 export class FakeChannel implements CallChannel {
   latencyMs = -1;
+  connected = false;
   lastError: ConnectError | undefined = undefined;
   pendingCount = 0;
   closed = false;

@@ -1,0 +1,47 @@
+/**
+ * `node.connected` and `ManagerOptions.keepConnected` (issue 17, item 11: a
+ * monitor can tell which nodes are reachable without making calls). Without
+ * keepConnected a node connects with its first call; with it, at once, and
+ * again after its server went away and a new one listens on the same port.
+ * Real servers on 127.0.0.1.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { newConfig, rpcCall, Server, withNodeList } from "../../src/index.js";
+import { TestService } from "../gen/testsvc/testsvc_pb.js";
+import { registerTestService, startTestServers } from "../helpers/test-servers.js";
+import { eventually, useTestServers } from "../calls/util.js";
+
+describe("node.connected", () => {
+  const servers = useTestServers();
+  /** What a test started beyond `servers` (its own configuration, a replacement server), undone after it. */
+  const undo: Array<() => Promise<void>> = [];
+  afterEach(() => Promise.all(undo.splice(0).map((f) => f())));
+
+  it("is false until the first call without keepConnected, then true", async () => {
+    const { config } = await servers.use(startTestServers(1));
+    const node = config.node(1)!;
+    expect(node.connected).toBe(false);
+    await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" });
+    expect(node.connected).toBe(true);
+  });
+
+  it("with keepConnected: connects at once, goes false when the server stops, and true when one listens again", async () => {
+    const { servers: started } = await servers.use(startTestServers(2));
+    const config = newConfig(withNodeList(started.map((s) => s.addr)), { keepConnected: true, backoff: { initialMs: 20, maxMs: 100, jitter: 0 } });
+    undo.push(() => config.close());
+    const [first, second] = config.nodes();
+    await eventually(() => first!.connected && second!.connected, 10_000, "both nodes connected without a call");
+
+    const addr = started[0]!.addr;
+    await started[0]!.server.stop();
+    await eventually(() => !first!.connected, 10_000, "node 1 disconnected");
+    expect(first!.lastError).toBeDefined();
+    expect(second!.connected).toBe(true);
+
+    const replacement = new Server();
+    undo.push(() => replacement.stop());
+    registerTestService(replacement, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
+    expect(await replacement.listen(addr)).toBe(addr);
+    await eventually(() => first!.connected, 10_000, "node 1 reconnected without a call");
+  });
+});
