@@ -11,7 +11,7 @@
 // Without the write-back (`writeBack: false`) a read can return a value that
 // a later read does not see: not linearizable, and the fault test shows that
 // the checker catches it.
-import { type Configuration, ErrIncomplete, QuorumCallError } from "@gorums/runtime";
+import { type Configuration, ErrIncomplete, type NodeError, QuorumCallError } from "@gorums/runtime";
 import { read, write } from "./gen/register/register_gorums.js";
 import type { ReadResponse, Timestamp } from "./gen/register/register_pb.js";
 import { compareTimestamps, nextTimestamp } from "./timestamp.js";
@@ -95,17 +95,25 @@ export class AbdClient {
   /** The first phase: the reply with the highest timestamp among the first majority to answer. */
   private async query(op: "read" | "write"): Promise<ReadResponse> {
     return this.phase(op, false, async () => {
-      const replies = await read(this.config.context({ timeoutMs: this.timeoutMs }), {}).results().collectN(this.quorum);
-      let newest: ReadResponse | undefined;
-      for (const r of replies.values()) {
-        if (newest === undefined || compareTimestamps(r.ts, newest.ts) > 0) {
-          newest = r;
+      const replies: ReadResponse[] = [];
+      const errors: NodeError[] = [];
+      const size = this.config.size;
+      // Leaving the loop ends the call: at a majority, or once a majority can no longer answer.
+      for await (const r of read(this.config.context({ timeoutMs: this.timeoutMs }), {}).results()) {
+        if (r.error !== undefined) {
+          errors.push({ nodeID: r.nodeID, error: r.error });
+        } else if (r.value !== undefined) {
+          replies.push(r.value);
+        }
+        if (replies.length >= this.quorum || size - errors.length < this.quorum) {
+          break;
         }
       }
-      if (newest === undefined || replies.size < this.quorum) {
-        throw new QuorumCallError(ErrIncomplete);
+      if (replies.length < this.quorum) {
+        const counts = { needed: this.quorum, succeeded: replies.length, failed: errors.length, skipped: 0, notAnswered: size - replies.length - errors.length };
+        throw new QuorumCallError(ErrIncomplete, errors, counts);
       }
-      return newest;
+      return replies.reduce((newest, r) => (compareTimestamps(r.ts, newest.ts) > 0 ? r : newest));
     });
   }
 
@@ -114,12 +122,15 @@ export class AbdClient {
     await this.phase(op, maybeApplied, () => write(this.config.context({ timeoutMs: this.timeoutMs }), { ts, value }).majority());
   }
 
-  /** Runs one phase, turning its failure into an AbdError. */
+  /** Runs one phase, turning its failure into an AbdError that names the call's counts and the nodes' distinct errors. */
   private async phase<T>(op: "read" | "write", maybeApplied: boolean, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      const why = err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err);
+      let why = err instanceof Error ? (err.message.split("\n")[0] ?? err.message) : String(err);
+      if (err instanceof QuorumCallError && err.nodeErrors.length > 0) {
+        why += `: ${[...new Set(err.nodeErrors.map((e) => e.error.message))].join("; ")}`;
+      }
       throw new AbdError(`${op}: ${maybeApplied ? "second" : "first"} phase failed: ${why}`, maybeApplied, { cause: err });
     }
   }

@@ -10,7 +10,11 @@ import { History, HistoryFile, type HistorySink } from "./history.js";
 /** The line a client prints when it starts its operations: `client <id> ready`. */
 export const CLIENT_READY_LINE = /^client (\d+) ready/;
 
-/** The summary line of random operations: `client <id>: <n> operations: <ok> ok, <fail> failed, <info> unknown`. */
+/**
+ * The summary line of random operations: `client <id>: <n> operations: <ok>
+ * ok, <fail> failed, <info> unknown`, followed by one line per reason of
+ * failure, `  <count> x <message with numbers as N>`, most frequent first.
+ */
 export const CLIENT_SUMMARY_LINE = /^client (\d+): (\d+) operations: (\d+) ok, (\d+) failed, (\d+) unknown/;
 
 const NO_HISTORY: HistorySink = { append: () => {}, close: () => {} };
@@ -41,15 +45,25 @@ export async function runClient(cmd: ClientCommand): Promise<number> {
       return failed > 0 ? 1 : 0;
     }
     const counts = { ok: 0, fail: 0, info: 0 };
+    const reasons = new Map<string, number>();
     const end = performance.now() + cmd.durationMs;
     while (performance.now() < end) {
       const op: Op = Math.random() * 100 < cmd.readPercent ? { f: "read" } : { f: "write", value: history.nextId };
-      counts[(await run(op)).type]++;
+      const o = await run(op);
+      counts[o.type]++;
+      if (o.error !== undefined) {
+        // The reason without node IDs and counts, so that like failures add up.
+        const why = (o.error instanceof Error ? o.error.message : String(o.error)).replace(/\d+/g, "N");
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      }
       if (cmd.pauseMs > 0) {
         await new Promise((resolve) => setTimeout(resolve, cmd.pauseMs));
       }
     }
     console.log(`client ${cmd.id}: ${counts.ok + counts.fail + counts.info} operations: ${counts.ok} ok, ${counts.fail} failed, ${counts.info} unknown`);
+    for (const [why, n] of [...reasons].sort((a, b) => b[1] - a[1])) {
+      console.log(`  ${n} x ${why}`);
+    }
     return 0;
   } finally {
     sink.close();

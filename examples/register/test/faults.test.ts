@@ -102,7 +102,8 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under 
         `seed ${SEED}: ${counts.kills} kills (${counts.restarts} restarts), ${counts.stops} stops, ${counts.skipped} planned faults skipped; ` +
         `${formatLiveness(figures)}; checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}; ` +
         `${Math.round(performance.now() - t0)} ms`;
-      console.log(`register faults: ${summary}`);
+      const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
+      console.log(`register faults: ${summary}${reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : ""}`);
       if (check.linearizable !== true) {
         keep = true;
       }
