@@ -58,7 +58,8 @@ export const USAGE = `Usage:
       per operation; exits 1 if one failed.
   node dist/main.js client --replicas ID=HOST:PORT,... --id P --duration-ms MS [options]
       Random reads and writes (each write of a new value, "pP-K") for MS ms, one
-      after the other; prints a summary line at the end.
+      after the other (pausing 50 ms after a failed one); prints a summary line
+      and the reasons of failures at the end.
   Client options:
       --history FILE     append every operation's invocation and completion to
                          FILE as JSON lines (the format faults/checker reads)

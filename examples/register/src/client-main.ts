@@ -17,6 +17,9 @@ export const CLIENT_READY_LINE = /^client (\d+) ready/;
  */
 export const CLIENT_SUMMARY_LINE = /^client (\d+): (\d+) operations: (\d+) ok, (\d+) failed, (\d+) unknown/;
 
+/** Random operations pause this long after a failed one. */
+export const FAILURE_PAUSE_MS = 50;
+
 const NO_HISTORY: HistorySink = { append: () => {}, close: () => {} };
 
 /** Runs the client; resolves with the exit code (1 if an operation of the command line failed). */
@@ -56,8 +59,10 @@ export async function runClient(cmd: ClientCommand): Promise<number> {
         const why = (o.error instanceof Error ? o.error.message : String(o.error)).replace(/\d+/g, "N");
         reasons.set(why, (reasons.get(why) ?? 0) + 1);
       }
-      if (cmd.pauseMs > 0) {
-        await new Promise((resolve) => setTimeout(resolve, cmd.pauseMs));
+      // After a failure, a pause: calls to unreachable replicas fail at once, and a client should not spin.
+      const pause = o.type === "ok" ? cmd.pauseMs : Math.max(cmd.pauseMs, FAILURE_PAUSE_MS);
+      if (pause > 0) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
     console.log(`client ${cmd.id}: ${counts.ok + counts.fail + counts.info} operations: ${counts.ok} ok, ${counts.fail} failed, ${counts.info} unknown`);

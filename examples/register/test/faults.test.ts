@@ -33,6 +33,8 @@ const CLIENTS = 3;
 const MAX_FAULTY = 2;
 /** The clients go on this long after the schedule ends, with every replica up. */
 const TAIL_MS = 2000;
+/** How long Porcupine may take (a long run has more operations to check). */
+const CHECK_TIMEOUT_S = Math.max(60, Math.round(FAULT_MS / 1000));
 
 // Without go the check cannot run: skipped loudly, except on CI.
 const GO = haveGo();
@@ -67,7 +69,7 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under 
 
   it(
     `seed ${SEED}, ${FAULT_MS} ms of faults${WRITE_BACK ? "" : " (--no-write-back)"}: the history of every client is linearizable`,
-    { timeout: FAULT_MS + TAIL_MS + 90_000 },
+    { timeout: FAULT_MS + TAIL_MS + CHECK_TIMEOUT_S * 1000 + 60_000 },
     async () => {
       const t0 = performance.now();
       const set = await registerReplicas(N, join(dir, "state"));
@@ -96,7 +98,7 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under 
       await set.killAll();
       expect(set.alivePids(), "replica processes left running").toEqual([]);
 
-      const check = await runChecker(checker, histories, { htmlPath: join(dir, "violation.html") });
+      const check = await runChecker(checker, histories, { htmlPath: join(dir, "violation.html"), timeoutS: CHECK_TIMEOUT_S });
       const figures = livenessFigures(histories);
       const summary =
         `seed ${SEED}: ${counts.kills} kills (${counts.restarts} restarts), ${counts.stops} stops, ${counts.skipped} planned faults skipped; ` +

@@ -59,10 +59,11 @@ describe.skipIf(!GO && process.env.CI !== "true")("a read without the write-back
     const sink = new HistoryFile(path);
     const writer = new History(1, sink);
     const config = newConfig(withNodes(new Map(set.addrs)));
-    const client = new AbdClient(config, { id: 1 });
+    // Deadlines far above any delay of a loaded machine: here nothing is meant to time out.
+    const client = new AbdClient(config, { id: 1, timeoutMs: 15_000 });
     const reads: string[] = [];
     const reader = async (id: number) => {
-      const args = ["--replicas", set.replicaList, "--id", String(id), "--history", path, ...(writeBack ? [] : ["--no-write-back"]), "read"];
+      const args = ["--replicas", set.replicaList, "--id", String(id), "--history", path, "--timeout-ms", "15000", ...(writeBack ? [] : ["--no-write-back"]), "read"];
       const { code, stdout, stderr } = await startClient(args).done;
       expect(code, `reader ${id}: ${stdout}${stderr}`).toBe(0);
       reads.push(JSON.parse(/-> (".*")$/m.exec(stdout)?.[1] ?? "null") as string);
