@@ -46,19 +46,23 @@ export function startClient(args: readonly string[]): ClientProcess {
   child.stderr?.on("data", (d: string) => {
     stderr += d;
   });
-  let ready: () => void = () => {};
+  let onReady: () => void = () => {};
   const readyLine = new Promise<void>((resolve) => {
-    ready = resolve;
+    onReady = resolve;
   });
   createInterface({ input: child.stdout! }).on("line", (line) => {
     stdout += `${line}\n`;
     if (CLIENT_READY_LINE.test(line)) {
-      ready();
+      onReady();
     }
   });
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
+  const ready = Promise.race([readyLine, done.then((d) => Promise.reject(new Error(`client exited before it was ready (code ${d.code}): ${d.stderr.trim()}`)))]);
+  ready.catch(() => {
+    // Reported to whoever awaits `ready`; a caller that only awaits `done` sees the exit there.
+  });
   return {
-    ready: Promise.race([readyLine, done.then((d) => Promise.reject(new Error(`client exited before it was ready (code ${d.code}): ${d.stderr.trim()}`)))]),
+    ready,
     done,
     kill: () => {
       child.kill("SIGKILL");
