@@ -31,12 +31,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { planFaults, type ProcessSet, runFaults } from "@gorums/fault-harness";
 import { type Configuration, newConfig, withNodes } from "@gorums/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
 import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
-import { type Decision, ReplicaSet } from "./replica-process.js";
-import { rng } from "./rng.js";
+import { type Decision, paxosReplicas } from "./replica-process.js";
 
 const SEED = Number(process.env.GORUMS_PAXOS_FAULT_SEED ?? 1);
 const FAULT_MS = Number(process.env.GORUMS_PAXOS_FAULT_MS ?? 20_000);
@@ -50,43 +50,10 @@ const SUBMIT_TIMEOUT_MS = 3000;
 /** After the schedule: time for the commands in flight to finish. */
 const FINISH_MS = 30_000;
 
-/** One planned fault: at `at` ms into the schedule, `kind` replica `replica` for `forMs`. */
-interface Fault {
-  at: number;
-  kind: "kill" | "stop";
-  replica: number;
-  forMs: number;
-}
-
-/**
- * The fault schedule of a seed: a fault every 150–450 ms (when fewer than
- * MAX_FAULTY replicas are planned to be faulty then), a kill -9 (down for
- * 200–1500 ms, then restarted) or a SIGSTOP (300–1800 ms, then SIGCONT),
- * to a replica not already faulty. The plan ends FAULT_MS in.
- */
-function plan(seed: number, ms: number): Fault[] {
-  const random = rng(seed);
-  const faults: Fault[] = [];
-  const busyUntil = new Map<number, number>();
-  for (let at = 300 + random() * 300; at < ms; at += 150 + random() * 300) {
-    const free = Array.from({ length: N }, (_, i) => i + 1).filter((r) => (busyUntil.get(r) ?? 0) <= at);
-    const kind = random() < 0.55 ? "kill" : "stop";
-    const replica = free[Math.floor(random() * free.length)];
-    const forMs = kind === "kill" ? 200 + random() * 1300 : 300 + random() * 1500;
-    if (N - free.length >= MAX_FAULTY || replica === undefined) {
-      continue;
-    }
-    // Restarting takes a while too: keep the replica busy a little longer than planned.
-    busyUntil.set(replica, at + forMs + 600);
-    faults.push({ at: Math.round(at), kind, replica, forMs: Math.round(forMs) });
-  }
-  return faults;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () => {
-  let replicas: ReplicaSet | undefined;
+  let replicas: ProcessSet | undefined;
   let configs: Configuration[] = [];
   let stateRoot: string | undefined;
   /** False once the test is over, however it ended: the clients stop retrying. */
@@ -110,7 +77,7 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       const t0 = performance.now();
       active = true;
       stateRoot = mkdtempSync(join(tmpdir(), "paxos-faults-"));
-      const set = await ReplicaSet.create(N, { stateRoot, forgetState: FORGET });
+      const { set, decisions } = await paxosReplicas(N, { stateRoot, forgetState: FORGET });
       replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
@@ -150,63 +117,14 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
         clientsFailed = err;
       });
 
-      // The fault schedule.
-      const faults = plan(SEED, FAULT_MS);
-      const counts = { kills: 0, restarts: 0, stops: 0, skipped: 0 };
-      const restarts: Array<Promise<void>> = [];
-      const healAt = new Map<number, number>();
-      let firstRestartAt = Number.POSITIVE_INFINITY;
-      const faultyNow = () => set.ids.filter((id) => set.state(id) !== "running").length;
-      const heal = (id: number) => {
-        healAt.delete(id);
-        if (set.state(id) === "stopped") {
-          set.cont(id);
-        } else if (set.state(id) === "down") {
-          const restarted = set.start(id).then(() => {
-            counts.restarts++;
-            firstRestartAt = Math.min(firstRestartAt, performance.now());
-          });
-          restarted.catch(() => {
-            // Reported where every restart is awaited.
-          });
-          restarts.push(restarted);
-        }
-      };
-      const start = performance.now();
-      /** Waits until `at` ms into the schedule, healing the faults that are due meanwhile. */
-      const until = async (at: number) => {
-        for (let now = performance.now() - start; now < at; now = performance.now() - start) {
-          for (const [id, when] of healAt) {
-            if (when <= now) {
-              heal(id);
-            }
-          }
-          await sleep(Math.max(1, Math.min(20, at - now)));
-        }
-      };
-      for (const f of faults) {
-        await until(f.at);
-        // The plan assumed restarts take at most 600 ms; on a slow machine, skip rather than exceed MAX_FAULTY.
-        if (faultyNow() >= MAX_FAULTY || set.state(f.replica) !== "running" || clientsFailed !== undefined) {
-          counts.skipped++;
-          continue;
-        }
-        healAt.set(f.replica, f.at + f.forMs);
-        if (f.kind === "kill") {
-          counts.kills++;
-          await set.kill(f.replica);
-        } else {
-          counts.stops++;
-          set.stop(f.replica);
-        }
-      }
-      await until(FAULT_MS);
+      // The fault schedule; at its end every replica is continued or restarted.
+      const counts = await runFaults(set, planFaults(SEED, { n: N, maxFaulty: MAX_FAULTY, ms: FAULT_MS }), {
+        maxFaulty: MAX_FAULTY,
+        ms: FAULT_MS,
+        cancelled: () => clientsFailed !== undefined,
+      });
 
-      // Heal everything, and let the commands in flight finish.
-      for (const id of set.ids) {
-        heal(id);
-      }
-      await Promise.all(restarts);
+      // Let the commands in flight finish.
       submitting = false;
       finishBy = performance.now() + FINISH_MS;
       await clients;
@@ -216,7 +134,6 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       await set.killAll();
       expect(set.running).toBe(0);
       expect(set.alivePids(), "replica processes left running").toEqual([]);
-      const decisions = set.decisions;
       const bySlot = new Map<number, Map<string, Decision[]>>();
       for (const d of decisions) {
         const ids = bySlot.get(d.slot) ?? new Map<string, Decision[]>();
@@ -253,7 +170,7 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       for (const d of decisions) {
         firstSeen.set(d.slot, Math.min(firstSeen.get(d.slot) ?? Number.POSITIVE_INFINITY, d.at));
       }
-      const slotsAfterRestart = [...firstSeen.values()].filter((at) => at > firstRestartAt).length;
+      const slotsAfterRestart = [...firstSeen.values()].filter((at) => at > counts.firstRestartAt).length;
       expect(slotsAfterRestart, `${summary}: no slot was decided after the first restart`).toBeGreaterThan(0);
     },
   );

@@ -11,6 +11,7 @@
  * must find a violation — the check can fail.
  */
 import { create } from "@bufbuild/protobuf";
+import { rng } from "@gorums/fault-harness";
 import { describe, expect, it } from "vitest";
 import { Acceptor } from "../src/acceptor.js";
 import { formatBallot } from "../src/ballot.js";
@@ -23,7 +24,6 @@ import {
   type PrepareResponse,
 } from "../src/gen/paxos/paxos_pb.js";
 import { AcceptTally, chosenInPromises, majority, nextBallot, PrepareTally } from "../src/proposer.js";
-import { rng } from "./rng.js";
 
 type Message =
   | { kind: "prepare"; from: number; to: number; ballot: Ballot; fromSlot: number }
