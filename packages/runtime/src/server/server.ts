@@ -22,6 +22,8 @@ import { RequestDispatcher } from "./request-dispatcher.js";
 import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
 import type { StreamAcceptor } from "./stream-acceptor.js";
+import { ClientPeers } from "./client-peers.js";
+import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
 export type SecureServerOptions = http2.SecureServerOptions;
@@ -109,6 +111,8 @@ export class Server implements RequestServer {
   private readonly serving: Promise<void>;
   private startServing: () => void = () => {};
   private acceptor: StreamAcceptor | undefined;
+  /** Client peers, tracked without an InboundManager. */
+  private readonly clientPeers = new ClientPeers();
 
   constructor(private readonly options: ServerOptions = {}) {
     // Every open connect-node call links its signal to the shutdown signal:
@@ -252,9 +256,12 @@ export class Server implements RequestServer {
     return this.acceptor?.inboundConfig() ?? this.emptyConfig;
   }
 
-  /** The client peers connected to this server (empty without an InboundManager). */
+  /**
+   * The client peers connected to this server: clients that dialed with
+   * `ManagerOptions.server` (`gorums-node-id: 0`), callable back.
+   */
   clientConfig(): Configuration {
-    return this.acceptor?.clientConfig() ?? this.emptyConfig;
+    return this.acceptor?.clientConfig() ?? this.clientPeers.config();
   }
 
   /** @private `signal` (default: the server's shutdown) aborts the handlers' `ctx.signal`. */
@@ -311,7 +318,7 @@ export class Server implements RequestServer {
     try {
       const channel =
         this.acceptor === undefined
-          ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
+          ? this.plainChannel({ stream, headers, peerAddress }, signal, onDown)
           : await this.acceptor.accept({ stream, headers, peerAddress, signal, ...(peerCertificate !== undefined ? { peerCertificate } : {}) }, this, onDown);
       this.channels.set(channel, stream);
       stream.open?.();
@@ -319,6 +326,30 @@ export class Server implements RequestServer {
     } catch (err) {
       return toConnectError(err);
     }
+  }
+
+  /**
+   * The channel of a stream without an InboundManager: a client peer (in
+   * `clientConfig()` until the stream ends) when it announced
+   * `gorums-node-id: 0` and no `gorums-addr`, else an external client.
+   */
+  private plainChannel({ stream, headers, peerAddress }: AcceptedNodeStream, signal: AbortSignal, onDown: (c: Channel) => void): Channel {
+    const isClientPeer = headers.get(NODE_ID_HEADER) === "0" && headers.get(ADDR_HEADER) === null;
+    const nodeID = isClientPeer ? this.clientPeers.reserveID() : 0;
+    let cleanup = () => {};
+    const channel = new Channel({
+      nodeID,
+      stream,
+      onRequest: this.requestHandlerFor({ nodeID, address: peerAddress, headers }, signal),
+      onStreamDown: (c) => {
+        onDown(c);
+        cleanup();
+      },
+    });
+    if (isClientPeer) {
+      cleanup = this.clientPeers.add(nodeID, peerAddress, channel);
+    }
+    return channel;
   }
 }
 
