@@ -26,6 +26,8 @@ export type PeerIdentity =
 export interface KnownPeers {
   addressOf(id: number): string | undefined;
   idOf(address: string): number | undefined;
+  /** Resolves a host name to its addresses for the host check (default: `dns.lookup` with `all: true`). */
+  lookup?: (host: string) => Promise<string[]>;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function identifyPeer(headers: Headers, remoteHost: string, peers: 
     if (id === undefined) {
       throw denied(`gorums-addr ${JSON.stringify(addrHeader)} is not a known peer address`);
     }
-    await checkHost(address, remoteHost, `gorums-addr ${JSON.stringify(addrHeader)}`);
+    await checkHost(peers, address, remoteHost, `gorums-addr ${JSON.stringify(addrHeader)}`);
     if (idHeader !== null && parseNodeID(idHeader) !== id) {
       throw denied(`gorums-node-id ${JSON.stringify(idHeader)} contradicts gorums-addr ${JSON.stringify(addrHeader)}, which is node ${id}`);
     }
@@ -70,7 +72,7 @@ export async function identifyPeer(headers: Headers, remoteHost: string, peers: 
   if (address === undefined) {
     return { kind: "external" };
   }
-  await checkHost(address, remoteHost, `gorums-node-id ${id}`);
+  await checkHost(peers, address, remoteHost, `gorums-node-id ${id}`);
   return { kind: "known", nodeID: id };
 }
 
@@ -86,7 +88,7 @@ function single(headers: Headers, name: string): string | null {
   return value;
 }
 
-async function checkHost(knownAddress: string, remoteHost: string, claim: string): Promise<void> {
+async function checkHost(peers: KnownPeers, knownAddress: string, remoteHost: string, claim: string): Promise<void> {
   const host = hostOf(knownAddress);
   const remote = canonicalHost(stripBrackets(remoteHost));
   if (host === remote) {
@@ -94,8 +96,9 @@ async function checkHost(knownAddress: string, remoteHost: string, claim: string
   }
   if (isIP(stripBrackets(host)) === 0) {
     // A host name: compare with what it resolves to.
-    const resolved = await lookup(host, { all: true }).catch(() => []);
-    if (resolved.some((a) => canonicalHost(a.address) === remote)) {
+    const resolve = peers.lookup ?? (async (h: string) => (await lookup(h, { all: true })).map((a) => a.address));
+    const resolved = await resolve(host).catch(() => []);
+    if (resolved.some((a) => canonicalHost(a) === remote)) {
       return;
     }
   }

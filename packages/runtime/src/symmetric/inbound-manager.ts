@@ -31,6 +31,13 @@ export interface InboundManagerOptions {
    * the socket's host only.
    */
   peerAuth?: PeerAuth;
+  /**
+   * Resolves the host name of a known peer's address (a Kubernetes
+   * StatefulSet's `replica-0.replicas`, a compose service) to the addresses
+   * its connections may come from, for the host check. Default: every
+   * address `dns.lookup` gives.
+   */
+  lookup?: (host: string) => Promise<string[]>;
 }
 
 interface Waiter {
@@ -193,6 +200,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
         const id = this.idByAddress.get(address);
         return id === this.myID ? undefined : id;
       },
+      ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
     });
     if (cert !== undefined && who.kind === "known") {
       const address = this.peers.get(who.nodeID)?.address as string;

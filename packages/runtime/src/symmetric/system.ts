@@ -38,6 +38,8 @@ export interface SystemOptions {
    * Refused streams fail with Unauthenticated. Default: none.
    */
   peerAuth?: PeerAuth;
+  /** How known peers' host names are resolved for the host check (see InboundManagerOptions.lookup). */
+  lookup?: (host: string) => Promise<string[]>;
 }
 
 /**
@@ -245,6 +247,7 @@ function inboundOptions(opts: SystemOptions): InboundManagerOptions {
   return {
     ...(opts.onConfigChange !== undefined ? { onChange: opts.onConfigChange } : {}),
     ...(opts.peerAuth !== undefined ? { peerAuth: opts.peerAuth } : {}),
+    ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}),
   };
 }
 

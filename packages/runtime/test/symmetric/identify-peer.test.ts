@@ -139,3 +139,20 @@ describe("identifyPeer", () => {
     await expect(identifyPeer(h({ "x-other": "2" }), "127.0.0.1", peers)).resolves.toEqual({ kind: "external" });
   });
 });
+
+describe("identifyPeer with a custom lookup (DNS names of known peers)", () => {
+  const named: KnownPeers = {
+    addressOf: (id) => (id === 7 ? "replica-0.replicas:9080" : undefined),
+    idOf: (address) => (address === "replica-0.replicas:9080" ? 7 : undefined),
+    lookup: async (host) => (host === "replica-0.replicas" ? ["10.0.0.5", "127.0.0.9"] : []),
+  };
+
+  it("accepts a connection from any address the name resolves to", async () => {
+    await expect(identifyPeer(new Headers({ "gorums-addr": "replica-0.replicas:9080" }), "127.0.0.9", named)).resolves.toEqual({ kind: "known", nodeID: 7 });
+    await expect(identifyPeer(new Headers({ "gorums-node-id": "7" }), "10.0.0.5", named)).resolves.toEqual({ kind: "known", nodeID: 7 });
+  });
+
+  it("refuses a connection from an address the name does not resolve to", async () => {
+    await expect(identifyPeer(new Headers({ "gorums-addr": "replica-0.replicas:9080" }), "127.0.0.1", named)).rejects.toThrow(/claims host replica-0.replicas/);
+  });
+});
