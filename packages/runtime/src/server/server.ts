@@ -23,7 +23,6 @@ import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
 import type { StreamAcceptor } from "./stream-acceptor.js";
 import { ClientPeers } from "./client-peers.js";
-import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
 export type SecureServerOptions = http2.SecureServerOptions;
@@ -318,7 +317,7 @@ export class Server implements RequestServer {
     try {
       const channel =
         this.acceptor === undefined
-          ? this.plainChannel({ stream, headers, peerAddress }, signal, onDown)
+          ? this.clientPeers.accept({ stream, headers, peerAddress, signal }, this, onDown)
           : await this.acceptor.accept({ stream, headers, peerAddress, signal, ...(peerCertificate !== undefined ? { peerCertificate } : {}) }, this, onDown);
       this.channels.set(channel, stream);
       stream.open?.();
@@ -326,30 +325,6 @@ export class Server implements RequestServer {
     } catch (err) {
       return toConnectError(err);
     }
-  }
-
-  /**
-   * The channel of a stream without an InboundManager: a client peer (in
-   * `clientConfig()` until the stream ends) when it announced
-   * `gorums-node-id: 0` and no `gorums-addr`, else an external client.
-   */
-  private plainChannel({ stream, headers, peerAddress }: AcceptedNodeStream, signal: AbortSignal, onDown: (c: Channel) => void): Channel {
-    const isClientPeer = headers.get(NODE_ID_HEADER) === "0" && headers.get(ADDR_HEADER) === null;
-    const nodeID = isClientPeer ? this.clientPeers.reserveID() : 0;
-    let cleanup = () => {};
-    const channel = new Channel({
-      nodeID,
-      stream,
-      onRequest: this.requestHandlerFor({ nodeID, address: peerAddress, headers }, signal),
-      onStreamDown: (c) => {
-        onDown(c);
-        cleanup();
-      },
-    });
-    if (isClientPeer) {
-      cleanup = this.clientPeers.add(nodeID, peerAddress, channel);
-    }
-    return channel;
   }
 }
 

@@ -2,19 +2,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { canonicalHost, normalizeAddress } from "../core/address.js";
-import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
-
-/**
- * Parses a `gorums-node-id` value as Go Gorums does: a decimal uint32, and 0
- * for anything else ("", "-1", "abc", "4294967296").
- */
-export function parseNodeID(value: string | null): number {
-  if (value === null || !/^\d{1,10}$/.test(value)) {
-    return 0;
-  }
-  const id = Number(value);
-  return id <= 0xffffffff ? id : 0;
-}
+import { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "../core/identity-headers.js";
 
 /** Who a new stream comes from. */
 export type PeerIdentity =

@@ -5,6 +5,7 @@ import { announcesCapability, SHARED_LINK_CAPABILITY } from "../wire/capabilitie
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";
+import { CLIENT_ID_BASE } from "../server/client-peers.js";
 import { LocalChannel } from "../server/local-channel.js";
 import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
 import { Channel } from "../wire/channel.js";
@@ -15,9 +16,6 @@ import { PeerLink } from "./peer-link.js";
 
 /** Names the known peers of an InboundManager: `withNodeList` or `withNodes`. */
 export type InboundNodeOption = NodeListOption;
-
-/** The first ID given to client peers; known peers have lower IDs. */
-export const CLIENT_ID_BASE = 1 << 20;
 
 /** Options of an InboundManager. */
 export interface InboundManagerOptions {
