@@ -63,5 +63,6 @@ export { CLIENT_ID_BASE } from "./server/client-peers.js";
 export type { InboundNodeOption, InboundManagerOptions } from "./symmetric/inbound-manager.js";
 export { System, newSystem, newSymmetricSystem, newLocalSystems } from "./symmetric/system.js";
 export type { SystemOptions } from "./symmetric/system.js";
+export type { PeerIdentityCheck } from "./symmetric/identify-peer.js";
 export { AUTH_HEADER, DEFAULT_MAX_SKEW_MS, certificateNamesPeer, hmacStreamAuth, hmacToken } from "./symmetric/peer-auth.js";
 export type { HmacPeerAuth, PeerAuth } from "./symmetric/peer-auth.js";

@@ -10,12 +10,23 @@ export type PeerIdentity =
   | { readonly kind: "client" }
   | { readonly kind: "external" };
 
-/** The known peers, by ID and by normalized address. */
+/**
+ * How a claim to be a known peer is checked. "strict" (the default): the
+ * connection must come from the host of the peer's known address (a host
+ * name: any address it resolves to). "node-id": Go Gorums' trust model, the
+ * claim alone names the peer, from wherever the connection comes (NAT,
+ * sidecar proxies); pair it with `peerAuth` (docs/security.md).
+ */
+export type PeerIdentityCheck = "strict" | "node-id";
+
+/** The known peers, by ID and by normalized address, and how claims to be one are checked. */
 export interface KnownPeers {
   addressOf(id: number): string | undefined;
   idOf(address: string): number | undefined;
   /** Resolves a host name to its addresses for the host check (default: `dns.lookup` with `all: true`). */
   lookup?: (host: string) => Promise<string[]>;
+  /** Default "strict". */
+  identity?: PeerIdentityCheck;
 }
 
 /**
@@ -25,7 +36,8 @@ export interface KnownPeers {
  * must agree; a lone positive `gorums-node-id` (what Go Gorums sends) names a
  * known peer whose address must have the socket's host, or is an untracked
  * external client when unknown; `gorums-node-id: 0` is a client peer; no
- * headers, an external client. Throws PermissionDenied saying which check
+ * headers, an external client. With `identity: "node-id"` the host checks
+ * are skipped; the other checks stay. Throws PermissionDenied saying which check
  * failed. An identity header sent more than once is refused (Go reads the
  * first of them; one stream cannot be two peers, so neither is trusted).
  */
@@ -79,7 +91,7 @@ function single(headers: Headers, name: string): string | null {
 async function checkHost(peers: KnownPeers, knownAddress: string, remoteHost: string, claim: string): Promise<void> {
   const host = hostOf(knownAddress);
   const remote = canonicalHost(stripBrackets(remoteHost));
-  if (host === remote) {
+  if (peers.identity === "node-id" || host === remote) {
     return;
   }
   if (isIP(stripBrackets(host)) === 0) {

@@ -10,7 +10,7 @@ import { LocalChannel } from "../server/local-channel.js";
 import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
 import { Channel } from "../wire/channel.js";
 import { errorReply } from "../wire/message.js";
-import { identifyPeer } from "./identify-peer.js";
+import { identifyPeer, type PeerIdentityCheck } from "./identify-peer.js";
 import { certificateMismatch, certificateNamesPeer, checkPeerAuth, type PeerAuth, requireCertificate, verifyHmacToken } from "./peer-auth.js";
 import { PeerLink } from "./peer-link.js";
 
@@ -36,6 +36,13 @@ export interface InboundManagerOptions {
    * address `dns.lookup` gives.
    */
   lookup?: (host: string) => Promise<string[]>;
+  /**
+   * "strict" (default): a stream claiming a known peer must come from that
+   * peer's host. "node-id": Go Gorums' trust model for peers behind NAT or a
+   * sidecar proxy, the claim is trusted from any address; pair it with
+   * `peerAuth` (docs/security.md says what it gives up).
+   */
+  identity?: PeerIdentityCheck;
 }
 
 interface Waiter {
@@ -199,6 +206,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
         return id === this.myID ? undefined : id;
       },
       ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
+      ...(this.options.identity !== undefined ? { identity: this.options.identity } : {}),
     });
     if (cert !== undefined && who.kind === "known") {
       const address = this.peers.get(who.nodeID)?.address as string;

@@ -156,3 +156,25 @@ describe("identifyPeer with a custom lookup (DNS names of known peers)", () => {
     await expect(identifyPeer(new Headers({ "gorums-addr": "replica-0.replicas:9080" }), "127.0.0.1", named)).rejects.toThrow(/claims host replica-0.replicas/);
   });
 });
+
+describe('identifyPeer with identity "node-id" (Go\'s trust model)', () => {
+  const trusting: KnownPeers = { ...peers, identity: "node-id" };
+
+  it("takes a known peer's claim from any host, by gorums-node-id or gorums-addr", async () => {
+    await expect(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", trusting)).resolves.toEqual({ kind: "known", nodeID: 3 });
+    await expect(identifyPeer(h({ "gorums-node-id": "4" }), "127.0.0.1", trusting)).resolves.toEqual({ kind: "known", nodeID: 4 });
+    await expect(identifyPeer(h({ "gorums-addr": "127.0.0.1:9002", "gorums-node-id": "2" }), "192.168.1.7", trusting)).resolves.toEqual({ kind: "known", nodeID: 2 });
+  });
+
+  it("keeps the other checks: unknown addresses, contradictions and repeated headers are refused", async () => {
+    expect((await deniedBy(identifyPeer(h({ "gorums-addr": "127.0.0.1:9999" }), "127.0.0.1", trusting))).rawMessage).toMatch(/not a known peer address/);
+    expect((await deniedBy(identifyPeer(h({ "gorums-addr": "127.0.0.1:9002", "gorums-node-id": "3" }), "127.0.0.2", trusting))).rawMessage).toMatch(/contradicts/);
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "2, 3" }), "127.0.0.1", trusting));
+    await expect(identifyPeer(h({ "gorums-node-id": "99" }), "127.0.0.2", trusting)).resolves.toEqual({ kind: "external" });
+  });
+
+  it('"strict" is the default: the same claims from another host are refused', async () => {
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", { ...peers, identity: "strict" }));
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", peers));
+  });
+});
