@@ -12,7 +12,7 @@
 export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";
 export { Manager, newConfig } from "./core/manager.js";
-export { ADDR_HEADER, NODE_ID_HEADER } from "./core/identity-headers.js";
+export { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "./core/identity-headers.js";
 export { CAPABILITIES_HEADER, CANCEL_CAPABILITY, SHARED_LINK_CAPABILITY } from "./wire/capabilities.js";
 export { CANCEL_ENTRY, TIMEOUT_ENTRY } from "./wire/call-end.js";
 export type { ManagerOptions, SecureClientOptions, StreamAuth } from "./core/manager-options.js";
@@ -58,10 +58,11 @@ export type { StreamTransport } from "./wire/transport.js";
 export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";
 
 // Symmetric configurations.
-export { InboundManager, CLIENT_ID_BASE } from "./symmetric/inbound-manager.js";
+export { InboundManager } from "./symmetric/inbound-manager.js";
+export { CLIENT_ID_BASE } from "./server/client-peers.js";
 export type { InboundNodeOption, InboundManagerOptions } from "./symmetric/inbound-manager.js";
 export { System, newSystem, newSymmetricSystem, newLocalSystems } from "./symmetric/system.js";
 export type { SystemOptions } from "./symmetric/system.js";
-export { parseNodeID } from "./symmetric/identify-peer.js";
+export type { PeerIdentityCheck } from "./symmetric/identify-peer.js";
 export { AUTH_HEADER, DEFAULT_MAX_SKEW_MS, certificateNamesPeer, hmacStreamAuth, hmacToken } from "./symmetric/peer-auth.js";
 export type { HmacPeerAuth, PeerAuth } from "./symmetric/peer-auth.js";

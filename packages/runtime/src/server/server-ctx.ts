@@ -7,7 +7,7 @@ import type { MetadataEntry } from "../gen/stream_pb.js";
 export interface PeerInfo {
   /** The caller's "host:port" (its socket address, or the address this process dialed). */
   readonly address: string;
-  /** The caller as this process knows it: a known peer's ID, a client peer's assigned ID, or 0. */
+  /** The caller as this process knows it: a known peer's ID, a client peer's assigned ID (0 on a plain Server, which names no one), or 0. */
   readonly nodeID: number;
 }
 
@@ -35,7 +35,7 @@ export interface ServerCtx {
   release(): void;
   /** The known peers connected to this server, self included (empty without an InboundManager). */
   config(): Configuration;
-  /** The client peers connected to this server (empty without an InboundManager). */
+  /** The client peers connected to this server (a plain Server's too). */
   clientConfig(): Configuration;
 }
 

@@ -23,6 +23,7 @@ import { RequestDispatcher } from "./request-dispatcher.js";
 import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
 import type { StreamAcceptor } from "./stream-acceptor.js";
+import { ClientPeers } from "./client-peers.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
 export type SecureServerOptions = http2.SecureServerOptions;
@@ -110,6 +111,8 @@ export class Server implements RequestServer {
   private readonly serving: Promise<void>;
   private startServing: () => void = () => {};
   private acceptor: StreamAcceptor | undefined;
+  /** Client peers, tracked without an InboundManager. */
+  private readonly clientPeers = new ClientPeers();
 
   constructor(private readonly options: ServerOptions = {}) {
     // Every open connect-node call links its signal to the shutdown signal:
@@ -266,9 +269,12 @@ export class Server implements RequestServer {
     return this.acceptor?.inboundConfig() ?? this.emptyConfig;
   }
 
-  /** The client peers connected to this server (empty without an InboundManager). */
+  /**
+   * The client peers connected to this server: clients that dialed with
+   * `ManagerOptions.server` (`gorums-node-id: 0`), callable back.
+   */
   clientConfig(): Configuration {
-    return this.acceptor?.clientConfig() ?? this.emptyConfig;
+    return this.acceptor?.clientConfig() ?? this.clientPeers.config();
   }
 
   /** @private `signal` (default: the server's shutdown) aborts the handlers' `ctx.signal`. */
@@ -325,7 +331,7 @@ export class Server implements RequestServer {
     try {
       const channel =
         this.acceptor === undefined
-          ? new Channel({ nodeID: 0, stream, onRequest: this.requestHandlerFor({ nodeID: 0, address: peerAddress, headers }, signal), onStreamDown: onDown })
+          ? this.clientPeers.accept({ stream, headers, peerAddress, signal }, this, onDown)
           : await this.acceptor.accept({ stream, headers, peerAddress, signal, ...(peerCertificate !== undefined ? { peerCertificate } : {}) }, this, onDown);
       this.channels.set(channel, stream);
       stream.open?.();

@@ -27,7 +27,8 @@ export interface AcceptingServer extends RequestServer {}
 /**
  * Decides what a new stream is: who opened it and which channel carries it.
  * An InboundManager is one (it tracks known peers and client peers); a plain
- * Server serves every stream as an untracked external client.
+ * Server tracks client peers only (ClientPeers) and serves every other stream
+ * as an untracked external client.
  */
 export interface StreamAcceptor {
   /**

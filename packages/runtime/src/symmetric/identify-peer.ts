@@ -2,19 +2,7 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { canonicalHost, normalizeAddress } from "../core/address.js";
-import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
-
-/**
- * Parses a `gorums-node-id` value as Go Gorums does: a decimal uint32, and 0
- * for anything else ("", "-1", "abc", "4294967296").
- */
-export function parseNodeID(value: string | null): number {
-  if (value === null || !/^\d{1,10}$/.test(value)) {
-    return 0;
-  }
-  const id = Number(value);
-  return id <= 0xffffffff ? id : 0;
-}
+import { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "../core/identity-headers.js";
 
 /** Who a new stream comes from. */
 export type PeerIdentity =
@@ -22,10 +10,23 @@ export type PeerIdentity =
   | { readonly kind: "client" }
   | { readonly kind: "external" };
 
-/** The known peers, by ID and by normalized address. */
+/**
+ * How a claim to be a known peer is checked. "strict" (the default): the
+ * connection must come from the host of the peer's known address (a host
+ * name: any address it resolves to). "node-id": Go Gorums' trust model, the
+ * claim alone names the peer, from wherever the connection comes (NAT,
+ * sidecar proxies); pair it with `peerAuth` (docs/security.md).
+ */
+export type PeerIdentityCheck = "strict" | "node-id";
+
+/** The known peers, by ID and by normalized address, and how claims to be one are checked. */
 export interface KnownPeers {
   addressOf(id: number): string | undefined;
   idOf(address: string): number | undefined;
+  /** Resolves a host name to its addresses for the host check (default: `dns.lookup` with `all: true`). */
+  lookup?: (host: string) => Promise<string[]>;
+  /** Default "strict". */
+  identity?: PeerIdentityCheck;
 }
 
 /**
@@ -35,7 +36,8 @@ export interface KnownPeers {
  * must agree; a lone positive `gorums-node-id` (what Go Gorums sends) names a
  * known peer whose address must have the socket's host, or is an untracked
  * external client when unknown; `gorums-node-id: 0` is a client peer; no
- * headers, an external client. Throws PermissionDenied saying which check
+ * headers, an external client. With `identity: "node-id"` the host checks
+ * are skipped; the other checks stay. Throws PermissionDenied saying which check
  * failed. An identity header sent more than once is refused (Go reads the
  * first of them; one stream cannot be two peers, so neither is trusted).
  */
@@ -53,7 +55,7 @@ export async function identifyPeer(headers: Headers, remoteHost: string, peers: 
     if (id === undefined) {
       throw denied(`gorums-addr ${JSON.stringify(addrHeader)} is not a known peer address`);
     }
-    await checkHost(address, remoteHost, `gorums-addr ${JSON.stringify(addrHeader)}`);
+    await checkHost(peers, address, remoteHost, `gorums-addr ${JSON.stringify(addrHeader)}`);
     if (idHeader !== null && parseNodeID(idHeader) !== id) {
       throw denied(`gorums-node-id ${JSON.stringify(idHeader)} contradicts gorums-addr ${JSON.stringify(addrHeader)}, which is node ${id}`);
     }
@@ -70,7 +72,7 @@ export async function identifyPeer(headers: Headers, remoteHost: string, peers: 
   if (address === undefined) {
     return { kind: "external" };
   }
-  await checkHost(address, remoteHost, `gorums-node-id ${id}`);
+  await checkHost(peers, address, remoteHost, `gorums-node-id ${id}`);
   return { kind: "known", nodeID: id };
 }
 
@@ -86,16 +88,17 @@ function single(headers: Headers, name: string): string | null {
   return value;
 }
 
-async function checkHost(knownAddress: string, remoteHost: string, claim: string): Promise<void> {
+async function checkHost(peers: KnownPeers, knownAddress: string, remoteHost: string, claim: string): Promise<void> {
   const host = hostOf(knownAddress);
   const remote = canonicalHost(stripBrackets(remoteHost));
-  if (host === remote) {
+  if (peers.identity === "node-id" || host === remote) {
     return;
   }
   if (isIP(stripBrackets(host)) === 0) {
     // A host name: compare with what it resolves to.
-    const resolved = await lookup(host, { all: true }).catch(() => []);
-    if (resolved.some((a) => canonicalHost(a.address) === remote)) {
+    const resolve = peers.lookup ?? (async (h: string) => (await lookup(h, { all: true })).map((a) => a.address));
+    const resolved = await resolve(host).catch(() => []);
+    if (resolved.some((a) => canonicalHost(a) === remote)) {
       return;
     }
   }

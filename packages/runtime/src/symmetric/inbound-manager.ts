@@ -5,19 +5,17 @@ import { announcesCapability, SHARED_LINK_CAPABILITY } from "../wire/capabilitie
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";
+import { CLIENT_ID_BASE } from "../server/client-peers.js";
 import { LocalChannel } from "../server/local-channel.js";
 import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
 import { Channel } from "../wire/channel.js";
 import { errorReply } from "../wire/message.js";
-import { identifyPeer } from "./identify-peer.js";
+import { identifyPeer, type PeerIdentityCheck } from "./identify-peer.js";
 import { certificateMismatch, certificateNamesPeer, checkPeerAuth, type PeerAuth, requireCertificate, verifyHmacToken } from "./peer-auth.js";
 import { PeerLink } from "./peer-link.js";
 
 /** Names the known peers of an InboundManager: `withNodeList` or `withNodes`. */
 export type InboundNodeOption = NodeListOption;
-
-/** The first ID given to client peers; known peers have lower IDs. */
-export const CLIENT_ID_BASE = 1 << 20;
 
 /** Options of an InboundManager. */
 export interface InboundManagerOptions {
@@ -31,6 +29,20 @@ export interface InboundManagerOptions {
    * the socket's host only.
    */
   peerAuth?: PeerAuth;
+  /**
+   * Resolves the host name of a known peer's address (a Kubernetes
+   * StatefulSet's `replica-0.replicas`, a compose service) to the addresses
+   * its connections may come from, for the host check. Default: every
+   * address `dns.lookup` gives.
+   */
+  lookup?: (host: string) => Promise<string[]>;
+  /**
+   * "strict" (default): a stream claiming a known peer must come from that
+   * peer's host. "node-id": Go Gorums' trust model for peers behind NAT or a
+   * sidecar proxy, the claim is trusted from any address; pair it with
+   * `peerAuth` (docs/security.md says what it gives up).
+   */
+  identity?: PeerIdentityCheck;
 }
 
 interface Waiter {
@@ -193,6 +205,8 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
         const id = this.idByAddress.get(address);
         return id === this.myID ? undefined : id;
       },
+      ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
+      ...(this.options.identity !== undefined ? { identity: this.options.identity } : {}),
     });
     if (cert !== undefined && who.kind === "known") {
       const address = this.peers.get(who.nodeID)?.address as string;

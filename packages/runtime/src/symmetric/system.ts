@@ -5,6 +5,7 @@ import type { ManagerOptions } from "../core/manager-options.js";
 import { type NodeListOption, withNodes } from "../core/node-list.js";
 import { newOutboundChannel } from "../core/outbound-channel.js";
 import { Server, type ServerOptions } from "../server/server.js";
+import type { PeerIdentityCheck } from "./identify-peer.js";
 import { InboundManager, type InboundManagerOptions, type InboundNodeOption } from "./inbound-manager.js";
 import { certificateNamesPeer, checkPeerAuth, hmacStreamAuth, type PeerAuth } from "./peer-auth.js";
 
@@ -38,6 +39,10 @@ export interface SystemOptions {
    * Refused streams fail with Unauthenticated. Default: none.
    */
   peerAuth?: PeerAuth;
+  /** How known peers' host names are resolved for the host check (see InboundManagerOptions.lookup). */
+  lookup?: (host: string) => Promise<string[]>;
+  /** How a claim to be a known peer is checked (see InboundManagerOptions.identity; default "strict"). */
+  identity?: PeerIdentityCheck;
 }
 
 /**
@@ -245,6 +250,8 @@ function inboundOptions(opts: SystemOptions): InboundManagerOptions {
   return {
     ...(opts.onConfigChange !== undefined ? { onChange: opts.onConfigChange } : {}),
     ...(opts.peerAuth !== undefined ? { peerAuth: opts.peerAuth } : {}),
+    ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}),
+    ...(opts.identity !== undefined ? { identity: opts.identity } : {}),
   };
 }
 

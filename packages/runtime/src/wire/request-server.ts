@@ -2,7 +2,7 @@ import type { RequestHandler } from "./channel.js";
 
 /** Who is on the other end of a stream, as far as this process knows. */
 export interface StreamPeer {
-  /** The peer's node ID here: a known peer's ID, a client peer's assigned ID, or 0. */
+  /** The peer's node ID here: a known peer's ID, a client peer's assigned ID (0 on a plain Server), or 0. */
   readonly nodeID: number;
   /** The peer's "host:port" (its socket address, or the address dialed). */
   readonly address: string;

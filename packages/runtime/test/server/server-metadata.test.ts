@@ -158,7 +158,7 @@ describe("server metadata and peer", () => {
     expect(s.connects[0]!.header.get(NODE_ID_HEADER)).toBe("0");
     expect(s.connects[0]!.header.get("message")).toBe("hello");
     expect(s.calls[0]!.metadata.get(NODE_ID_HEADER)).toBe("0");
-    // A plain Server tracks no client peers: the caller is still node 0 here.
+    // A plain Server names no caller (it lists this client in clientConfig() with an ID of its own): node 0 here.
     expect(s.calls[0]!.peer.nodeID).toBe(0);
     await clientSide.stop();
   });

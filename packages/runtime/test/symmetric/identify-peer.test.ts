@@ -139,3 +139,42 @@ describe("identifyPeer", () => {
     await expect(identifyPeer(h({ "x-other": "2" }), "127.0.0.1", peers)).resolves.toEqual({ kind: "external" });
   });
 });
+
+describe("identifyPeer with a custom lookup (DNS names of known peers)", () => {
+  const named: KnownPeers = {
+    addressOf: (id) => (id === 7 ? "replica-0.replicas:9080" : undefined),
+    idOf: (address) => (address === "replica-0.replicas:9080" ? 7 : undefined),
+    lookup: async (host) => (host === "replica-0.replicas" ? ["10.0.0.5", "127.0.0.9"] : []),
+  };
+
+  it("accepts a connection from any address the name resolves to", async () => {
+    await expect(identifyPeer(new Headers({ "gorums-addr": "replica-0.replicas:9080" }), "127.0.0.9", named)).resolves.toEqual({ kind: "known", nodeID: 7 });
+    await expect(identifyPeer(new Headers({ "gorums-node-id": "7" }), "10.0.0.5", named)).resolves.toEqual({ kind: "known", nodeID: 7 });
+  });
+
+  it("refuses a connection from an address the name does not resolve to", async () => {
+    await expect(identifyPeer(new Headers({ "gorums-addr": "replica-0.replicas:9080" }), "127.0.0.1", named)).rejects.toThrow(/claims host replica-0.replicas/);
+  });
+});
+
+describe('identifyPeer with identity "node-id" (Go\'s trust model)', () => {
+  const trusting: KnownPeers = { ...peers, identity: "node-id" };
+
+  it("takes a known peer's claim from any host, by gorums-node-id or gorums-addr", async () => {
+    await expect(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", trusting)).resolves.toEqual({ kind: "known", nodeID: 3 });
+    await expect(identifyPeer(h({ "gorums-node-id": "4" }), "127.0.0.1", trusting)).resolves.toEqual({ kind: "known", nodeID: 4 });
+    await expect(identifyPeer(h({ "gorums-addr": "127.0.0.1:9002", "gorums-node-id": "2" }), "192.168.1.7", trusting)).resolves.toEqual({ kind: "known", nodeID: 2 });
+  });
+
+  it("keeps the other checks: unknown addresses, contradictions and repeated headers are refused", async () => {
+    expect((await deniedBy(identifyPeer(h({ "gorums-addr": "127.0.0.1:9999" }), "127.0.0.1", trusting))).rawMessage).toMatch(/not a known peer address/);
+    expect((await deniedBy(identifyPeer(h({ "gorums-addr": "127.0.0.1:9002", "gorums-node-id": "3" }), "127.0.0.2", trusting))).rawMessage).toMatch(/contradicts/);
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "2, 3" }), "127.0.0.1", trusting));
+    await expect(identifyPeer(h({ "gorums-node-id": "99" }), "127.0.0.2", trusting)).resolves.toEqual({ kind: "external" });
+  });
+
+  it('"strict" is the default: the same claims from another host are refused', async () => {
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", { ...peers, identity: "strict" }));
+    await deniedBy(identifyPeer(h({ "gorums-node-id": "3" }), "127.0.0.2", peers));
+  });
+});
