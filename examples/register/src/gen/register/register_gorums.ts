@@ -72,11 +72,9 @@ export interface RegisterServer {
  */
 export function registerRegisterServer(srv: Server, impl: Partial<RegisterServer>): void {
   srv.registerHandler(
-    "register.Register.Read",
     typeof impl.read === "function" ? twoWayHandler(Register.method.read, impl.read.bind(impl)) : unimplementedHandler(Register.method.read, "twoway"),
   );
   srv.registerHandler(
-    "register.Register.Write",
     typeof impl.write === "function" ? twoWayHandler(Register.method.write, impl.write.bind(impl)) : unimplementedHandler(Register.method.write, "twoway"),
   );
 }
