@@ -10,10 +10,9 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { type Configuration, newConfig, withNodeList } from "../src/index.js";
 import { MessageSchema } from "../src/gen/stream_pb.js";
 import { requestMessage } from "../src/wire/message.js";
-import type { StreamTransport } from "../src/wire/transport.js";
 import { type Child, Cluster, startReplicas, startRole, startServers } from "./cluster.js";
 import { type CpuPerCall, CpuWatch } from "./cpu.js";
-import type { Flags } from "./flags.js";
+import { type Flags, type Protocol, protocolLabel } from "./flags.js";
 import { multicast, nestedQuorumCall, quorumCall, rpc, slowQuorumCall, streamQuorumCall, unicast } from "./gen/benchmark/benchmark_gorums.js";
 import { UnaryEcho } from "./gen/benchmark/benchmark_pb.js";
 import { grpcJsEchoClient } from "./grpc-js-echo.js";
@@ -28,7 +27,7 @@ export interface Row {
   /** Benchmark or baseline name. */
   readonly name: string;
   readonly kind: "benchmark" | "baseline" | "sweep";
-  /** What carries the calls: "http2", "connect-node", "raw node:http2", "grpc-js". */
+  /** What carries the calls: "gRPC/http2" (our NodeStream), "Connect/connect-node", "raw node:http2", "grpc-js", … */
   readonly transport: string;
   /** Nodes each call goes to (the configuration size; 1 for one-node calls). */
   readonly nodes: number;
@@ -78,7 +77,7 @@ export const BENCHMARKS: readonly BenchmarkDef[] = [
 
 export const BASELINES: readonly BenchmarkDef[] = [
   { name: "raw", description: "(a) raw node:http2 echo, gRPC framing, same payload and in-flight window: the ceiling" },
-  { name: "connect-node", description: "(b) the same quorum call over the connect-node NodeStream (client and servers)" },
+  { name: "connect", description: "(b) the same quorum call in the Connect protocol: connect-node's NodeStream client and server" },
   { name: "fanout", description: "(c) Promise of N connect-node unary calls with a majority pick: what one writes without Gorums" },
   { name: "grpc-js", description: "(d) @grpc/grpc-js bidi echo, same payload and window" },
   {
@@ -107,17 +106,17 @@ export class Bench {
     return { concurrency, warmupS: this.flags.warmupS, timeS: this.flags.timeS };
   }
 
-  /** The benchmark servers for `transport`: --remotes, or local processes started on first use. */
-  async servers(transport: StreamTransport): Promise<string[]> {
-    return (await this.serverSet(transport)).addrs;
+  /** The benchmark servers (they serve both protocols): --remotes, or local processes started on first use. */
+  async servers(): Promise<string[]> {
+    return (await this.serverSet()).addrs;
   }
 
   /** The servers' addresses, and their process IDs when they are local. */
-  private async serverSet(transport: StreamTransport): Promise<{ addrs: string[]; pids: number[] }> {
+  private async serverSet(): Promise<{ addrs: string[]; pids: number[] }> {
     if (this.flags.remotes.length > 0) {
       return { addrs: this.flags.remotes.slice(0, this.flags.configSize), pids: [] };
     }
-    const cluster = await this.cluster(`servers/${transport}`, () => startServers(this.script, this.flags.configSize, transport));
+    const cluster = await this.cluster("servers", () => startServers(this.script, this.flags.configSize));
     return { addrs: cluster.addrs, pids: cluster.pids };
   }
 
@@ -139,12 +138,12 @@ export class Bench {
     return c;
   }
 
-  /** A configuration of the servers for `transport` (one per transport, reused). */
-  private async config(transport: StreamTransport): Promise<Configuration> {
-    const key = `servers/${transport}`;
+  /** A configuration of the servers in `protocol` (one per protocol, reused). */
+  private async config(protocol: Protocol): Promise<Configuration> {
+    const key = `servers/${protocol}`;
     let config = this.configs.get(key);
     if (config === undefined) {
-      config = newConfig(withNodeList(await this.servers(transport)), { transport });
+      config = newConfig(withNodeList(await this.servers()), { protocol });
       this.configs.set(key, config);
     }
     return config;
@@ -162,27 +161,27 @@ export class Bench {
 
   // ------------------------------------------------------------ benchmarks
 
-  /** The quorum call on `transport` with `concurrency` calls in flight. */
-  async quorumCall(transport: StreamTransport, concurrency = this.flags.concurrent, kind: Row["kind"] = "benchmark", name = "QuorumCall", timeoutMs?: number): Promise<Row> {
+  /** The quorum call in `protocol` with `concurrency` calls in flight. */
+  async quorumCall(protocol: Protocol, concurrency = this.flags.concurrent, kind: Row["kind"] = "benchmark", name = "QuorumCall", timeoutMs?: number): Promise<Row> {
     const { configSize: n, quorumSize: q, payload } = this.flags;
-    const config = await this.config(transport);
-    const cpu = await this.cpuWatch(transport);
+    const config = await this.config(protocol);
+    const cpu = await this.cpuWatch();
     const ctx = config.context(timeoutMs === undefined ? {} : { timeoutMs });
     const req = { payload: this.payload };
     const rec = await closedLoop(() => quorumCall(ctx, req).threshold(q), this.load(concurrency), this.counter(), cpu);
-    return this.row(rec, cpu, { name, kind, transport, nodes: n, quorum: q, concurrency, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
+    return this.row(rec, cpu, { name, kind, transport: protocolLabel(protocol), nodes: n, quorum: q, concurrency, msgsPerCall: n, payloadBytesPerCall: payload * 2 * n });
   }
 
   /** QuorumCall with a deadline: every request carries its time left. */
   deadlineQuorumCall(): Promise<Row> {
-    return this.quorumCall(this.flags.transport, this.flags.concurrent, "benchmark", "DeadlineQuorumCall", 60_000);
+    return this.quorumCall(this.flags.protocol, this.flags.concurrent, "benchmark", "DeadlineQuorumCall", 60_000);
   }
 
   /** SlowQuorumCall: the servers stop the work of calls that ended (`heed`), or finish it anyway. */
   async slowQuorumCall(heed: boolean): Promise<Row> {
-    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
-    const config = await this.config(transport);
-    const cpu = await this.cpuWatch(transport);
+    const { configSize: n, quorumSize: q, payload, protocol } = this.flags;
+    const config = await this.config(protocol);
+    const cpu = await this.cpuWatch();
     const ctx = config.context();
     const bytes = new Uint8Array(Math.max(1, payload));
     bytes[0] = heed ? 0 : 1;
@@ -191,7 +190,7 @@ export class Bench {
     return this.row(rec, cpu, {
       name: "SlowQuorumCall",
       kind: "benchmark",
-      transport,
+      transport: protocolLabel(protocol),
       nodes: n,
       quorum: q,
       concurrency: this.flags.concurrent,
@@ -202,8 +201,8 @@ export class Bench {
   }
 
   async streamQuorumCall(): Promise<Row> {
-    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
-    const config = await this.config(transport);
+    const { configSize: n, quorumSize: q, payload, protocol } = this.flags;
+    const config = await this.config(protocol);
     const ctx = config.context();
     const req = { payload: this.payload };
     const call = async () => {
@@ -222,55 +221,55 @@ export class Bench {
       }
       throw new Error("streaming quorum call ended before the quorum");
     };
-    const cpu = await this.cpuWatch(transport);
+    const cpu = await this.cpuWatch();
     const rec = await closedLoop(call, this.load(), this.counter(), cpu);
-    return this.row(rec, cpu, { name: "StreamQuorumCall", kind: "benchmark", transport, nodes: n, quorum: q, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * 3 * n });
+    return this.row(rec, cpu, { name: "StreamQuorumCall", kind: "benchmark", transport: protocolLabel(protocol), nodes: n, quorum: q, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * 3 * n });
   }
 
   async multicast(): Promise<Row> {
-    const { configSize: n, payload, transport } = this.flags;
-    const config = await this.config(transport);
+    const { configSize: n, payload, protocol } = this.flags;
+    const config = await this.config(protocol);
     const ctx = config.context();
     const req = { payload: this.payload };
-    const cpu = await this.cpuWatch(transport);
+    const cpu = await this.cpuWatch();
     const rec = await closedLoop(() => multicast(ctx, req), this.load(), this.counter(), cpu);
     await this.barrier(config, rec);
-    return this.row(rec, cpu, { name: "Multicast", kind: "benchmark", transport, nodes: n, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * n, note: "latency: until written" });
+    return this.row(rec, cpu, { name: "Multicast", kind: "benchmark", transport: protocolLabel(protocol), nodes: n, concurrency: this.flags.concurrent, msgsPerCall: n, payloadBytesPerCall: payload * n, note: "latency: until written" });
   }
 
   async unicast(): Promise<Row> {
-    const { payload, transport } = this.flags;
-    const config = await this.config(transport);
+    const { payload, protocol } = this.flags;
+    const config = await this.config(protocol);
     const ctxs = config.nodes().map((node) => node.context());
     const req = { payload: this.payload };
-    const cpu = await this.cpuWatch(transport);
+    const cpu = await this.cpuWatch();
     const rec = await closedLoop((i) => unicast(ctxs[i % ctxs.length] as (typeof ctxs)[number], req), this.load(), this.counter(), cpu);
     await this.barrier(config, rec);
-    return this.row(rec, cpu, { name: "Unicast", kind: "benchmark", transport, nodes: 1, concurrency: this.flags.concurrent, msgsPerCall: 1, payloadBytesPerCall: payload, note: "latency: until written" });
+    return this.row(rec, cpu, { name: "Unicast", kind: "benchmark", transport: protocolLabel(protocol), nodes: 1, concurrency: this.flags.concurrent, msgsPerCall: 1, payloadBytesPerCall: payload, note: "latency: until written" });
   }
 
   async rpc(): Promise<Row> {
-    const { payload, transport } = this.flags;
-    const config = await this.config(transport);
+    const { payload, protocol } = this.flags;
+    const config = await this.config(protocol);
     const ctxs = config.nodes().map((node) => node.context());
     const req = { payload: this.payload };
-    const cpu = await this.cpuWatch(transport);
+    const cpu = await this.cpuWatch();
     const rec = await closedLoop((i) => rpc(ctxs[i % ctxs.length] as (typeof ctxs)[number], req), this.load(), this.counter(), cpu);
-    return this.row(rec, cpu, { name: "Rpc", kind: "benchmark", transport, nodes: 1, concurrency: this.flags.concurrent, msgsPerCall: 1, payloadBytesPerCall: payload * 2 });
+    return this.row(rec, cpu, { name: "Rpc", kind: "benchmark", transport: protocolLabel(protocol), nodes: 1, concurrency: this.flags.concurrent, msgsPerCall: 1, payloadBytesPerCall: payload * 2 });
   }
 
   async nestedQuorumCall(): Promise<Row> {
-    const { configSize: n, quorumSize: q, payload, transport, remotes } = this.flags;
+    const { configSize: n, quorumSize: q, payload, protocol, remotes } = this.flags;
     let addrs: string[];
     let pids: number[] = [];
     if (remotes.length > 0) {
       addrs = remotes.slice(0, n);
     } else {
-      const cluster = await this.cluster(`replicas/${transport}`, () => startReplicas(this.script, n, transport));
+      const cluster = await this.cluster(`replicas/${protocol}`, () => startReplicas(this.script, n, protocol));
       addrs = cluster.addrs;
       pids = cluster.pids;
     }
-    const config = newConfig(withNodeList(addrs), { transport });
+    const config = newConfig(withNodeList(addrs), { protocol });
     try {
       const ctx = config.context();
       const req = { payload: this.payload };
@@ -279,7 +278,7 @@ export class Bench {
       return this.row(rec, cpu, {
         name: "NestedQuorumCall",
         kind: "benchmark",
-        transport,
+        transport: protocolLabel(protocol),
         nodes: n,
         quorum: q,
         concurrency: this.flags.concurrent,
@@ -299,14 +298,14 @@ export class Bench {
    * connect and once they are connected and idle.
    */
   async reverse(opts: { name: string; peers: number; procs: number; quorum: number; concurrency: number; measureIdle: boolean }): Promise<Row> {
-    const { transport, payload } = this.flags;
-    const server = await startRole(this.script, "reverse-server", transport);
+    const { protocol, payload } = this.flags;
+    const server = await startRole(this.script, "reverse-server", protocol);
     const clients: Child[] = [];
     try {
       const before = opts.measureIdle ? await server.request<MemoryStats>({ cmd: "memory" }) : undefined;
       const per = Math.ceil(opts.peers / opts.procs);
       for (let left = opts.peers; left > 0; left -= per) {
-        clients.push(await startRole(this.script, "client-peers", transport, ["--connect", server.addr, "--count", String(Math.min(per, left))]));
+        clients.push(await startRole(this.script, "client-peers", protocol, ["--connect", server.addr, "--count", String(Math.min(per, left))]));
       }
       await server.request({ cmd: "waitForPeers", peers: opts.peers, timeoutMs: 120_000 });
       let perClient: Row["perClient"];
@@ -322,7 +321,7 @@ export class Bench {
       return {
         name: opts.name,
         kind: "benchmark",
-        transport,
+        transport: protocolLabel(protocol),
         nodes: opts.peers,
         quorum: opts.quorum,
         concurrency: opts.concurrency,
@@ -393,16 +392,15 @@ export class Bench {
     }
   }
 
-  /** (b) the quorum call over the connect-node NodeStream. */
-  async connectNodeQuorumCall(concurrency = this.flags.concurrent): Promise<Row> {
-    const row = await this.quorumCall("connect-node", concurrency, "baseline");
-    return this.flags.remotes.length > 0 ? { ...row, note: "connect-node client; servers as started" } : row;
+  /** (b) the quorum call in the Connect protocol (connect-node's NodeStream client and server). */
+  async connectQuorumCall(concurrency = this.flags.concurrent): Promise<Row> {
+    return this.quorumCall("connect", concurrency, "baseline");
   }
 
   /** (c) N connect-node unary calls with a majority pick, as one writes it without Gorums. */
   async unaryFanout(concurrency = this.flags.concurrent): Promise<Row> {
-    const { configSize: n, quorumSize: q, payload, transport } = this.flags;
-    const { addrs, pids } = await this.serverSet(transport);
+    const { configSize: n, quorumSize: q, payload } = this.flags;
+    const { addrs, pids } = await this.serverSet();
     const clients = addrs.map((a) => createClient(UnaryEcho, createGrpcTransport({ baseUrl: `http://${a}` })));
     const req = { payload: this.payload };
     const cpu = new CpuWatch(undefined, pids);
@@ -422,9 +420,9 @@ export class Bench {
     rec.extendTo(performance.now());
   }
 
-  /** Watches the CPU of this process and of the servers for `transport` (when local). */
-  private async cpuWatch(transport: StreamTransport): Promise<CpuWatch> {
-    return new CpuWatch(undefined, (await this.serverSet(transport)).pids);
+  /** Watches the CPU of this process and of the servers (when local). */
+  private async cpuWatch(): Promise<CpuWatch> {
+    return new CpuWatch(undefined, (await this.serverSet()).pids);
   }
 
   private row(rec: Recorder, cpu: CpuWatch, r: Omit<Row, "stats" | "memory" | "caller" | "cpu">): Row {

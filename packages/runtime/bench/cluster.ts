@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import * as net from "node:net";
-import type { StreamTransport } from "../src/wire/transport.js";
+import type { Protocol } from "./flags.js";
 import type { ChildMessage } from "./roles.js";
 
 /** A process started by the bench. */
@@ -113,27 +113,28 @@ export class Cluster {
 }
 
 /** `n` benchmark servers, each in its own process, on 127.0.0.1 free ports. */
-export async function startServers(script: string, n: number, transport: StreamTransport): Promise<Cluster> {
-  const children = await Promise.all(Array.from({ length: n }, () => Child.start(script, ["--server", "127.0.0.1:0", "--transport", transport])));
+export async function startServers(script: string, n: number): Promise<Cluster> {
+  const children = await Promise.all(Array.from({ length: n }, () => Child.start(script, ["--server", "127.0.0.1:0"])));
   return new Cluster(children);
 }
 
 /**
  * `n` replicas of a symmetric System, each in its own process, knowing one
- * another; ready once each is connected to all.
+ * another and dialing one another in `protocol`; ready once each is
+ * connected to all.
  */
-export async function startReplicas(script: string, n: number, transport: StreamTransport): Promise<Cluster> {
+export async function startReplicas(script: string, n: number, protocol: Protocol): Promise<Cluster> {
   const ports = await freePorts(n);
   const addrs = ports.map((p) => `127.0.0.1:${p}`);
   const children = await Promise.all(
-    addrs.map((addr, i) => Child.start(script, ["--server", addr, "--peers", addrs.join(","), "--id", String(i + 1), "--transport", transport])),
+    addrs.map((addr, i) => Child.start(script, ["--server", addr, "--peers", addrs.join(","), "--id", String(i + 1), "--protocol", protocol])),
   );
   return new Cluster(children);
 }
 
-/** One process of a given role on 127.0.0.1, port 0. */
-export async function startRole(script: string, role: string, transport: StreamTransport = "http2", extra: string[] = []): Promise<Child> {
-  return Child.start(script, ["--role", role, "--server", "127.0.0.1:0", "--transport", transport, ...extra]);
+/** One process of a given role on 127.0.0.1, port 0 (dialing, where it dials, in `protocol`). */
+export async function startRole(script: string, role: string, protocol: Protocol = "grpc", extra: string[] = []): Promise<Child> {
+  return Child.start(script, ["--role", role, "--server", "127.0.0.1:0", "--protocol", protocol, ...extra]);
 }
 
 /** `n` distinct free TCP ports on 127.0.0.1 (free when asked; the replicas bind them right after). */

@@ -1,13 +1,21 @@
 /**
  * The command line of `pnpm bench`, modelled on Go Gorums' cmd/benchmark.
  */
-import type { StreamTransport } from "../src/wire/transport.js";
+import type { ManagerOptions } from "../src/index.js";
+
+/** The wire protocol of the bench's calls: "grpc" (our node:http2 NodeStream) or "connect" (connect-node). */
+export type Protocol = NonNullable<ManagerOptions["protocol"]>;
+
+/** How a row names what carries a protocol's calls. */
+export function protocolLabel(protocol: Protocol): string {
+  return protocol === "grpc" ? "gRPC/http2" : "Connect/connect-node";
+}
 
 /** Parsed flags. */
 export interface Flags {
   /** Which benchmarks run (matched case-insensitively against their names). */
   readonly benchmarks: RegExp;
-  /** Which baselines run (raw, connect-node, fanout, grpc-js); null: none. */
+  /** Which baselines run (raw, connect, fanout, grpc-js, raw-fanout); null: none. */
   readonly baselines: RegExp | null;
   readonly configSize: number;
   /** Replies a quorum call waits for (default: a majority of the configuration). */
@@ -31,7 +39,8 @@ export interface Flags {
   /** With --server --peers: this server's ID among the peers (1-based position by default). */
   readonly id: number | undefined;
   readonly json: boolean;
-  readonly transport: StreamTransport;
+  /** The protocol of the benchmarks' calls (the servers serve both). */
+  readonly protocol: Protocol;
   /** Write a latency-versus-throughput chart here. */
   readonly svg: string | undefined;
   /** Client peers connected to the server in ManyClientPeers. */
@@ -50,7 +59,7 @@ export interface Flags {
 export const USAGE = `usage: pnpm bench [flags]
 
   --benchmarks REGEXP   benchmarks to run, case-insensitive (default all; --list names them)
-  --baselines REGEXP    baselines to run: raw, connect-node, fanout, grpc-js (default all; 'none')
+  --baselines REGEXP    baselines to run: raw, connect, fanout, grpc-js, raw-fanout (default all; 'none')
   --config-size N       servers in the configuration (default 4)
   --quorum-size N       replies a quorum call waits for (default a majority)
   --concurrent N        calls in flight (default 64)
@@ -58,14 +67,15 @@ export const USAGE = `usage: pnpm bench [flags]
   --time S              seconds measured per benchmark (default 2)
   --warmup S            seconds of warmup per benchmark (default 0.5)
   --repeat N            measure each run N times and keep the best (default 1)
-  --transport T         http2 (default) or connect-node
+  --protocol P          grpc (default: our node:http2 NodeStream) or connect (the Connect
+                        protocol on connect-node)
   --remotes A,B,...     use servers already running (started with --server) instead of local ones
   --server ADDR         run only a benchmark server on ADDR (host:port)
     --peers A,B,...     with --server: the symmetric replicas, this one included (NestedQuorumCall)
     --id N              with --peers: this server's ID (default: its position in --peers)
   --client-peers N      client peers of the server in ManyClientPeers (default 1000)
   --svg FILE            also sweep the quorum call over 1,4,16,64,256 in flight on both
-                        transports and write a latency-versus-throughput chart to FILE
+                        protocols and write a latency-versus-throughput chart to FILE
   --json                print the results as JSON instead of a table
   --list                list the benchmarks
 `;
@@ -99,7 +109,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     }
     values.set(name, value);
   }
-  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "repeat", "remotes", "server", "peers", "id", "transport", "svg", "client-peers", "role", "connect", "count"]);
+  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "repeat", "remotes", "server", "peers", "id", "protocol", "svg", "client-peers", "role", "connect", "count"]);
   for (const name of values.keys()) {
     if (!known.has(name)) {
       throw new Error(`unknown flag --${name}`);
@@ -125,9 +135,9 @@ export function parseFlags(argv: readonly string[]): Flags {
   const configSize = Math.floor(num("config-size", 4, 1));
   const nodes = remotes.length > 0 ? Math.min(configSize, remotes.length) : configSize;
   const quorumSize = Math.min(nodes, Math.floor(num("quorum-size", Math.floor(nodes / 2) + 1, 1)));
-  const transport = values.get("transport") ?? "http2";
-  if (transport !== "http2" && transport !== "connect-node") {
-    throw new Error(`--transport must be http2 or connect-node, not ${JSON.stringify(transport)}`);
+  const protocol = values.get("protocol") ?? "grpc";
+  if (protocol !== "grpc" && protocol !== "connect") {
+    throw new Error(`--protocol must be grpc or connect, not ${JSON.stringify(protocol)}`);
   }
   const baselines = bools.has("no-baselines") || values.get("baselines") === "none" ? null : new RegExp(values.get("baselines") ?? ".*", "i");
   const id = values.get("id");
@@ -146,7 +156,7 @@ export function parseFlags(argv: readonly string[]): Flags {
     peers: list("peers"),
     id: id === undefined ? undefined : Math.floor(num("id", 0, 1)),
     json: bools.has("json"),
-    transport,
+    protocol,
     svg: values.get("svg"),
     clientPeers: Math.floor(num("client-peers", 1000, 1)),
     list: bools.has("list"),

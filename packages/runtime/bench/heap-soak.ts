@@ -11,12 +11,13 @@
  *
  *   npx tsc -p packages/runtime/bench/tsconfig.json
  *   node --expose-gc packages/runtime/bench/dist/bench/heap-soak.js [--rounds 10] [--calls 20000]
- *     [--concurrency 64] [--symmetric] [--churn 0] [--transport http2|connect-node] [--max-ratio 1.5]
+ *     [--concurrency 64] [--symmetric] [--churn 0] [--protocol grpc|connect] [--max-ratio 1.5]
  *
  * `--symmetric` runs the calls over a System's inboundConfig instead (three
  * local replicas). `--churn n` also opens and closes n configurations per
  * round (one quorum call each: new connections, streams and sessions every
- * time). `--transport` picks the client stream implementation. `--max-ratio r` exits with 1 when the last round's heap
+ * time). `--protocol connect` makes the calls in the Connect protocol
+ * (connect-node) instead of gRPC (our node:http2 stream). `--max-ratio r` exits with 1 when the last round's heap
  * is more than r times the first's. Not a test: heap numbers depend on the
  * machine and on V8, so nothing asserts them in CI.
  */
@@ -29,7 +30,7 @@ import {
   QuorumCallError,
   Server,
   type ServerCtx,
-  type StreamTransport,
+  type ManagerOptions,
   withNodeList,
 } from "../src/index.js";
 import type { Echo } from "./gen/benchmark/benchmark_pb.js";
@@ -42,12 +43,12 @@ interface Options {
   concurrency: number;
   symmetric: boolean;
   churn: number;
-  transport: StreamTransport | undefined;
+  protocol: ManagerOptions["protocol"];
   maxRatio: number | undefined;
 }
 
 function parse(argv: string[]): Options {
-  const opts: Options = { rounds: 10, calls: 20_000, concurrency: 64, symmetric: false, churn: 0, transport: undefined, maxRatio: undefined };
+  const opts: Options = { rounds: 10, calls: 20_000, concurrency: 64, symmetric: false, churn: 0, protocol: undefined, maxRatio: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -76,12 +77,12 @@ function parse(argv: string[]): Options {
       case "--churn":
         opts.churn = value();
         break;
-      case "--transport": {
-        const t = argv[++i];
-        if (t !== "http2" && t !== "connect-node") {
-          throw new Error("--transport is http2 or connect-node");
+      case "--protocol": {
+        const p = argv[++i];
+        if (p !== "grpc" && p !== "connect") {
+          throw new Error("--protocol is grpc or connect");
         }
-        opts.transport = t;
+        opts.protocol = p;
         break;
       }
       default:
@@ -199,10 +200,10 @@ async function main(): Promise<number> {
   }
   let config: Configuration;
   let stop: () => Promise<unknown>;
-  const transport = opts.transport !== undefined ? { transport: opts.transport } : {};
+  const dial: ManagerOptions = opts.protocol !== undefined ? { protocol: opts.protocol } : {};
   let addrs: string[] = [];
   if (opts.symmetric) {
-    const local = await newLocalSystems(3, { dial: transport });
+    const local = await newLocalSystems(3, { dial });
     for (const s of local.systems) {
       register(s.server, s.myID === 3);
     }
@@ -215,7 +216,7 @@ async function main(): Promise<number> {
     const servers = [new Server(), new Server(), new Server()];
     servers.forEach((s, i) => register(s, i === 2));
     addrs = await Promise.all(servers.map((s) => s.listen("127.0.0.1:0")));
-    config = newConfig(withNodeList(addrs), transport);
+    config = newConfig(withNodeList(addrs), dial);
     stop = async () => {
       await config.close();
       await Promise.all(servers.map((s) => s.stop()));
@@ -224,12 +225,12 @@ async function main(): Promise<number> {
   const rand = prng(1);
   const churn = async () => {
     for (let i = 0; i < opts.churn; i++) {
-      const c = newConfig(withNodeList(addrs), transport);
+      const c = newConfig(withNodeList(addrs), dial);
       await quorumCall(c.context({ timeoutMs: 10_000 }), { payload: new Uint8Array(8) }).all();
       await c.close();
     }
   };
-  process.stdout.write(`heap soak: ${opts.rounds} rounds of ${opts.calls} calls, ${opts.concurrency} at a time, ${opts.symmetric ? "over a System's inboundConfig" : "to 3 servers"}${opts.churn > 0 ? `, ${opts.churn} configurations opened and closed` : ""}${opts.transport !== undefined ? ` (client: ${opts.transport})` : ""}\n`);
+  process.stdout.write(`heap soak: ${opts.rounds} rounds of ${opts.calls} calls, ${opts.concurrency} at a time, ${opts.symmetric ? "over a System's inboundConfig" : "to 3 servers"}${opts.churn > 0 ? `, ${opts.churn} configurations opened and closed` : ""}${opts.protocol !== undefined ? ` (protocol: ${opts.protocol})` : ""}\n`);
   await round(config, opts.calls, opts.concurrency, rand);
   await churn();
   const first = await collect();

@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { BASELINES, Bench, BENCHMARKS, type Row } from "./benchmarks.js";
-import { type Flags, parseFlags, USAGE } from "./flags.js";
+import { type Flags, type Protocol, parseFlags, protocolLabel, USAGE } from "./flags.js";
 import { Progress } from "./progress.js";
 import { checkTargets, machine, setupDifferences, table } from "./report.js";
 import { runRole } from "./roles.js";
@@ -67,7 +67,7 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   const failures: string[] = [];
   const skipped: string[] = [];
   const steps: Step[] = [];
-  const t = flags.transport;
+  const t = flags.protocol;
   const inflight = (n: number) => `${n} in flight`;
 
   // The same measurement is taken once: the sweep reuses the table's runs.
@@ -75,18 +75,18 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   const tableKeys = new Set<string>();
   /** Steps that take their row from `qc` (which repeats by itself). */
   const qcSteps = new Set<Step>();
-  const qcStep = (label: string, transport: "http2" | "connect-node", n: number): Step => {
-    tableKeys.add(`${transport}/${n}`);
-    const step = { label, run: () => qc(transport, n) };
+  const qcStep = (label: string, protocol: Protocol, n: number): Step => {
+    tableKeys.add(`${protocol}/${n}`);
+    const step = { label, run: () => qc(protocol, n) };
     qcSteps.add(step);
     return step;
   };
-  const qc = (transport: "http2" | "connect-node", n: number) => {
-    const key = `${transport}/${n}`;
+  const qc = (protocol: Protocol, n: number) => {
+    const key = `${protocol}/${n}`;
     let run = qcRuns.get(key);
     if (run === undefined) {
       run = best(flags.repeat, () =>
-        transport === t ? bench.quorumCall(transport, n) : transport === "connect-node" ? bench.connectNodeQuorumCall(n) : bench.quorumCall(transport, n, "sweep"),
+        protocol === t ? bench.quorumCall(protocol, n) : protocol === "connect" ? bench.connectQuorumCall(n) : bench.quorumCall(protocol, n, "sweep"),
       );
       qcRuns.set(key, run);
     }
@@ -113,8 +113,8 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   if (qcOrReverse && baseline("raw-fanout")) {
     steps.push({ label: `baseline (e) raw fan-out to ${n} echo servers (${inflight(c)})`, run: rawFanout(n, n, q, c) });
   }
-  if (anyBenchmark && baseline("connect-node") && t !== "connect-node") {
-    steps.push(qcStep(`baseline (b) QuorumCall over connect-node (${inflight(c)})`, "connect-node", c));
+  if (anyBenchmark && baseline("connect") && t !== "connect") {
+    steps.push(qcStep(`baseline (b) QuorumCall over Connect, connect-node (${inflight(c)})`, "connect", c));
   }
   if (anyBenchmark && baseline("fanout")) {
     steps.push({ label: `baseline (c) connect-node unary fan-out (${inflight(c)})`, run: () => bench.unaryFanout(c) });
@@ -180,18 +180,18 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   }
   const sweepRows = new Map<string, Row>();
   if (flags.svg !== undefined) {
-    // Windows in order, the two transports side by side: a burst of other
+    // Windows in order, the two protocols side by side: a burst of other
     // work on the machine then hits both lines alike.
     for (const n of SWEEP) {
-      for (const transport of ["http2", "connect-node"] as const) {
-        const key = `${transport}/${n}`;
+      for (const protocol of ["grpc", "connect"] as const) {
+        const key = `${protocol}/${n}`;
         const reused = tableKeys.has(key);
         const run = async () => {
-          const row = await qc(transport, n);
+          const row = await qc(protocol, n);
           sweepRows.set(key, row);
           return reused ? undefined : { ...row, kind: "sweep" as const };
         };
-        const step = { label: `sweep: QuorumCall (${transport}, ${inflight(n)})${reused ? " (measured above)" : ""}`, run };
+        const step = { label: `sweep: QuorumCall (${protocol}, ${inflight(n)})${reused ? " (measured above)" : ""}`, run };
         qcSteps.add(step);
         steps.push(step);
       }
@@ -202,7 +202,7 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   const m = machine();
   const loadAtStart = loadavg()[0] ?? 0;
   const header = [
-    `gorums-ts bench: ${flags.configSize} servers, quorum ${flags.quorumSize}, ${flags.payload}-byte payload, ${c} in flight, ${flags.timeS} s per run after ${flags.warmupS} s warmup${flags.repeat > 1 ? `, best of ${flags.repeat} runs each` : ""}, transport ${t}`,
+    `gorums-ts bench: ${flags.configSize} servers, quorum ${flags.quorumSize}, ${flags.payload}-byte payload, ${c} in flight, ${flags.timeS} s per run after ${flags.warmupS} s warmup${flags.repeat > 1 ? `, best of ${flags.repeat} runs each` : ""}, protocol ${t} (${protocolLabel(t)})`,
     `${local ? "servers in their own processes on 127.0.0.1" : `remote servers ${flags.remotes.join(",")}`}; ${m.cpus} CPUs (${m.cpuModel}), node ${m.node}, ${m.platform}; load average ${loadAtStart.toFixed(2)}`,
   ];
   if (!flags.json) {
@@ -235,8 +235,8 @@ async function runBenchmarks(flags: Flags): Promise<number> {
   let series: ChartSeries[] | undefined;
   if (flags.svg !== undefined) {
     series = [
-      { label: "http2 NodeStream (default)", color: "#1f77b4", points: SWEEP.flatMap((n) => point(sweepRows.get(`http2/${n}`))) },
-      { label: "connect-node NodeStream", color: "#d62728", points: SWEEP.flatMap((n) => point(sweepRows.get(`connect-node/${n}`))) },
+      { label: "gRPC protocol, our http2 NodeStream (default)", color: "#1f77b4", points: SWEEP.flatMap((n) => point(sweepRows.get(`grpc/${n}`))) },
+      { label: "Connect protocol, connect-node NodeStream", color: "#d62728", points: SWEEP.flatMap((n) => point(sweepRows.get(`connect/${n}`))) },
     ];
     const subtitle = `${flags.configSize} servers, quorum ${flags.quorumSize}, ${flags.payload}-byte payload; ${m.cpus} CPUs, node ${m.node}`;
     writeFileSync(flags.svg, latencyThroughputSvg(series, "Quorum call: median latency vs throughput", subtitle));

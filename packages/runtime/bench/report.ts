@@ -31,8 +31,8 @@ export interface Ratios {
   readonly raw?: number;
   /** Message rate ÷ grpc-js echo message rate at the same window. */
   readonly grpcJs?: number;
-  /** Quorum calls: calls/s ÷ the connect-node quorum call's at the same window. */
-  readonly connectNode?: number;
+  /** Quorum calls: calls/s ÷ the Connect-protocol (connect-node) quorum call's at the same window. */
+  readonly connect?: number;
   /** Quorum calls: calls/s ÷ the unary fan-out's at the same window. */
   readonly fanout?: number;
   /** Quorum calls: calls/s ÷ the raw fan-out's to as many nodes at the same window. */
@@ -59,7 +59,7 @@ export function ratios(row: Row, rows: readonly Row[]): Ratios {
   if (row.name === "QuorumCall" && row.kind === "benchmark") {
     const cn = rows.find((r) => r.name === "QuorumCall" && r.kind === "baseline" && r.concurrency === row.concurrency);
     if (cn !== undefined) {
-      out.connectNode = row.stats.callsPerSec / cn.stats.callsPerSec;
+      out.connect = row.stats.callsPerSec / cn.stats.callsPerSec;
     }
     const fan = find(rows, "unary fan-out", row.concurrency);
     if (fan !== undefined) {
@@ -80,17 +80,17 @@ const ms = (n: number) => (!Number.isFinite(n) ? "—" : n < 1 ? n.toFixed(3) : 
 const mb = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 const x = (n: number | undefined) => (n === undefined ? "—" : `${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}×`);
 
-/** The display name of a row: "QuorumCall", "QuorumCall (connect-node)", "raw echo", … */
+/** The display name of a row: "QuorumCall", "QuorumCall over Connect", "raw echo", … */
 export function label(r: Row): string {
   if (r.kind === "baseline" && r.name === "QuorumCall") {
-    return "QuorumCall over connect-node";
+    return "QuorumCall over Connect";
   }
   return r.name;
 }
 
 /** The results as an aligned text table (one line per row). */
 export function table(rows: readonly Row[]): string {
-  const head = ["benchmark", "transport", "N/q", "in flight", "calls/s", "msg/s", "mean ms", "median ms", "p99 ms", "MB/s", "CPU µs/call", "heap MB", "RSS MB", "vs raw", "vs grpc-js", "vs connect-node QC", "vs fan-out", "vs raw fan-out", "note"];
+  const head = ["benchmark", "transport", "N/q", "in flight", "calls/s", "msg/s", "mean ms", "median ms", "p99 ms", "MB/s", "CPU µs/call", "heap MB", "RSS MB", "vs raw", "vs grpc-js", "vs Connect QC", "vs fan-out", "vs raw fan-out", "note"];
   const lines: string[][] = [head];
   for (const r of rows) {
     const ratio = ratios(r, rows);
@@ -120,7 +120,7 @@ export function table(rows: readonly Row[]): string {
       mb(r.memory.rss),
       x(ratio.raw),
       x(ratio.grpcJs),
-      x(ratio.connectNode),
+      x(ratio.connect),
       x(ratio.fanout),
       x(ratio.rawFanout),
       notes.join("; "),
@@ -191,7 +191,7 @@ export function checkTargets(rows: readonly Row[], flags: Flags): TargetCheck[] 
   const cn = rows.find((r) => r.name === "QuorumCall" && r.kind === "baseline" && r.concurrency === c);
   if (qc !== undefined && cn !== undefined) {
     const v = qc.stats.callsPerSec / cn.stats.callsPerSec;
-    out.push({ target: "quorum call ≥ 5 × the quorum call over connect-node", pass: v >= 5, detail: `${int(qc.stats.callsPerSec)} vs ${int(cn.stats.callsPerSec)} calls/s = ${v.toFixed(2)}×` });
+    out.push({ target: "quorum call ≥ 5 × the quorum call over Connect (connect-node)", pass: v >= 5, detail: `${int(qc.stats.callsPerSec)} vs ${int(cn.stats.callsPerSec)} calls/s = ${v.toFixed(2)}×` });
   }
   const fan = find(rows, "unary fan-out", c);
   if (qc !== undefined && fan !== undefined) {
@@ -233,8 +233,8 @@ export function setupDifferences(flags: Flags): string[] {
   if (flags.concurrent !== 64) {
     diffs.push(`--concurrent ${flags.concurrent} (targets: 64)`);
   }
-  if (flags.transport !== "http2") {
-    diffs.push(`--transport ${flags.transport} (targets: http2)`);
+  if (flags.protocol !== "grpc") {
+    diffs.push(`--protocol ${flags.protocol} (targets: grpc)`);
   }
   if (flags.remotes.length > 0) {
     diffs.push("--remotes (targets: local processes on loopback)");

@@ -23,7 +23,7 @@ import {
 } from "./gen/benchmark/benchmark_gorums.js";
 import { UnaryEcho } from "./gen/benchmark/benchmark_pb.js";
 import { newConfig, newSymmetricSystem, newSystem, Server, type Configuration, type ServerOptions, withNodeList, withNodes } from "../src/index.js";
-import type { StreamTransport } from "../src/wire/transport.js";
+import type { Protocol } from "./flags.js";
 import { startGrpcJsEchoServer } from "./grpc-js-echo.js";
 import { type CpuPerCall, CpuWatch } from "./cpu.js";
 import { closedLoop, type LoadOptions } from "./load.js";
@@ -94,7 +94,8 @@ export function benchmarkService(): BenchmarkServer {
 /** Options of a benchmark server. */
 export interface BenchServerOptions {
   readonly addr: string;
-  readonly transport: StreamTransport;
+  /** How a replica dials its peers (a server serves both protocols). */
+  readonly protocol: Protocol;
   /** The replicas of a symmetric setup, this one included; empty: a plain server. */
   readonly peers: readonly string[];
   /** This replica's ID (default: its position in `peers`, from 1). */
@@ -104,7 +105,6 @@ export interface BenchServerOptions {
 /** Starts a benchmark server; resolves with its bound address and a stop function. */
 export async function startBenchServer(opts: BenchServerOptions): Promise<{ addr: string; stop: () => Promise<void> }> {
   const serverOptions: ServerOptions = {
-    transport: opts.transport,
     routes: (router) => router.service(UnaryEcho, { echo: (req) => req }),
   };
   if (opts.peers.length === 0) {
@@ -118,7 +118,7 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<{ addr
     throw new Error(`--server ${opts.addr} is not in --peers (give --id)`);
   }
   const peers = withNodes(new Map(opts.peers.map((a, i) => [i + 1, a])));
-  const system = await newSymmetricSystem(opts.addr, id, peers, { server: serverOptions, dial: { transport: opts.transport } });
+  const system = await newSymmetricSystem(opts.addr, id, peers, { server: serverOptions, dial: { protocol: opts.protocol } });
   system.registerService((srv) => registerBenchmarkServer(srv, benchmarkService()));
   await system.serve();
   system.newOutboundConfig();
@@ -128,11 +128,11 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<{ addr
 }
 
 /** Runs the process role named by the flags (a child of the bench, or `--server`). */
-export async function runRole(role: string, flags: { addr: string; transport: StreamTransport; peers: readonly string[]; id?: number | undefined; connect?: string | undefined; count: number }): Promise<void> {
+export async function runRole(role: string, flags: { addr: string; protocol: Protocol; peers: readonly string[]; id?: number | undefined; connect?: string | undefined; count: number }): Promise<void> {
   switch (role) {
     case "server": {
       const { addr } = await startBenchServer(flags);
-      ready(addr, `benchmark server on ${addr} (transport ${flags.transport}${flags.peers.length > 0 ? `, replica among ${flags.peers.length}` : ""})`);
+      ready(addr, `benchmark server on ${addr} (gRPC and Connect${flags.peers.length > 0 ? `, replica among ${flags.peers.length} dialing in ${flags.protocol}` : ""})`);
       return;
     }
     case "raw-echo": {
@@ -148,10 +148,10 @@ export async function runRole(role: string, flags: { addr: string; transport: St
       return;
     }
     case "client-peers":
-      await runClientPeers(flags.connect ?? "", flags.count, flags.transport);
+      await runClientPeers(flags.connect ?? "", flags.count, flags.protocol);
       return;
     case "reverse-server":
-      await runReverseServer(flags.addr, flags.transport);
+      await runReverseServer(flags.addr, flags.protocol);
       return;
     default:
       throw new Error(`unknown role ${role}`);
@@ -159,12 +159,12 @@ export async function runRole(role: string, flags: { addr: string; transport: St
 }
 
 /** `count` client peers of the server at `addr`, each with its own connection, serving the Benchmark service. */
-async function runClientPeers(addr: string, count: number, transport: StreamTransport): Promise<void> {
+async function runClientPeers(addr: string, count: number, protocol: Protocol): Promise<void> {
   const server = new Server();
   registerBenchmarkServer(server, benchmarkService());
   const configs: Configuration[] = [];
   for (let i = 0; i < count; i++) {
-    configs.push(newConfig(withNodeList([addr]), { server, transport }));
+    configs.push(newConfig(withNodeList([addr]), { server, protocol }));
     if (i % 50 === 49) {
       // Let the connections open in steps rather than all in one turn.
       await new Promise((r) => setImmediate(r));
@@ -177,8 +177,8 @@ async function runClientPeers(addr: string, count: number, transport: StreamTran
  * A System that client peers connect to; runs reverse-direction quorum calls
  * over its clientConfig() on command.
  */
-async function runReverseServer(addr: string, transport: StreamTransport): Promise<void> {
-  const system = await newSystem(addr, { server: { transport }, dial: { transport } });
+async function runReverseServer(addr: string, protocol: Protocol): Promise<void> {
+  const system = await newSystem(addr, { dial: { protocol } });
   system.registerService((srv) => registerBenchmarkServer(srv, benchmarkService()));
   await system.serve();
   process.on("message", (m: { type: "cmd"; id: number } & ReverseCommand) => {

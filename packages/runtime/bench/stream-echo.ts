@@ -7,8 +7,9 @@
  *       into frames; no protobuf, no batching;
  *   (b) our node:http2 BidiStream pair (http2StreamDialer ↔
  *       nodeStreamRequestListener);
- *   (c) connect-node's BidiStream pair (connectStreamDialer ↔
- *       connectServerStream under connectNodeAdapter), as the runtime uses it;
+ *   (c) connect-node's BidiStream pair in the Connect protocol
+ *       (connectStreamDialer ↔ connectServerStream under connectNodeAdapter),
+ *       as the runtime uses it for `protocol: "connect"`;
  * printed as ratios against (a), all in the same run. The echo server runs
  * in a child process (two cores: one per side) unless --same-process. (a)
  * and the load loop are shared with `pnpm bench` (raw-echo.ts, load.ts).
@@ -36,7 +37,7 @@ const KINDS: Kind[] = ["raw", "ours", "connect"];
 const LABEL: Record<Kind, string> = {
   raw: "(a) raw node:http2 + gRPC framing",
   ours: "(b) our http2 BidiStream pair",
-  connect: "(c) connect-node BidiStream pair",
+  connect: "(c) connect-node BidiStream pair (Connect)",
 };
 
 function arg(name: string, def: number): number {

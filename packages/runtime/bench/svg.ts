@@ -1,7 +1,7 @@
 /**
  * The latency-versus-throughput chart of `--svg`: median latency against
  * calls/s of the quorum call at several in-flight windows, one line per
- * transport, on log-log axes. Plain hand-written SVG, no dependency.
+ * protocol, on log-log axes. Plain hand-written SVG, no dependency.
  */
 
 /** One measured point of a series. */

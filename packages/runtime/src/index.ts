@@ -54,7 +54,6 @@ export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.
 export type { BidiStream } from "./wire/bidi-stream.js";
 export type { BackoffOptions } from "./wire/backoff.js";
 export type { KeepaliveOptions } from "./wire/keepalive.js";
-export type { StreamTransport } from "./wire/transport.js";
 export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";
 
 // Symmetric configurations.

@@ -48,7 +48,7 @@ describe("pnpm bench (smoke)", () => {
       expect(stdout).toMatch(/^gorums-ts bench: 2 servers, quorum 2, 16-byte payload, 64 in flight/m);
       const rows = stdout.split("\n").filter((l) => /^(QuorumCall|raw echo)\s/.test(l));
       expect(rows).toHaveLength(4);
-      const qc = rows.find((l) => /^QuorumCall\s+http2\s+2\/2\s+64\s/.test(l));
+      const qc = rows.find((l) => /^QuorumCall\s+gRPC\/http2\s+2\/2\s+64\s/.test(l));
       expect(qc).toBeDefined();
       // calls/s is a positive number and the ratio to the raw echo is printed.
       const callsPerSec = Number((qc as string).split(/\s{2,}/)[4]?.replace(/,/g, ""));
@@ -56,11 +56,11 @@ describe("pnpm bench (smoke)", () => {
       expect(qc).toMatch(/\d+\.\d+×/);
       expect(stdout).toMatch(/^(PASS|FAIL)[ ?] quorum-call message rate/m);
       expect(stdout).toMatch(/^(PASS|FAIL) {2}median latency of a lone quorum call/m);
-      // The chart: a line per transport, a dot per window (1, 4, 16, 64, 256).
+      // The chart: a line per protocol, a dot per window (1, 4, 16, 64, 256).
       const text = readFileSync(svg, "utf8");
       expect(text.startsWith("<svg")).toBe(true);
-      expect(text).toContain("http2 NodeStream");
-      expect(text).toContain("connect-node NodeStream");
+      expect(text).toContain("gRPC protocol, our http2 NodeStream");
+      expect(text).toContain("Connect protocol, connect-node NodeStream");
       expect(text.match(/<circle [^>]*><title>/g)).toHaveLength(10);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,6 @@ import type { SecureClientSessionOptions } from "node:http2";
 import type { BackoffOptions } from "../wire/backoff.js";
 import type { KeepaliveOptions } from "../wire/keepalive.js";
 import type { RequestServer } from "../wire/request-server.js";
-import type { StreamTransport } from "../wire/transport.js";
 
 /** TLS options for dialing: Node's secure HTTP/2 client session options (ca, cert, key, servername, …). */
 export type SecureClientOptions = SecureClientSessionOptions;
@@ -32,7 +31,11 @@ export interface ManagerOptions {
   keepConnected?: boolean;
   /** Dial with TLS. */
   tls?: SecureClientOptions;
-  /** Wire protocol: "grpc" (default, what Go Gorums speaks) or "connect" (always on connect-node), both over HTTP/2. */
+  /**
+   * Wire protocol, both over HTTP/2: "grpc" (default, what Go Gorums
+   * speaks), carried by gorums-ts's own node:http2 stream, or "connect",
+   * carried by connect-node's client. A Server serves both.
+   */
   protocol?: "grpc" | "connect";
   /** Largest reply accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
   maxMessageBytes?: number;
@@ -46,8 +49,6 @@ export interface ManagerOptions {
    * (grpc-go default: 5 minutes), or they close the connection.
    */
   keepalive?: KeepaliveOptions;
-  /** NodeStream implementation for the gRPC protocol: "http2" (default) or "connect-node". */
-  transport?: StreamTransport;
   /** @private Further stream headers (identity headers set by a System). */
   streamHeaders?: Record<string, string>;
   /**

@@ -3,7 +3,6 @@ import { Channel, type StreamDialer } from "../wire/channel.js";
 import { connectStreamDialer } from "../wire/connect-client-stream.js";
 import { streamDownError } from "../wire/errors.js";
 import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
-import { defaultTransport } from "../wire/transport.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
 import type { ManagerOptions, StreamAuth } from "./manager-options.js";
 import type { NodeSpec } from "./node-list.js";
@@ -19,7 +18,8 @@ export interface OutboundChannelHooks {
 }
 
 /**
- * A channel that dials one node (node:http2 stream, or connect-node): the manager's metadata and
+ * A channel that dials one node (the gRPC protocol on our node:http2 stream,
+ * the Connect protocol on connect-node): the manager's metadata and
  * identity headers on the stream, its backoff and send buffer, and, when it
  * has a server, serving the calls that come back on the stream.
  */
@@ -40,9 +40,8 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
   };
-  const useConnectNode = options.protocol === "connect" || (options.transport ?? defaultTransport()) === "connect-node";
   const makeDialer = (h: Headers): StreamDialer =>
-    useConnectNode ? connectStreamDialer({ ...dialOptions, headers: h, protocol: options.protocol ?? "grpc" }) : http2StreamDialer({ ...dialOptions, headers: h });
+    options.protocol === "connect" ? connectStreamDialer({ ...dialOptions, headers: h }) : http2StreamDialer({ ...dialOptions, headers: h });
   const dialer = options.streamAuth === undefined ? makeDialer(headers) : freshHeadersDialer(options.streamAuth, headers, makeDialer);
   return new Channel({
     nodeID: spec.id,

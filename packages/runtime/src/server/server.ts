@@ -15,7 +15,6 @@ import { toConnectError } from "../wire/errors.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
 import { type KeepaliveOptions, keepSessionAlive } from "../wire/keepalive.js";
-import { defaultTransport, type StreamTransport } from "../wire/transport.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
 import { formatAddress, parseListenAddress } from "./listen-address.js";
@@ -44,12 +43,6 @@ export interface ServerOptions {
    * external client (node ID 0).
    */
   inboundManager?: StreamAcceptor;
-  /**
-   * NodeStream implementation for gRPC requests: "http2" (default) or
-   * "connect-node". Connect-protocol NodeStreams and co-hosted routes are
-   * always served by connect-node.
-   */
-  transport?: StreamTransport;
   /** Largest request accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
   maxMessageBytes?: number;
   /**
@@ -182,11 +175,10 @@ export class Server implements RequestServer {
     const readMaxBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     // The NodeStream listener is made per request so that the stream it
     // accepts (synchronously) is adopted with its connection's certificate.
-    const listener: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void =
-      (this.options.transport ?? defaultTransport()) === "http2"
-        ? (req, res) =>
-            nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted, verifiedPeerCertificate(req.socket)), adapter, { readMaxBytes })(req, res)
-        : adapter;
+    // gRPC NodeStreams are served by our node:http2 stream; everything else
+    // (Connect-protocol NodeStreams, co-hosted routes) by connect-node.
+    const listener = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void =>
+      nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted, verifiedPeerCertificate(req.socket)), adapter, { readMaxBytes })(req, res);
     const maxConcurrentStreams = this.options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION;
     const server =
       this.options.tls === undefined
@@ -292,7 +284,7 @@ export class Server implements RequestServer {
     return (request, reply) => dispatcher.enqueue(request, reply);
   }
 
-  /** A NodeStream served by connect-node's handler: what it yields is what we send. */
+  /** A Connect-protocol NodeStream, served by connect-node's handler: what it yields is what we send. */
   private async *acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
     const { stream, replies } = connectServerStream(requests, ctx.signal);
     const refusal = await this.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) }, ctx.values.get(kPeerCertificate));

@@ -1,6 +1,6 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { Gorums, type Message } from "../gen/stream_pb.js";
 import type { BidiStream } from "./bidi-stream.js";
 import { AsyncQueue } from "./async-queue.js";
@@ -16,8 +16,6 @@ export interface ConnectDialerOptions {
   readonly headers: Headers;
   /** TLS client options; plain HTTP/2 when absent. */
   readonly tls?: http2.SecureClientSessionOptions;
-  /** Wire protocol: gRPC (default, what Go Gorums speaks) or Connect, both over HTTP/2. */
-  readonly protocol?: "grpc" | "connect";
   /** Largest message accepted from the node, in bytes. */
   readonly readMaxBytes?: number;
   /** PING the node while streams are open (connect-node's session PINGs); off when absent. */
@@ -25,8 +23,10 @@ export interface ConnectDialerOptions {
 }
 
 /**
- * A dialer that opens NodeStreams as connect-node client calls over one
- * HTTP/2 session per node. The long-lived stream has no deadline.
+ * A dialer that opens NodeStreams in the Connect protocol (binary, over
+ * HTTP/2) as connect-node client calls over one HTTP/2 session per node:
+ * `ManagerOptions.protocol: "connect"`. (The gRPC protocol is always our own
+ * stream, http2-stream-dialer.ts.) The long-lived stream has no deadline.
  */
 export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer {
   const baseUrl = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
@@ -39,10 +39,7 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
     session = ready;
   });
   const common = { baseUrl, sessionManager, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) };
-  const transport =
-    options.protocol === "connect"
-      ? createConnectTransport({ ...common, httpVersion: "2", useBinaryFormat: true })
-      : createGrpcTransport(common);
+  const transport = createConnectTransport({ ...common, httpVersion: "2", useBinaryFormat: true });
   let closed = false;
   return {
     async dial() {

@@ -104,9 +104,7 @@ describe("deadlines travel with the request", () => {
   });
 });
 
-// connect-node's streams do not show the peer's headers, so on that transport
-// nobody learns that the other side understands cancels and none is sent.
-describe.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("cancellation travels between our processes", () => {
+describe("cancellation travels between our processes", () => {
   it("a majority call to 5 servers, 2 of them slow, cancels those 2: their signals abort, their loops stop", async () => {
     const started = lifetimeServers(5, [4, 5]);
     const { config } = await cluster.use(started);

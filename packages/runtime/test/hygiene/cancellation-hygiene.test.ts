@@ -1,7 +1,7 @@
 /**
  * Resource hygiene under random cancellation (issue 7 item 3): a seeded mix
  * of every call type (call-mix.ts) — GORUMS_HYGIENE_CALLS calls, 20 000 by
- * default (10 000 on connect-node), 100 000 for the full run — with a good share aborted before,
+ * default, 100 000 for the full run — with a good share aborted before,
  * during or after sending, or given 1–4 ms deadlines, against real servers
  * on 127.0.0.1 (one of them slower, so that cancellations catch calls in
  * flight). Afterwards, at once: no node of the configuration has a pending
@@ -20,8 +20,8 @@ import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { waitUntil } from "../symmetric/helpers.js";
 import { activeTimers, registerMixService, runCallMix } from "./call-mix.js";
 
-/** 20 000 by default (10 000 on the slower connect-node stream); GORUMS_HYGIENE_CALLS=100000 for the full run. */
-const CALLS = Number(process.env.GORUMS_HYGIENE_CALLS ?? (process.env.GORUMS_TRANSPORT === "connect-node" ? 10_000 : 20_000));
+/** 20 000 by default; GORUMS_HYGIENE_CALLS=100000 for the full run. */
+const CALLS = Number(process.env.GORUMS_HYGIENE_CALLS ?? 20_000);
 /** Generous: the full run on a busy machine. */
 const TIMEOUT_MS = Math.max(60_000, CALLS * 3);
 

@@ -1,8 +1,8 @@
 /**
  * Mutual-TLS peer authentication (issue 7 item 4, `peerAuth: { mode:
  * "tls-identity" }`; docs/security.md), with a CA and certificates made by
- * `openssl`, on real replicas on 127.0.0.1, for both server stream
- * implementations (node:http2 and connect-node):
+ * `openssl`, on real replicas on 127.0.0.1, dialing in both protocols (gRPC
+ * on our node:http2 stream, Connect on connect-node, served by connect-node):
  * - replicas whose certificates name their IDs (SAN URI gorums:node:<id>),
  *   or only their host (SAN IP), connect and run quorum calls both ways;
  * - a stream claiming replica 2 with a CA-signed certificate that names
@@ -31,7 +31,6 @@ import {
   quorumCall,
   rpcCall,
   Server,
-  type StreamTransport,
   type System,
   type SystemOptions,
   twoWayHandler,
@@ -43,6 +42,8 @@ import { registerTestService } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, sleep, startReplicas, waitUntil } from "../symmetric/helpers.js";
 import { type KeyPair, newTestCA, type TestCA } from "./certs.js";
+
+type Protocol = NonNullable<ManagerOptions["protocol"]>;
 
 let ca: TestCA;
 let otherCA: TestCA;
@@ -76,10 +77,9 @@ function pair(id: number): KeyPair {
 }
 
 /** A System's options for tls-identity with this key pair. */
-function tlsIdentity(kp: KeyPair, transport: StreamTransport = "http2"): SystemOptions {
+function tlsIdentity(kp: KeyPair, protocol: Protocol = "grpc"): SystemOptions {
   const tls = { key: kp.key, cert: kp.cert, ca: ca.cert };
-  // Both sides on the same stream implementation (as CI's GORUMS_TRANSPORT run does).
-  return { server: { tls, transport }, dial: { tls, transport }, peerAuth: { mode: "tls-identity" } };
+  return { server: { tls }, dial: { tls, protocol }, peerAuth: { mode: "tls-identity" } };
 }
 
 /** The error `p` fails with; fails the test if it succeeds. */
@@ -139,7 +139,7 @@ describe("certificate names", () => {
   });
 });
 
-describe.each<StreamTransport>(["http2", "connect-node"])("replicas with peerAuth tls-identity (server stream: %s)", (transport) => {
+describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identity (protocol: %s)", (protocol) => {
   let mesh: Replicas | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
@@ -151,7 +151,7 @@ describe.each<StreamTransport>(["http2", "connect-node"])("replicas with peerAut
   });
 
   async function connected(n: number, keyPair: (id: number) => KeyPair = pair): Promise<System[]> {
-    mesh = await startReplicas(n, (id) => tlsIdentity(keyPair(id), transport));
+    mesh = await startReplicas(n, (id) => tlsIdentity(keyPair(id), protocol));
     const systems = mesh.replicas.map((r) => r.system);
     await Promise.all(systems.map((s) => s.waitForConfig((c) => c.size === n, { signal: AbortSignal.timeout(8000) })));
     // Settled: the tiebreak has left one connection per pair.
@@ -239,16 +239,16 @@ describe.each<StreamTransport>(["http2", "connect-node"])("replicas with peerAut
 
   it("a dialing replica refuses a peer whose server certificate names another node", async () => {
     // Replica 2 holds node 3's certificate: replica 1 will not talk to it, nor it to replica 1.
-    mesh = await startReplicas(2, (id) => tlsIdentity(id === 2 ? pair(3) : pair(id), transport));
+    mesh = await startReplicas(2, (id) => tlsIdentity(id === 2 ? pair(3) : pair(id), protocol));
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await waitUntil(() => /does not name node 2/.test(r1.inboundManager.node(2)?.lastError?.rawMessage ?? ""), "replica 1's refusal of replica 2's server", 8000);
     await waitUntil(() => r2.inboundManager.node(1)?.lastError?.code === Code.Unauthenticated, "replica 1 refusing replica 2's stream", 8000);
     await sleep(300);
     expect(r1.inboundConfig().nodeIDs()).toEqual([1]);
-    if (process.env.GORUMS_TRANSPORT !== "connect-node" && transport !== "connect-node") {
+    if (protocol === "grpc") {
       expect(r2.inboundConfig().nodeIDs()).toEqual([2]);
     } else {
-      // connect-node's server answers replica 2's stream with response
+      // connect-node's server (Connect protocol) answers replica 2's stream with response
       // headers and its handler's refusal about 10 ms later: replica 2
       // counts the stream it dialed as open for that long, at each of its
       // redials (seen on every Node version; the test sampling such a

@@ -284,9 +284,8 @@ describe("who a System lets in", () => {
 
   // A dialed stream counts as a connection only once the peer has accepted it
   // (response headers or a message): a peer that refuses us never shows up in
-  // inboundConfig, onConfigChange or waitForConfig. (connect-node's client
-  // cannot tell acceptance apart, so this holds on the default http2 stream.)
-  it.skipIf(process.env.GORUMS_TRANSPORT === "connect-node")("a peer that refuses our stream never appears in inboundConfig", async () => {
+  // inboundConfig, onConfigChange or waitForConfig.
+  it("a peer that refuses our stream never appears in inboundConfig", async () => {
     const [pa, pb] = await freePorts(2);
     const a = `127.0.0.1:${pa}`;
     const b = `127.0.0.1:${pb}`;

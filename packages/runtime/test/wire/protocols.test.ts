@@ -1,6 +1,8 @@
 /**
- * Both wire protocols of the connect-node stream: gRPC (the default, what Go
- * Gorums speaks) and Connect, each over HTTP/2, against the same server.
+ * Both wire protocols against the same server, each over HTTP/2: gRPC (the
+ * default, what Go Gorums speaks; our node:http2 stream) and Connect
+ * (connect-node). The Connect protocol's own test set is
+ * test/connect/connect-protocol.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
