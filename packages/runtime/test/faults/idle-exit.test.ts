@@ -15,10 +15,10 @@ import { requireDist } from "./server-process.js";
 const CLIENT = fileURLToPath(new URL("./idle-client-process.mjs", import.meta.url));
 
 /** Runs the client against `addr`; resolves with its exit code, stdout and run time, or rejects after `limitMs`. */
-function runClient(addr: string, value: string, limitMs: number): Promise<{ code: number | null; out: string; ms: number }> {
+function runClient(addr: string, value: string, limitMs: number, protocol: Protocol): Promise<{ code: number | null; out: string; ms: number }> {
   requireDist();
   const start = Date.now();
-  const child = spawn(process.execPath, [CLIENT, addr, value], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [CLIENT, addr, value, protocol], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -35,13 +35,16 @@ function runClient(addr: string, value: string, limitMs: number): Promise<{ code
   });
 }
 
-describe("an idle client does not keep its process alive", () => {
+type Protocol = "grpc" | "connect";
+
+// Both protocols: gRPC on our HTTP/2 stream, Connect on connect-node's session.
+describe.each<Protocol>(["grpc", "connect"])("an idle client does not keep its process alive (%s)", (protocol) => {
   let servers: TestServer[] = [];
 
   it("a client that never closes exits once its calls are done", async () => {
     servers = await startTestServers(1);
     try {
-      const { code, out } = await runClient(servers[0]?.addr ?? "", "idle", 5000);
+      const { code, out } = await runClient(servers[0]?.addr ?? "", "idle", 5000, protocol);
       expect(out).toBe("echo: idle\necho: idle\n");
       expect(code).toBe(0);
     } finally {
@@ -55,7 +58,7 @@ describe("an idle client does not keep its process alive", () => {
     if (server === undefined) throw new Error("no server");
     server.state.delayMs = 1500;
     try {
-      const { code, out, ms } = await runClient(server.addr, "slow", 8000);
+      const { code, out, ms } = await runClient(server.addr, "slow", 8000, protocol);
       expect(out).toBe("echo: slow\necho: slow\n");
       expect(code).toBe(0);
       expect(ms).toBeGreaterThanOrEqual(3000); // two calls of 1.5 s each, waited for
