@@ -18,7 +18,7 @@ import { type KeepaliveOptions, keepSessionAlive } from "../wire/keepalive.js";
 import { defaultTransport, type StreamTransport } from "../wire/transport.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
-import { formatAddress, parseListenAddress } from "./listen-address.js";
+import { formatAddress, parseListenAddress } from "../wire/address.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";

@@ -9,6 +9,7 @@ import { CLIENT_ID_BASE } from "../server/client-peers.js";
 import { LocalChannel } from "../server/local-channel.js";
 import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
 import { Channel } from "../wire/channel.js";
+import { hostOf } from "../wire/address.js";
 import { errorReply } from "../wire/message.js";
 import { identifyPeer, type PeerIdentityCheck } from "./identify-peer.js";
 import { certificateMismatch, certificateNamesPeer, checkPeerAuth, type PeerAuth, requireCertificate, verifyHmacToken } from "./peer-auth.js";
@@ -198,8 +199,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
       verifyHmacToken(auth, s.headers);
     }
     const cert = auth?.mode === "tls-identity" ? requireCertificate(s.peerCertificate) : undefined;
-    const remoteHost = s.peerAddress.slice(0, s.peerAddress.lastIndexOf(":"));
-    const who = await identifyPeer(s.headers, remoteHost, {
+    const who = await identifyPeer(s.headers, hostOf(s.peerAddress), {
       addressOf: (id) => (id === this.myID ? undefined : this.peers.get(id)?.address),
       idOf: (address) => {
         const id = this.idByAddress.get(address);

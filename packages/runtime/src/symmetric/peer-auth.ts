@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
+import { hostOf } from "../wire/address.js";
 import type { StreamAuth } from "../core/manager-options.js";
 
 /** The stream header that carries a shared-secret token: `<ts>.<hex hmac-sha256(secret, "nodeID|addr|ts")>`. */
@@ -136,7 +137,7 @@ export function certificateNamesPeer(cert: PeerCertificate, id: number, address:
   if (cert.raw === undefined) {
     return false;
   }
-  const host = stripBrackets(address.slice(0, address.lastIndexOf(":")));
+  const host = hostOf(address);
   const x509 = new X509Certificate(cert.raw);
   return isIP(host) !== 0 ? x509.checkIP(host) !== undefined : x509.checkHost(host, { subject: "never" }) !== undefined;
 }
@@ -201,10 +202,6 @@ export function subjectAltNames(san: string | undefined): Array<{ type: string; 
 
 function mac(secret: string | Uint8Array, nodeID: string, addr: string, ts: number): Buffer {
   return createHmac("sha256", secret).update(`${nodeID}|${addr}|${ts}`).digest();
-}
-
-function stripBrackets(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 function unauthenticated(msg: string): ConnectError {
