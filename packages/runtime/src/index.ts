@@ -21,7 +21,7 @@ export { Node } from "./core/node.js";
 export { ConfigContext, NodeContext } from "./core/call-context.js";
 export type { CallContextOptions } from "./core/call-context.js";
 export { byID, byLatency, byLastNodeError } from "./core/comparators.js";
-export { normalizeAddress } from "./core/address.js";
+export { normalizeAddress } from "./wire/address.js";
 
 // Errors (ConnectError and Code re-exported from @connectrpc/connect: handlers throw them, callers read codes).
 export { Code, ConnectError } from "@connectrpc/connect";

@@ -1,4 +1,4 @@
-import { normalizeAddress } from "./address.js";
+import { normalizeAddress } from "../wire/address.js";
 
 /** One node of a node list: its ID and normalized address. */
 export interface NodeSpec {

@@ -3,23 +3,37 @@ import { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "../core/identity-heade
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";
-import { Channel } from "../wire/channel.js";
-import type { AcceptedStream, AcceptingServer } from "./stream-acceptor.js";
+import { type AcceptedPeer, type AcceptedStream, EXTERNAL_PEER, type PeerAcceptor } from "./stream-acceptor.js";
 
 /** The first ID given to client peers (Go's `clientIDStart`); known peers have lower IDs. */
 export const CLIENT_ID_BASE = 1 << 20;
 
+/** Options of ClientPeers. */
+export interface ClientPeersOptions {
+  /** The registry of the client peers' nodes (default: the ClientPeers itself); an InboundManager passes itself. */
+  registry?: NodeRegistry;
+  /** Called after a client peer came or went. */
+  onChange?: () => void;
+}
+
 /**
- * The client peers of a plain Server (one without an InboundManager), as Go's
- * NewServer tracks them: a stream that announces `gorums-node-id` parsing to
- * 0 and no `gorums-addr` (a client that serves calls back, dialing with
- * `ManagerOptions.server`) gets an ID from CLIENT_ID_BASE and is in
- * `config()` until its stream ends; every other stream is an external client.
+ * The client peers of a server: clients that serve calls back (dialing with
+ * `ManagerOptions.server`, `gorums-node-id: 0`), each with an ID from
+ * CLIENT_ID_BASE and in `config()` until its stream ends. A plain Server
+ * (one without an InboundManager) accepts streams with it, as Go's
+ * NewServer tracks them; an InboundManager adds the client peers it
+ * identifies.
  */
-export class ClientPeers implements NodeRegistry {
+export class ClientPeers implements NodeRegistry, PeerAcceptor {
   private readonly clients = new Map<number, Node>();
+  private readonly registry: NodeRegistry;
   private nextID = CLIENT_ID_BASE;
-  private current = new Configuration([], this);
+  private current: Configuration;
+
+  constructor(private readonly options: ClientPeersOptions = {}) {
+    this.registry = options.registry ?? this;
+    this.current = new Configuration([], this.registry);
+  }
 
   /** Every connected client peer, by ID. */
   config(): Configuration {
@@ -27,32 +41,38 @@ export class ClientPeers implements NodeRegistry {
   }
 
   /**
-   * Makes the channel of a new stream, served by `server`, and tracks it
-   * when it is a client peer. Its handlers see `ctx.peer.nodeID` 0, the ID
-   * the caller announced: a plain Server names no peers (the ID here is the
+   * A plain Server's acceptor: a stream that announces `gorums-node-id`
+   * parsing to 0 and no `gorums-addr` is a client peer; every other stream
+   * an external client. Its handlers see `ctx.peer.nodeID` 0, the ID the
+   * caller announced: a plain Server names no peers (the ID here is the
    * server's handle for calling the client back), as Go's handlers see only
    * the caller's `gorums-node-id: 0`.
    */
-  accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Channel {
-    const onRequest = server.requestHandlerFor({ nodeID: 0, address: s.peerAddress, headers: s.headers }, s.signal);
-    if (!isClientPeer(s.headers)) {
-      return new Channel({ nodeID: 0, stream: s.stream, onRequest, onStreamDown: onDown });
-    }
+  acceptPeer(s: AcceptedStream): AcceptedPeer {
+    return isClientPeer(s.headers) ? { ...this.add(s.peerAddress), callerID: 0 } : EXTERNAL_PEER;
+  }
+
+  /** A new client peer at `address` (its socket address), with the next free ID. */
+  add(address: string): AcceptedPeer {
     const id = this.nextID++;
-    const channel = new Channel({
+    return {
       nodeID: id,
-      stream: s.stream,
-      onRequest,
-      onStreamDown: (c) => {
-        onDown(c);
-        if (this.clients.delete(id)) {
-          this.rebuild();
-        }
+      register: (channel) => {
+        this.clients.set(id, new Node(id, address, channel, this.registry));
+        this.rebuild();
+        return () => {
+          if (this.clients.get(id)?.channel === channel) {
+            this.clients.delete(id);
+            this.rebuild();
+          }
+        };
       },
-    });
-    this.clients.set(id, new Node(id, s.peerAddress, channel, this));
-    this.rebuild();
-    return channel;
+    };
+  }
+
+  /** Every connected client peer's node. */
+  nodes(): Node[] {
+    return [...this.clients.values()];
   }
 
   /** @private */
@@ -80,7 +100,8 @@ export class ClientPeers implements NodeRegistry {
   async close(): Promise<void> {}
 
   private rebuild(): void {
-    this.current = new Configuration([...this.clients.values()].sort((a, b) => a.id - b.id), this);
+    this.current = new Configuration([...this.clients.values()].sort((a, b) => a.id - b.id), this.registry);
+    this.options.onChange?.();
   }
 }
 

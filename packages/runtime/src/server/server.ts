@@ -17,11 +17,11 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
 import { type KeepaliveOptions, keepSessionAlive } from "../wire/keepalive.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
-import { formatAddress, parseListenAddress } from "./listen-address.js";
+import { formatAddress, parseListenAddress } from "../wire/address.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
-import type { StreamAcceptor } from "./stream-acceptor.js";
+import type { AcceptedPeer, StreamAcceptor } from "./stream-acceptor.js";
 import { ClientPeers } from "./client-peers.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
@@ -120,7 +120,7 @@ export class Server implements RequestServer {
   /** @private Tracks peers with this InboundManager (a System sets it after `listen`, before `serve`). */
   useInboundManager(inboundManager: StreamAcceptor): void {
     this.acceptor = inboundManager;
-    inboundManager.attachServer(this);
+    inboundManager.serveSelf(this);
   }
 
   /** @private Starts dispatching the streams held since `listen` (with `deferServing`). */
@@ -303,10 +303,13 @@ export class Server implements RequestServer {
   }
 
   /**
-   * Makes the channel that serves a new stream, once the server serves.
-   * Returns the error to end the stream with when it is refused (server
-   * stopped, identity check failed). `peerCertificate` is the client's
-   * verified TLS certificate, for the acceptor's peer authentication.
+   * Makes the channel that serves a new stream, once the server serves:
+   * the acceptor (the InboundManager, else the client peers) says who the
+   * peer is, this builds the stream's one Channel, the peer registers it
+   * and the cleanup it returns runs when the stream ends. Returns the error
+   * to end the stream with when it is refused (server stopped, identity
+   * check failed). `peerCertificate` is the client's verified TLS
+   * certificate, for the acceptor's peer authentication.
    */
   private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream, peerCertificate?: PeerCertificate): Promise<ConnectError | undefined> {
     await this.serving;
@@ -314,23 +317,35 @@ export class Server implements RequestServer {
       return toConnectError(this.shutdown.signal.reason);
     }
     this.options.onConnect?.({ header: headers, peerAddress });
-    const streamEnded = new AbortController();
-    const signal = AbortSignal.any([this.shutdown.signal, streamEnded.signal]);
-    const onDown = (c: Channel) => {
-      this.channels.delete(c);
-      streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
-    };
+    let peer: AcceptedPeer;
     try {
-      const channel =
-        this.acceptor === undefined
-          ? this.clientPeers.accept({ stream, headers, peerAddress, signal }, this, onDown)
-          : await this.acceptor.accept({ stream, headers, peerAddress, signal, ...(peerCertificate !== undefined ? { peerCertificate } : {}) }, this, onDown);
-      this.channels.set(channel, stream);
-      stream.open?.();
-      return undefined;
+      peer = await (this.acceptor ?? this.clientPeers).acceptPeer({ headers, peerAddress, ...(peerCertificate !== undefined ? { peerCertificate } : {}) });
     } catch (err) {
       return toConnectError(err);
     }
+    const streamEnded = new AbortController();
+    const forget = (c: Channel) => {
+      this.channels.delete(c);
+      streamEnded.abort(new ConnectError("stream ended", Code.Canceled));
+    };
+    let cleanup = () => {};
+    const channel = new Channel({
+      nodeID: peer.nodeID,
+      stream,
+      onRequest: this.requestHandlerFor({ nodeID: peer.callerID ?? peer.nodeID, address: peerAddress, headers }, AbortSignal.any([this.shutdown.signal, streamEnded.signal])),
+      onStreamDown: (c) => {
+        forget(c);
+        cleanup();
+      },
+    });
+    cleanup =
+      peer.register?.(channel, () => {
+        stream.close();
+        forget(channel);
+      }) ?? cleanup;
+    this.channels.set(channel, stream);
+    stream.open?.();
+    return undefined;
   }
 }
 

@@ -1,18 +1,14 @@
 import type { PeerCertificate } from "node:tls";
 import type { Configuration } from "../core/configuration.js";
-import type { BidiStream } from "../wire/bidi-stream.js";
 import type { Channel } from "../wire/channel.js";
 import type { RequestServer } from "../wire/request-server.js";
 
-/** A NodeStream that a peer just opened. */
+/** A NodeStream that a peer just opened, as an acceptor judges it. */
 export interface AcceptedStream {
-  readonly stream: BidiStream;
   /** The headers the peer opened it with. */
   readonly headers: Headers;
   /** The peer's socket address, "host:port". */
   readonly peerAddress: string;
-  /** Aborts when the stream ends or the server stops (handlers' `ctx.signal`). */
-  readonly signal: AbortSignal;
   /**
    * The client's TLS certificate, only when the connection is TLS and the
    * handshake verified the certificate against the server's CA
@@ -21,28 +17,49 @@ export interface AcceptedStream {
   readonly peerCertificate?: PeerCertificate;
 }
 
-/** Something that serves a stream's requests (the Server) and can tell when it ends. */
-export interface AcceptingServer extends RequestServer {}
+/**
+ * Who opened a stream, as a PeerAcceptor found (Go's `AcceptPeer` result):
+ * the Server builds the stream's one Channel with `nodeID`, then hands it
+ * to `register`, and runs the cleanup `register` returns when the stream ends.
+ */
+export interface AcceptedPeer {
+  /** The channel's node ID: a known peer's ID, a client peer's assigned ID, 0 for an untracked external client. */
+  readonly nodeID: number;
+  /** What the handlers see as `ctx.peer.nodeID`, when it is not `nodeID` (a plain Server's client peers: 0). */
+  readonly callerID?: number;
+  /**
+   * Tracks the channel of the stream (absent: an untracked external
+   * client). `endStream` ends the stream and lets the server forget the
+   * channel, for a peer whose newer stream replaces this one. Returns what
+   * to do when the stream ends.
+   */
+  register?(channel: Channel, endStream: () => void): () => void;
+}
+
+/** An external client: node ID 0, served but untracked. */
+export const EXTERNAL_PEER: AcceptedPeer = { nodeID: 0 };
+
+/** Decides who opened a new stream (Go's `PeerAcceptor`). */
+export interface PeerAcceptor {
+  /**
+   * Says who opened the stream; throws a ConnectError (PermissionDenied,
+   * Unauthenticated) to refuse it. Nothing is tracked until the returned
+   * peer's `register`, so a refused stream never enters a configuration.
+   */
+  acceptPeer(s: AcceptedStream): AcceptedPeer | Promise<AcceptedPeer>;
+}
 
 /**
- * Decides what a new stream is: who opened it and which channel carries it.
- * An InboundManager is one (it tracks known peers and client peers); a plain
- * Server tracks client peers only (ClientPeers) and serves every other stream
- * as an untracked external client.
+ * A server's peer tracking beyond a plain Server's client peers: an
+ * InboundManager (known peers and client peers, symmetric configurations).
  */
-export interface StreamAcceptor {
-  /**
-   * Makes the channel for a new stream, serving its requests with `server`;
-   * throws a ConnectError (PermissionDenied, Unauthenticated) to refuse the stream.
-   * `onDown` must be passed on as the channel's onStreamDown.
-   */
-  accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Promise<Channel>;
+export interface StreamAcceptor extends PeerAcceptor {
   /** The known peers connected, self included. */
   inboundConfig(): Configuration;
   /** The client peers connected. */
   clientConfig(): Configuration;
-  /** Called once by the server that uses this acceptor: the self node is served by it. */
-  attachServer(server: AcceptingServer): void;
+  /** Called once by the server that uses this acceptor: the self node is served in-process by it. */
+  serveSelf(server: RequestServer): void;
   /** The server stopped: waiters are released. */
   stop(): void;
 }

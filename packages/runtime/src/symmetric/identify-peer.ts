@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { canonicalHost, normalizeAddress } from "../core/address.js";
+import { canonicalHost, hostOf, normalizeAddress } from "../wire/address.js";
 import { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "../core/identity-headers.js";
 
 /** Who a new stream comes from. */
@@ -89,12 +89,12 @@ function single(headers: Headers, name: string): string | null {
 }
 
 async function checkHost(peers: KnownPeers, knownAddress: string, remoteHost: string, claim: string): Promise<void> {
-  const host = hostOf(knownAddress);
-  const remote = canonicalHost(stripBrackets(remoteHost));
+  const host = canonicalHost(hostOf(knownAddress));
+  const remote = canonicalHost(remoteHost);
   if (peers.identity === "node-id" || host === remote) {
     return;
   }
-  if (isIP(stripBrackets(host)) === 0) {
+  if (isIP(hostOf(knownAddress)) === 0) {
     // A host name: compare with what it resolves to.
     const resolve = peers.lookup ?? (async (h: string) => (await lookup(h, { all: true })).map((a) => a.address));
     const resolved = await resolve(host).catch(() => []);
@@ -103,14 +103,6 @@ async function checkHost(peers: KnownPeers, knownAddress: string, remoteHost: st
     }
   }
   throw denied(`${claim} claims host ${host}, but the connection comes from ${remote}`);
-}
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(":"));
-}
-
-function stripBrackets(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 function denied(msg: string): ConnectError {

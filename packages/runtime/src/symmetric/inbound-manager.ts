@@ -1,17 +1,19 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Configuration } from "../core/configuration.js";
-import { ErrStopped } from "../core/errors.js";
 import { announcesCapability, SHARED_LINK_CAPABILITY } from "../wire/capabilities.js";
 import type { NodeListOption, NodeSpec } from "../core/node-list.js";
 import type { NodeRegistry } from "../core/node-registry.js";
 import { Node } from "../core/node.js";
-import { CLIENT_ID_BASE } from "../server/client-peers.js";
+import { ClientPeers } from "../server/client-peers.js";
 import { LocalChannel } from "../server/local-channel.js";
-import type { AcceptedStream, AcceptingServer, StreamAcceptor } from "../server/stream-acceptor.js";
-import { Channel } from "../wire/channel.js";
+import { type AcceptedPeer, type AcceptedStream, EXTERNAL_PEER, type StreamAcceptor } from "../server/stream-acceptor.js";
+import type { Channel } from "../wire/channel.js";
+import { hostOf } from "../wire/address.js";
 import { errorReply } from "../wire/message.js";
-import { identifyPeer, type PeerIdentityCheck } from "./identify-peer.js";
-import { certificateMismatch, certificateNamesPeer, checkPeerAuth, type PeerAuth, requireCertificate, verifyHmacToken } from "./peer-auth.js";
+import type { RequestServer } from "../wire/request-server.js";
+import { ConfigWaiters } from "./config-waiters.js";
+import { identifyPeer, type KnownPeers, type PeerIdentityCheck } from "./identify-peer.js";
+import { authenticateStream, checkPeerAuth, type PeerAuth } from "./peer-auth.js";
 import { PeerLink } from "./peer-link.js";
 
 /** Names the known peers of an InboundManager: `withNodeList` or `withNodes`. */
@@ -45,13 +47,6 @@ export interface InboundManagerOptions {
   identity?: PeerIdentityCheck;
 }
 
-interface Waiter {
-  readonly cond: (c: Configuration) => boolean;
-  readonly client: boolean;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /**
  * The server side of symmetric configurations. Knows the replicas (known
  * peers, with this process as `myID`) and tracks who is connected, whichever
@@ -65,15 +60,12 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
   private readonly peers = new Map<number, Node>();
   private readonly links = new Map<number, PeerLink>();
   private readonly idByAddress = new Map<string, number>();
-  private readonly clients = new Map<number, Node>();
+  private readonly waiters = new ConfigWaiters();
+  private readonly clients = new ClientPeers({ registry: this, onChange: () => this.waiters.check() });
   /** How to end the stream under a known peer's inbound channel, once a newer stream replaces it. */
   private readonly endReplaced = new WeakMap<Channel, () => void>();
-  private nextClientID = CLIENT_ID_BASE;
   private current: Configuration;
-  private currentClients: Configuration;
-  private waiters: Waiter[] = [];
-  private server: AcceptingServer | undefined;
-  private stopped = false;
+  private server: RequestServer | undefined;
 
   constructor(
     /** This process's node ID among the peers (0: none, a server that only tracks clients). */
@@ -96,7 +88,6 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
       }
     }
     this.current = this.buildConfig();
-    this.currentClients = new Configuration([], this);
     this.options.onChange?.(this.current);
   }
 
@@ -107,7 +98,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
 
   /** Every connected client peer, by ID (IDs from 1<<20). */
   clientConfig(): Configuration {
-    return this.currentClients;
+    return this.clients.config();
   }
 
   /**
@@ -117,12 +108,12 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
    * server stops.
    */
   waitForConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.wait(cond, false, opts.signal);
+    return this.waiters.wait(() => this.current, cond, opts.signal);
   }
 
   /** As `waitForConfig`, for `clientConfig()`. */
   waitForClientConfig(cond: (c: Configuration) => boolean, opts: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.wait(cond, true, opts.signal);
+    return this.waiters.wait(() => this.clients.config(), cond, opts.signal);
   }
 
   /** @private Every known peer (self included), connected or not. */
@@ -149,7 +140,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
 
   /** The known peer or client peer with this ID. */
   node(id: number): Node | undefined {
-    return this.peers.get(id) ?? this.clients.get(id);
+    return this.peers.get(id) ?? this.clients.node(id);
   }
 
   /** @private Resolves a node list against the known peers; new entries become known peers. */
@@ -167,15 +158,15 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
 
   /** @private Closes the channels of every peer and client peer. */
   closeAll(): void {
-    for (const node of [...this.peers.values(), ...this.clients.values()]) {
+    for (const node of [...this.peers.values(), ...this.clients.nodes()]) {
       node.channel.close();
     }
   }
 
   // StreamAcceptor
 
-  /** @private */
-  attachServer(server: AcceptingServer): void {
+  /** @private The self node is served in-process by `server`. */
+  serveSelf(server: RequestServer): void {
     this.server = server;
     const self = this.peers.get(this.myID);
     if (self !== undefined) {
@@ -184,124 +175,43 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
   }
 
   /**
-   * @private Decides who opened a stream and makes its channel. With
-   * `peerAuth`, the credential is checked first (no credential:
-   * Unauthenticated, before any identity is looked at), then the identity
-   * headers (PermissionDenied), then, for TLS identity, whether the
-   * certificate names the known peer the stream claims (Unauthenticated).
-   * Nothing is registered before every check passed, so a refused stream
-   * never enters a configuration nor replaces a peer's stream.
+   * @private Decides who opened a stream. With `peerAuth`, the credential
+   * is checked first (no credential: Unauthenticated, before any identity
+   * is looked at), then the identity headers (PermissionDenied), then, for
+   * TLS identity, whether the certificate names the known peer the stream
+   * claims (Unauthenticated). Nothing is registered before every check
+   * passed (the server registers the stream's channel with the returned
+   * peer), so a refused stream never enters a configuration nor replaces a
+   * peer's stream.
    */
-  async accept(s: AcceptedStream, server: AcceptingServer, onDown: (c: Channel) => void): Promise<Channel> {
-    const auth = this.options.peerAuth;
-    if (auth?.mode === "hmac") {
-      verifyHmacToken(auth, s.headers);
-    }
-    const cert = auth?.mode === "tls-identity" ? requireCertificate(s.peerCertificate) : undefined;
-    const remoteHost = s.peerAddress.slice(0, s.peerAddress.lastIndexOf(":"));
-    const who = await identifyPeer(s.headers, remoteHost, {
-      addressOf: (id) => (id === this.myID ? undefined : this.peers.get(id)?.address),
-      idOf: (address) => {
-        const id = this.idByAddress.get(address);
-        return id === this.myID ? undefined : id;
-      },
-      ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
-      ...(this.options.identity !== undefined ? { identity: this.options.identity } : {}),
-    });
-    if (cert !== undefined && who.kind === "known") {
-      const address = this.peers.get(who.nodeID)?.address as string;
-      if (!certificateNamesPeer(cert, who.nodeID, address)) {
-        throw certificateMismatch(cert, who.nodeID, address);
-      }
-    }
-    const serve = (nodeID: number) => server.requestHandlerFor({ nodeID, address: s.peerAddress, headers: s.headers }, s.signal);
+  async acceptPeer(s: AcceptedStream): Promise<AcceptedPeer> {
+    const credential = authenticateStream(this.options.peerAuth, s.headers, s.peerCertificate);
+    const who = await identifyPeer(s.headers, hostOf(s.peerAddress), this.knownPeerClaims());
     switch (who.kind) {
       case "external":
-        return new Channel({ nodeID: 0, stream: s.stream, onRequest: serve(0), onStreamDown: onDown });
-      case "client": {
-        const id = this.nextClientID++;
-        const channel = new Channel({
-          nodeID: id,
-          stream: s.stream,
-          onRequest: serve(id),
-          onStreamDown: (c) => {
-            onDown(c);
-            if (this.clients.get(id)?.channel === c) {
-              this.clients.delete(id);
-              this.changed();
-            }
-          },
-        });
-        this.clients.set(id, new Node(id, s.peerAddress, channel, this));
-        this.changed();
-        return channel;
-      }
-      case "known": {
-        const id = who.nodeID;
-        const link = this.links.get(id) as PeerLink;
-        const channel = new Channel({
-          nodeID: id,
-          stream: s.stream,
-          onRequest: serve(id),
-          onStreamDown: (c) => {
-            onDown(c);
-            if (link.detachInbound(c)) {
-              this.changed();
-            }
-          },
-        });
-        const replaced = link.attachInbound(channel, announcesCapability(s.headers, SHARED_LINK_CAPABILITY));
-        if (replaced !== undefined) {
-          this.endReplaced.get(replaced)?.();
-        }
-        // A closed channel no longer reports its stream's end, so a replaced
-        // stream is ended here: its call finishes cleanly (the peer's
-        // connection stays, its new stream may share it), the server forgets
-        // it and the handlers still running on it see their signal abort.
-        this.endReplaced.set(channel, () => {
-          s.stream.close();
-          onDown(channel);
-        });
-        this.changed();
-        return channel;
-      }
+        return EXTERNAL_PEER;
+      case "client":
+        return this.clients.add(s.peerAddress);
+      case "known":
+        credential.checkPeer(who.nodeID, this.peers.get(who.nodeID)?.address as string);
+        return this.knownPeer(who.nodeID, announcesCapability(s.headers, SHARED_LINK_CAPABILITY));
     }
   }
 
   /** @private Releases every waiter with ErrStopped; later waits reject at once. */
   stop(): void {
-    this.stopped = true;
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) {
-      w.reject(ErrStopped);
-    }
+    this.waiters.stop();
   }
 
-  /** @private Recomputes the configurations after a connection came or went. */
+  /** @private Recomputes the inbound configuration after a connection came or went. */
   changed(): void {
     const fresh = this.buildConfig();
-    const freshClients = new Configuration([...this.clients.values()].sort((a, b) => a.id - b.id), this);
-    const configChanged = !fresh.equals(this.current);
-    const clientsChanged = !freshClients.equals(this.currentClients);
-    if (configChanged) {
-      this.current = fresh;
+    if (fresh.equals(this.current)) {
+      return;
     }
-    if (clientsChanged) {
-      this.currentClients = freshClients;
-    }
-    if (configChanged || clientsChanged) {
-      this.waiters = this.waiters.filter((w) => {
-        if (w.cond(w.client ? this.currentClients : this.current)) {
-          w.resolve();
-          return false;
-        }
-        return true;
-      });
-    }
-    if (configChanged) {
-      this.options.onChange?.(this.current);
-    }
+    this.current = fresh;
+    this.waiters.check();
+    this.options.onChange?.(this.current);
   }
 
   private addPeer(spec: NodeSpec): Node {
@@ -319,7 +229,49 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
     return node;
   }
 
-  /** The self node's channel: served in-process by the attached server. */
+  /** How identifyPeer sees the known peers (self is not one a stream can claim to be). */
+  private knownPeerClaims(): KnownPeers {
+    return {
+      addressOf: (id) => (id === this.myID ? undefined : this.peers.get(id)?.address),
+      idOf: (address) => {
+        const id = this.idByAddress.get(address);
+        return id === this.myID ? undefined : id;
+      },
+      ...(this.options.lookup !== undefined ? { lookup: this.options.lookup } : {}),
+      ...(this.options.identity !== undefined ? { identity: this.options.identity } : {}),
+    };
+  }
+
+  /**
+   * A stream of known peer `id` (`sharesLink`: its headers announced the
+   * shared-link capability): its channel becomes the link's inbound one,
+   * replacing an older stream of the peer.
+   */
+  private knownPeer(id: number, sharesLink: boolean): AcceptedPeer {
+    const link = this.links.get(id) as PeerLink;
+    return {
+      nodeID: id,
+      register: (channel, endStream) => {
+        const replaced = link.attachInbound(channel, sharesLink);
+        if (replaced !== undefined) {
+          this.endReplaced.get(replaced)?.();
+        }
+        // A closed channel no longer reports its stream's end, so a replaced
+        // stream is ended here: its call finishes cleanly (the peer's
+        // connection stays, its new stream may share it), the server forgets
+        // it and the handlers still running on it see their signal abort.
+        this.endReplaced.set(channel, endStream);
+        this.changed();
+        return () => {
+          if (link.detachInbound(channel)) {
+            this.changed();
+          }
+        };
+      },
+    };
+  }
+
+  /** The self node's channel: served in-process by the server (from `serveSelf`). */
   private selfChannel(address: string): LocalChannel {
     const server = this.server;
     if (server === undefined) {
@@ -331,37 +283,5 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
   private buildConfig(): Configuration {
     const nodes = this.knownPeers().filter((n) => n.id === this.myID || this.links.get(n.id)?.isConnected());
     return new Configuration(nodes, this);
-  }
-
-  private wait(cond: (c: Configuration) => boolean, client: boolean, signal: AbortSignal | undefined): Promise<void> {
-    if (cond(client ? this.currentClients : this.current)) {
-      return Promise.resolve();
-    }
-    if (this.stopped) {
-      return Promise.reject(ErrStopped);
-    }
-    if (signal?.aborted) {
-      return Promise.reject(signal.reason);
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject((signal as AbortSignal).reason);
-      };
-      const waiter: Waiter = {
-        cond,
-        client,
-        resolve: () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        reject: (err) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(err);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiters.push(waiter);
-    });
   }
 }

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import type { PeerCertificate } from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
+import { hostOf } from "../wire/address.js";
 import type { StreamAuth } from "../core/manager-options.js";
 
 /** The stream header that carries a shared-secret token: `<ts>.<hex hmac-sha256(secret, "nodeID|addr|ts")>`. */
@@ -109,12 +110,45 @@ export function verifyHmacToken(auth: HmacPeerAuth, headers: Headers, now: numbe
   }
 }
 
+/** What a stream's credential allows, once `authenticateStream` let it in. */
+export interface StreamCredential {
+  /** Throws Unauthenticated unless the credential may claim known peer `id` at `address`. */
+  checkPeer(id: number, address: string): void;
+}
+
+/**
+ * Checks a new stream's credential under `auth`, before any identity is
+ * looked at: the `gorums-auth` token (hmac), or a verified client
+ * certificate (tls-identity). Throws Unauthenticated. With tls-identity the
+ * credential then also checks that the certificate names the known peer
+ * the stream claims to be; the other modes (and none) allow any claim
+ * (an hmac token already covers the identity headers).
+ */
+export function authenticateStream(auth: PeerAuth | undefined, headers: Headers, peerCertificate: PeerCertificate | undefined): StreamCredential {
+  if (auth?.mode === "hmac") {
+    verifyHmacToken(auth, headers);
+  }
+  if (auth?.mode !== "tls-identity") {
+    return ANY_CLAIM;
+  }
+  const cert = requireCertificate(peerCertificate);
+  return {
+    checkPeer: (id, address) => {
+      if (!certificateNamesPeer(cert, id, address)) {
+        throw certificateMismatch(cert, id, address);
+      }
+    },
+  };
+}
+
+const ANY_CLAIM: StreamCredential = { checkPeer: () => {} };
+
 /**
  * The peer certificate to judge a stream by: present only when the
  * connection is TLS and the handshake verified it (`requestCert` with a CA).
  * Throws Unauthenticated when there is none.
  */
-export function requireCertificate(cert: PeerCertificate | undefined): PeerCertificate {
+function requireCertificate(cert: PeerCertificate | undefined): PeerCertificate {
   if (cert === undefined) {
     throw unauthenticated("no verified client certificate (peerAuth tls-identity: the server needs tls with requestCert and the peers' CA)");
   }
@@ -136,7 +170,7 @@ export function certificateNamesPeer(cert: PeerCertificate, id: number, address:
   if (cert.raw === undefined) {
     return false;
   }
-  const host = stripBrackets(address.slice(0, address.lastIndexOf(":")));
+  const host = hostOf(address);
   const x509 = new X509Certificate(cert.raw);
   return isIP(host) !== 0 ? x509.checkIP(host) !== undefined : x509.checkHost(host, { subject: "never" }) !== undefined;
 }
@@ -154,7 +188,7 @@ export function certificateNodeIDs(cert: PeerCertificate): number[] {
 }
 
 /** The Unauthenticated refusal of a certificate that does not name the peer it claims to be. */
-export function certificateMismatch(cert: PeerCertificate, id: number, address: string): ConnectError {
+function certificateMismatch(cert: PeerCertificate, id: number, address: string): ConnectError {
   return unauthenticated(`the client certificate (${cert.subjectaltname ?? "no subjectAltName"}) names neither gorums:node:${id} nor the host of ${address}, yet the stream claims node ${id}`);
 }
 
@@ -201,10 +235,6 @@ export function subjectAltNames(san: string | undefined): Array<{ type: string; 
 
 function mac(secret: string | Uint8Array, nodeID: string, addr: string, ts: number): Buffer {
   return createHmac("sha256", secret).update(`${nodeID}|${addr}|${ts}`).digest();
-}
-
-function stripBrackets(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 function unauthenticated(msg: string): ConnectError {

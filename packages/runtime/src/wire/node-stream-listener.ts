@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
+import { formatAddress } from "./address.js";
 import type { BidiStream } from "./bidi-stream.js";
 import { encodeGrpcMessage, GRPC_CONTENT_TYPE, isGrpcProtoContentType, NODE_STREAM_PATH } from "./grpc-status.js";
 import { headerValue, Http2ServerStream } from "./http2-server-stream.js";
@@ -49,7 +50,7 @@ export function serveNodeStream(
   return {
     stream: serverStream,
     headers: serverStream.peerHeaders,
-    peerAddress: formatPeer(socket?.remoteAddress ?? "", socket?.remotePort ?? 0),
+    peerAddress: formatAddress(socket?.remoteAddress ?? "", socket?.remotePort ?? 0),
   };
 }
 
@@ -101,8 +102,4 @@ function refuse(stream: http2.ServerHttp2Stream, httpStatus: number, code: Code,
       stream.close(http2.constants.NGHTTP2_NO_ERROR);
     }
   });
-}
-
-function formatPeer(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
