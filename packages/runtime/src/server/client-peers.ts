@@ -42,14 +42,12 @@ export class ClientPeers implements NodeRegistry, PeerAcceptor {
 
   /**
    * A plain Server's acceptor: a stream that announces `gorums-node-id`
-   * parsing to 0 and no `gorums-addr` is a client peer; every other stream
-   * an external client. Its handlers see `ctx.peer.nodeID` 0, the ID the
-   * caller announced: a plain Server names no peers (the ID here is the
-   * server's handle for calling the client back), as Go's handlers see only
-   * the caller's `gorums-node-id: 0`.
+   * parsing to 0 and no `gorums-addr` is a client peer, and its handlers see
+   * its assigned ID as `ctx.peer.nodeID` (its node in `ctx.clientConfig()`);
+   * every other stream is an external client, node 0.
    */
   acceptPeer(s: AcceptedStream): AcceptedPeer {
-    return isClientPeer(s.headers) ? { ...this.add(s.peerAddress), callerID: 0 } : EXTERNAL_PEER;
+    return isClientPeer(s.headers) ? this.add(s.peerAddress) : EXTERNAL_PEER;
   }
 
   /** A new client peer at `address` (its socket address), with the next free ID. */
@@ -105,8 +103,12 @@ export class ClientPeers implements NodeRegistry, PeerAcceptor {
   }
 }
 
-/** A stream from a client that serves calls: `gorums-node-id` present and 0 (Go: any value parsing to 0), no `gorums-addr`. */
+/**
+ * A stream from a client that serves calls: one `gorums-node-id` (several
+ * values, joined by ", ", claim no single identity) parsing to 0 (Go: any
+ * value parsing to 0), no `gorums-addr`.
+ */
 function isClientPeer(headers: Headers): boolean {
   const id = headers.get(NODE_ID_HEADER);
-  return id !== null && parseNodeID(id) === 0 && headers.get(ADDR_HEADER) === null;
+  return id !== null && !id.includes(",") && parseNodeID(id) === 0 && headers.get(ADDR_HEADER) === null;
 }

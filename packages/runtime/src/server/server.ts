@@ -332,7 +332,7 @@ export class Server implements RequestServer {
     const channel = new Channel({
       nodeID: peer.nodeID,
       stream,
-      onRequest: this.requestHandlerFor({ nodeID: peer.callerID ?? peer.nodeID, address: peerAddress, headers }, AbortSignal.any([this.shutdown.signal, streamEnded.signal])),
+      onRequest: this.requestHandlerFor({ nodeID: peer.nodeID, address: peerAddress, headers }, AbortSignal.any([this.shutdown.signal, streamEnded.signal])),
       onStreamDown: (c) => {
         forget(c);
         cleanup();

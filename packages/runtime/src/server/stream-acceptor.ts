@@ -23,10 +23,12 @@ export interface AcceptedStream {
  * to `register`, and runs the cleanup `register` returns when the stream ends.
  */
 export interface AcceptedPeer {
-  /** The channel's node ID: a known peer's ID, a client peer's assigned ID, 0 for an untracked external client. */
+  /**
+   * The channel's node ID, and what its handlers see as `ctx.peer.nodeID`:
+   * a known peer's ID, a client peer's assigned ID, 0 for an untracked
+   * external client.
+   */
   readonly nodeID: number;
-  /** What the handlers see as `ctx.peer.nodeID`, when it is not `nodeID` (a plain Server's client peers: 0). */
-  readonly callerID?: number;
   /**
    * Tracks the channel of the stream (absent: an untracked external
    * client). `endStream` ends the stream and lets the server forget the

@@ -57,7 +57,11 @@ const bogus: Array<[string, Record<string, string | string[]>]> = [
   ["gorums-addr with control characters", { "gorums-addr": "127.0.0.1:1\t\u0001" }],
 ];
 
-describe("identity headers without an InboundManager: every stream is an external client", () => {
+// On a plain Server (Go behavior 72's rule): a single gorums-node-id parsing to 0 and no
+// gorums-addr makes a client peer with an ID of its own; every other stream is an external client.
+const plainClientPeers = new Set(["gorums-node-id abc", "gorums-node-id -1", "gorums-node-id 2^32", "an empty gorums-node-id"]);
+
+describe("identity headers without an InboundManager: client peers by Go's rule, every other stream an external client", () => {
   let s: Awaited<ReturnType<typeof startServer>>;
   beforeAll(async () => {
     s = await startServer();
@@ -68,12 +72,18 @@ describe("identity headers without an InboundManager: every stream is an externa
   });
 
   for (const [name, identity] of bogus) {
-    it(`${name}: served as peer 0`, async () => {
+    const client = plainClientPeers.has(name);
+    it(`${name}: served as ${client ? "a client peer" : "peer 0"}`, async () => {
       const before = s.peers.length;
       const res = await callWith(s.addr, identity);
       expect(res.grpcStatus).toBe(0);
       expect(framesOf(res.body).map((m) => m.messageSeqNo)).toEqual([1n]);
-      expect(s.peers.slice(before)).toEqual([0]);
+      const [peer] = s.peers.slice(before);
+      if (client) {
+        expect(peer).toBeGreaterThanOrEqual(CLIENT_ID_BASE);
+      } else {
+        expect(peer).toBe(0);
+      }
       expect(s.server.config().size).toBe(0);
       await s.good.expectServed(name);
     });

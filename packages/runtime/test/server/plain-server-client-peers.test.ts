@@ -3,8 +3,8 @@
  * that dials a plain `new Server()` (no InboundManager) with
  * `ManagerOptions.server` appears in `server.clientConfig()`, the server can
  * quorum-call it back, and it leaves when it closes. Its calls' handlers see
- * `ctx.peer.nodeID` 0 (what it announced; the server finds its node by
- * `ctx.peer.address`). Any `gorums-node-id` parsing to 0 (Go behavior 72)
+ * its assigned ID as `ctx.peer.nodeID`, the ID of its node in
+ * `ctx.clientConfig()`. Any `gorums-node-id` parsing to 0 (Go behavior 72)
  * makes a client peer; a client without `ManagerOptions.server`, a positive
  * ID or a `gorums-addr` stays an untracked external client.
  */
@@ -40,11 +40,14 @@ describe("a plain Server's client peers", () => {
     const plain = newConfig(withNodes({ 1: addr }));
     cleanups.push(() => plain.close());
 
-    expect((await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all()).value).toBe("server:0:hi");
-    await quorumCall(plain.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all();
+    const first = await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all();
+    // The external client is served as node 0 and never listed.
+    expect((await quorumCall(plain.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all()).value).toBe("server:0:hi");
     expect(server.clientConfig().size).toBe(1);
     const id = server.clientConfig().nodeIDs()[0] as number;
     expect(id).toBeGreaterThanOrEqual(CLIENT_ID_BASE);
+    // The client peer's handler saw its assigned ID.
+    expect(first.value).toBe(`server:${id}:hi`);
 
     const back = await quorumCall(server.clientConfig().context({ timeoutMs: 5000 }), TestService.method.echo, { value: "back" }).all();
     expect(back.value).toBe("client:1:back");
@@ -53,12 +56,12 @@ describe("a plain Server's client peers", () => {
     await waitUntil(() => server.clientConfig().size === 0, "the client peer to leave");
   });
 
-  it("a handler finds its client-peer caller in ctx.clientConfig() by ctx.peer.address and calls it back", async () => {
+  it("a handler finds its client-peer caller in ctx.clientConfig() by ctx.peer.nodeID and calls it back", async () => {
     const server = new Server();
     server.registerHandler(
       "testsvc.TestService.Echo",
       twoWayHandler(TestService.method.echo, async (ctx, req) => {
-        const caller = ctx.clientConfig().nodes().find((n) => n.address === ctx.peer.address);
+        const caller = ctx.clientConfig().node(ctx.peer.nodeID);
         if (caller === undefined) {
           return { value: "caller not found" };
         }
@@ -87,7 +90,8 @@ describe("a plain Server's client peers", () => {
     expect(await dial({ "gorums-addr": "127.0.0.1:1" })).toBe("server:0:hi");
     expect(await dial({ "gorums-node-id": "0", "gorums-addr": "127.0.0.1:1" })).toBe("server:0:hi");
     expect(server.clientConfig().size).toBe(0);
-    expect(await dial({ "gorums-node-id": "abc" })).toBe("server:0:hi");
+    const abc = await dial({ "gorums-node-id": "abc" });
     expect(server.clientConfig().size).toBe(1);
+    expect(abc).toBe(`server:${server.clientConfig().nodeIDs()[0]}:hi`);
   });
 });
