@@ -43,6 +43,8 @@ export interface ClientCommand {
   timeoutMs: number;
   /** A write's second phase reaches the lowest-ID replica this long before the others. */
   slowWriteMs: number;
+  /** HTTP/2 keepalive: PING every replica this often and drop a connection whose PING goes unanswered as long; undefined: off. */
+  keepaliveMs: number | undefined;
 }
 
 export const USAGE = `Usage:
@@ -68,6 +70,9 @@ export const USAGE = `Usage:
       --timeout-ms MS    deadline of each phase of an operation (default 1000)
       --slow-write MS    a write's second phase reaches the lowest-ID replica MS
                          before the others (a writer on a slow link)
+      --keepalive-ms MS  PING each replica every MS and drop a connection whose
+                         PING is not answered within MS (a silent partition),
+                         then dial again (default: off)
       --reads PERCENT    share of reads among random operations (default 50)
       --pause-ms MS      pause between random operations (default 0)
   node dist/main.js --help`;
@@ -114,6 +119,7 @@ function parseClient(args: string[]): ClientCommand {
       "no-write-back": { type: "boolean" },
       "timeout-ms": { type: "string" },
       "slow-write": { type: "string" },
+      "keepalive-ms": { type: "string" },
       "duration-ms": { type: "string" },
       reads: { type: "string" },
       "pause-ms": { type: "string" },
@@ -140,6 +146,7 @@ function parseClient(args: string[]): ClientCommand {
     writeBack: values["no-write-back"] !== true,
     timeoutMs: integer(values["timeout-ms"], "--timeout-ms", 1000, 1, 600_000),
     slowWriteMs: integer(values["slow-write"], "--slow-write", 0, 0, 600_000),
+    keepaliveMs: values["keepalive-ms"] === undefined ? undefined : integer(values["keepalive-ms"], "--keepalive-ms", 0, 10, 600_000),
   };
 }
 

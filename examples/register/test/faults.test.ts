@@ -17,12 +17,11 @@
  * A failed check keeps the histories and Porcupine's visualization in a
  * directory named in the failure.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildChecker, formatLiveness, haveGo, livenessFigures, planFaults, type ProcessSet, runChecker, runFaults } from "@gorums/fault-harness";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type ClientProcess, registerReplicas, startClient } from "./processes.js";
+import { formatLiveness, haveGo, livenessFigures, planFaults, type ProcessSet, runChecker, runFaults } from "@gorums/fault-harness";
+import { afterEach, describe, expect, it } from "vitest";
+import { useCheckerDir } from "./checker-dir.js";
+import { type ClientProcess, endProcesses, registerReplicas, startClient } from "./processes.js";
 
 const SEED = Number(process.env.GORUMS_REGISTER_FAULT_SEED ?? 1);
 const FAULT_MS = Number(process.env.GORUMS_REGISTER_FAULT_MS ?? 10_000);
@@ -43,34 +42,20 @@ if (!GO) {
 }
 
 describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under kill -9, restart and SIGSTOP, checked by Porcupine", () => {
-  let dir: string;
-  let checker: string;
-  let keep = false;
+  const tmp = useCheckerDir("register-faults-");
   let replicas: ProcessSet | undefined;
   let clients: ClientProcess[] = [];
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "register-faults-"));
-    checker = await buildChecker(dir);
-  }, 180_000);
   afterEach(async () => {
-    for (const c of clients) {
-      c.kill();
-    }
-    await Promise.all(clients.map((c) => c.done));
+    await endProcesses(clients, replicas);
     clients = [];
-    await replicas?.killAll();
     replicas = undefined;
-  });
-  afterAll(() => {
-    if (!keep) {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it(
     `seed ${SEED}, ${FAULT_MS} ms of faults${WRITE_BACK ? "" : " (--no-write-back)"}: the history of every client is linearizable`,
     { timeout: FAULT_MS + TAIL_MS + CHECK_TIMEOUT_S * 1000 + 60_000 },
     async () => {
+      const { dir, checker } = tmp;
       const t0 = performance.now();
       const set = await registerReplicas(N, join(dir, "state"));
       replicas = set;
@@ -107,7 +92,7 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under 
       const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
       console.log(`register faults: ${summary}${reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : ""}`);
       if (check.linearizable !== true) {
-        keep = true;
+        tmp.keep();
       }
 
       expect(results.map((r) => r.code), `${summary}\n${results.map((r) => r.stderr).join("\n")}`).toEqual(results.map(() => 0));

@@ -16,15 +16,31 @@ import { READY_LINE } from "../src/replica-main.js";
 /** The built program (the test command builds the workspace before vitest). */
 export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
-/** N replica processes (IDs 1..N), replica I keeping its value in `stateRoot/I`. */
-export async function registerReplicas(n: number, stateRoot: string): Promise<ProcessSet> {
+/** Where replicas run instead of 127.0.0.1: each at its address, started through `wrap(id)` (such as NetHosts.exec). */
+export interface Placement {
+  addrs: ReadonlyMap<number, string>;
+  wrap(id: number): string[];
+}
+
+/** N replica processes (IDs 1..N), replica I keeping its value in `stateRoot/I`; on 127.0.0.1 ports, or as `placement` says. */
+export async function registerReplicas(n: number, stateRoot: string, placement?: Placement): Promise<ProcessSet> {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: build the example first (pnpm --filter @gorums/example-register build)`);
   }
-  return ProcessSet.create(n, {
-    args: (id, addrs) => [MAIN, "replica", "--id", String(id), "--replicas", [...addrs].map(([i, a]) => `${i}=${a}`).join(","), "--state-dir", join(stateRoot, String(id))],
+  const opts = {
+    args: (id: number, addrs: ReadonlyMap<number, string>) => [
+      MAIN,
+      "replica",
+      "--id",
+      String(id),
+      "--replicas",
+      [...addrs].map(([i, a]) => `${i}=${a}`).join(","),
+      "--state-dir",
+      join(stateRoot, String(id)),
+    ],
     readyLine: READY_LINE,
-  });
+  };
+  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, wrap: placement.wrap });
 }
 
 /** A client process. */
@@ -37,9 +53,14 @@ export interface ClientProcess {
   kill(): void;
 }
 
-/** Starts `node dist/main.js client ARGS…`; the IPC channel makes it leave if the test process dies. */
-export function startClient(args: readonly string[]): ClientProcess {
-  const child = spawn(process.execPath, [MAIN, "client", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+/**
+ * Starts `node dist/main.js client ARGS…` (through `wrap`, such as
+ * NetHosts.exec, when given); the IPC channel makes it leave if the test
+ * process dies.
+ */
+export function startClient(args: readonly string[], wrap: readonly string[] = []): ClientProcess {
+  const argv = [...wrap, process.execPath, MAIN, "client", ...args];
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe", "ipc"] });
   let stdout = "";
   let stderr = "";
   child.stderr?.setEncoding("utf8");
@@ -68,4 +89,13 @@ export function startClient(args: readonly string[]): ClientProcess {
       child.kill("SIGKILL");
     },
   };
+}
+
+/** kill -9 of the clients, then of every replica of `replicas`; resolves once all have exited (a test's cleanup). */
+export async function endProcesses(clients: readonly ClientProcess[], replicas: ProcessSet | undefined): Promise<void> {
+  for (const c of clients) {
+    c.kill();
+  }
+  await Promise.all(clients.map((c) => c.done));
+  await replicas?.killAll();
 }

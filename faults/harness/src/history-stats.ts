@@ -23,21 +23,31 @@ export interface LivenessFigures {
   spanMs: number;
 }
 
-interface Line {
+/** The fields of a history line that the figures use. */
+export interface HistoryLine {
+  /** "invoke", "ok", "fail" or "info". */
   type: string;
+  /** The operation's id, common to its invocation and completion. */
   id: string;
+  /** The client. */
   process: number;
+  /** CLOCK_MONOTONIC nanoseconds. */
   time: number;
+}
+
+/** Every line of the JSON-lines histories, file after file. */
+export function readHistoryLines(paths: readonly string[]): HistoryLine[] {
+  return paths.flatMap((p) =>
+    readFileSync(p, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as HistoryLine),
+  );
 }
 
 /** Reads the histories and computes the figures. Times are CLOCK_MONOTONIC nanoseconds. */
 export function livenessFigures(paths: readonly string[]): LivenessFigures {
-  const lines: Line[] = paths.flatMap((p) =>
-    readFileSync(p, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as Line),
-  );
+  const lines = readHistoryLines(paths);
   const invokes = lines.filter((l) => l.type === "invoke");
   const ends = new Map(lines.filter((l) => l.type !== "invoke").map((l) => [l.id, l]));
   const ok = [...ends.values()].filter((l) => l.type === "ok");

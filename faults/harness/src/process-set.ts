@@ -1,7 +1,8 @@
 /**
- * Replica processes on loopback for the fault tests: N processes (IDs
- * 1..N), each on a 127.0.0.1 port fixed for the whole set, so that a
- * restart after kill -9 comes back at the same address. What a process runs
+ * Replica processes for the fault tests: N processes (IDs 1..N), each on a
+ * 127.0.0.1 port fixed for the whole set (or at an address given, such as a
+ * test host's in its network namespace), so that a restart after kill -9
+ * comes back at the same address. What a process runs
  * is the caller's (`args`); the set starts, kills, stops and continues
  * processes with real signals, follows their output line by line, and
  * records every process that exits without being killed.
@@ -22,6 +23,12 @@ export interface ProcessSetOptions {
   readyLine: RegExp;
   /** Called with every stdout line of every incarnation, in the order read. */
   onLine?(id: number, incarnation: number, line: string): void;
+  /**
+   * A command that runs `node` for process `id`, such as `ip netns exec NS`
+   * (NetHosts.exec): it must exec node in its place, so that the signals
+   * reach node. Default: none, node is spawned itself.
+   */
+  wrap?(id: number): string[];
   /** What the processes are, for messages (default "replica"). */
   name?: string;
   /** How long `start` waits for the ready line (default 20,000 ms). */
@@ -58,7 +65,7 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 /**
- * N processes on 127.0.0.1 ports chosen at creation. `start`, `kill`, `stop`
+ * N processes on 127.0.0.1 ports chosen at creation (or at given addresses). `start`, `kill`, `stop`
  * and `cont` act on one process with real signals; `killAll` ends every
  * process, stopped ones too. A process that exits without the test killing
  * it is recorded in `unexpectedExits`.
@@ -87,6 +94,11 @@ export class ProcessSet {
   static async create(n: number, opts: ProcessSetOptions): Promise<ProcessSet> {
     const ports = await freePorts(n);
     return new ProcessSet(new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`])), opts);
+  }
+
+  /** The set at the addresses given (process ID → "host:port"), such as those of NetHosts; nothing runs yet. */
+  static at(addrs: ReadonlyMap<number, string>, opts: ProcessSetOptions): ProcessSet {
+    return new ProcessSet(new Map(addrs), opts);
   }
 
   /** The process IDs, 1..N. */
@@ -118,7 +130,8 @@ export class ProcessSet {
     const incarnation = this.incarnation(id) + 1;
     this.incarnations.set(id, incarnation);
     // The IPC channel makes the process leave if this test process dies.
-    const child = spawn(process.execPath, this.opts.args(id, this.addrs), { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const argv = [...(this.opts.wrap?.(id) ?? []), process.execPath, ...this.opts.args(id, this.addrs)];
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe", "ipc"] });
     if (child.pid !== undefined) {
       this.allPids.push(child.pid);
     }
