@@ -34,7 +34,7 @@ import {
   type ServerCtx,
   withNodeList,
 } from "../src/index.js";
-import { eventually, expectCode, expectQuorumError } from "./calls/util.js";
+import { expectCode, expectQuorumError } from "./calls/util.js";
 import {
   readCorrectable,
   readNestedQC,
@@ -63,6 +63,7 @@ import {
 import { type Request, RequestSchema, type Response } from "./gen/testsvc/testsvc_pb.js";
 import { type Entry, Entry_Kind, Entry_VersionSchema, EntrySchema } from "./gen/testtypes/types_pb.js";
 import { startTestServers, stopAll, type TestServer } from "./helpers/test-servers.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const timeoutMs = 5000;
 
@@ -454,11 +455,11 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
     // WriteNestedMulticast sent to replica 1 alone: it multicasts to all.
     const one = config.remove(2, 3);
     expect((await writeNestedMulticast(one.context({ timeoutMs }), { key: "k", value: "v3", time: t(3000) }).all()).new).toBe(true);
-    await eventually(() => stores.every((s) => s.get("k")?.value === "v3"), timeoutMs, "the nested multicast on every replica");
+    await waitUntil(() => stores.every((s) => s.get("k")?.value === "v3"), "the nested multicast on every replica", timeoutMs);
 
     // WriteMulticast from the client.
     await writeMulticast(ctx(), { key: "m", value: "mv", time: t(0) });
-    await eventually(() => stores.every((s) => s.get("m")?.value === "mv"), timeoutMs, "the multicast on every replica");
+    await waitUntil(() => stores.every((s) => s.get("m")?.value === "mv"), "the multicast on every replica", timeoutMs);
 
     // ReadCorrectable: one reply per replica.
     const c = readCorrectable(ctx(), { key: "k" }).correctable(3);

@@ -13,7 +13,8 @@ import { watchCallLimits } from "../../src/calls/call-lifetime.js";
 import { type Configuration, multicastCall, quorumCall, quorumCallStream, rpcCall, unicastCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually } from "./util.js";
+import { configOf } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
 
@@ -136,12 +137,12 @@ describe("finished calls leave no timers or listeners", () => {
       // Never consumed: never started.
       quorumCall(ctx, TestService.method.echoQC, { value: "lazy" });
     }
-    await eventually(() => config!.nodes().every((n) => n.pendingCount === 0), 10_000, "no pending calls");
+    await waitUntil(() => config!.nodes().every((n) => n.pendingCount === 0), "no pending calls", 10_000);
     expect(abortListeners(ac.signal)).toBe(0);
     // 280 calls each armed a 60 s timer; none may survive its call. Allow a
     // little slack for unrelated timers (sockets), and let the servers'
     // streaming handlers still running (with their own deadline timers) end.
-    await eventually(() => timers() - before < 20, 5_000, "the calls' timers gone");
+    await waitUntil(() => timers() - before < 20, "the calls' timers gone", 5_000);
   });
 
   it("calls ended by their deadline leave no listener on the shared signal", async () => {

@@ -13,7 +13,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, LevelNotSet, type NodeResponse, QuorumCallError, quorumCall, quorumCallStream } from "../../src/index.js";
 import { type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually, rejection } from "./util.js";
+import { configOf, rejection } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("correctable", () => {
   let servers: TestServer[] = [];
@@ -192,7 +193,7 @@ describe("correctable", () => {
     // Replies that were buffered before the abort may still be read; nothing after.
     expect(n).toBeGreaterThanOrEqual(5);
     expect(n).toBeLessThan(100);
-    await eventually(() => cfg.nodes().every((node) => node.pendingCount === 0), 5000, "no pending calls");
+    await waitUntil(() => cfg.nodes().every((node) => node.pendingCount === 0), "no pending calls", 5000);
   });
 
   it("a correctable and a terminal on one call do not cut each other short", async () => {

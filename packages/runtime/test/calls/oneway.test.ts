@@ -24,7 +24,8 @@ import {
 } from "../../src/index.js";
 import { type Request, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually, expectCode, expectQuorumError, rejection } from "./util.js";
+import { configOf, expectCode, expectQuorumError, rejection } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const values = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 
@@ -171,7 +172,7 @@ describe("unicast and multicast", () => {
     for (let i = 1; i <= 1000; i++) {
       await multicastCall(ctx, TestService.method.write, { value: String(i) }, { ignoreErrors: true });
     }
-    await eventually(() => config!.nodes().every((n) => n.pendingCount === 0), 15_000, "pendingCount 0");
+    await waitUntil(() => config!.nodes().every((n) => n.pendingCount === 0), "pendingCount 0", 15_000);
     await barrier(config);
     for (const s of servers) {
       expect(s.state.writes).toEqual(values(1000));

@@ -15,7 +15,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, mapRequest, type NodeResponse, quorumCall, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, expectQuorumError, sleep } from "./util.js";
+import { configOf, expectQuorumError } from "./util.js";
+import { sleep } from "../helpers/wait.js";
 
 describe("quorumCall", () => {
   let servers: TestServer[] = [];

@@ -35,22 +35,6 @@ export async function expectQuorumError(p: Promise<unknown>, cause: Error): Prom
   return err as QuorumCallError;
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `cond` until it holds; fails after `timeoutMs`. */
-export async function eventually(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) {
-      expect.fail(`timed out waiting for ${what}`);
-    }
-    await sleep(10);
-  }
-}
-
 /**
  * Test servers and a configuration over them that are stopped and closed
  * after each test of the calling file (its afterEach): `use(started)` adopts

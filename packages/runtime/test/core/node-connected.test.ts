@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { newConfig, rpcCall, Server, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, startTestServers } from "../helpers/test-servers.js";
-import { eventually, useTestServers } from "../calls/util.js";
+import { useTestServers } from "../calls/util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("node.connected", () => {
   const servers = useTestServers();
@@ -30,11 +31,11 @@ describe("node.connected", () => {
     const config = newConfig(withNodeList(started.map((s) => s.addr)), { keepConnected: true, backoff: { initialMs: 20, maxMs: 100, jitter: 0 } });
     undo.push(() => config.close());
     const [first, second] = config.nodes();
-    await eventually(() => first!.connected && second!.connected, 10_000, "both nodes connected without a call");
+    await waitUntil(() => first!.connected && second!.connected, "both nodes connected without a call", 10_000);
 
     const addr = started[0]!.addr;
     await started[0]!.server.stop();
-    await eventually(() => !first!.connected, 10_000, "node 1 disconnected");
+    await waitUntil(() => !first!.connected, "node 1 disconnected", 10_000);
     expect(first!.lastError).toBeDefined();
     expect(second!.connected).toBe(true);
 
@@ -42,6 +43,6 @@ describe("node.connected", () => {
     undo.push(() => replacement.stop());
     registerTestService(replacement, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
     expect(await replacement.listen(addr)).toBe(addr);
-    await eventually(() => first!.connected, 10_000, "node 1 reconnected without a call");
+    await waitUntil(() => first!.connected, "node 1 reconnected without a call", 10_000);
   });
 });

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { byLastNodeError, type Configuration, multicastCall, newConfig, quorumCall, rpcCall, Server, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
-import { expectCode, sleep } from "../calls/util.js";
+import { expectCode } from "../calls/util.js";
+import { sleep } from "../helpers/wait.js";
 
 const newState = (): TestServerState => ({ writes: [], nums: [], delayMs: 0, streamReplies: 3 });
 

@@ -20,22 +20,12 @@ import { type Configuration, InboundManager, newConfig, Server, type ServerOptio
 import { defaultTransport } from "../../src/wire/transport.js";
 import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { killAll, requireDist, type ServerProcess, sleep, startServerProcess } from "./server-process.js";
+import { killAll, requireDist, type ServerProcess, startServerProcess } from "./server-process.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const CLIENT_PEER = fileURLToPath(new URL("./client-peer-process.mjs", import.meta.url));
 
 const OURS = defaultTransport() === "http2";
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    await sleep(20);
-  }
-  return true;
-}
 
 describe("keepalive against a stopped server process", () => {
   let procs: ServerProcess[] = [];
@@ -56,7 +46,7 @@ describe("keepalive against a stopped server process", () => {
     proc.child.kill("SIGSTOP");
     const waiting = echoRPC(node.context(), { value: "no deadline" });
     const t0 = Date.now();
-    expect(await until(() => node.lastError !== undefined, 5000)).toBe(true);
+    await waitUntil(() => node.lastError !== undefined, "the node's last error", 5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(node.lastError?.code).toBe(Code.Unavailable);
     if (OURS) {

@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Server, type ServerOptions } from "../../src/index.js";
 import { registerTestServiceServer, type TestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import type { Request } from "../gen/testsvc/testsvc_pb.js";
+import { sleep } from "./wait.js";
 
 /** What a test server saw and how it behaves. */
 export interface TestServerState {
@@ -73,26 +74,6 @@ export function registerTestService(server: Server, state: TestServerState, id: 
     writeUnicast: (_ctx, req) => record(req),
   };
   registerTestServiceServer(server, impl);
-}
-
-/**
- * Waits `ms`, or less when `signal` aborts (the stream ended or the server
- * stopped), so a stopped server leaves no long handler timers behind.
- */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Starts `n` test servers on 127.0.0.1, port 0. */

@@ -33,7 +33,8 @@ import { verifyHmacToken } from "../../src/symmetric/peer-auth.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, sleep, startReplicas, waitUntil } from "../symmetric/helpers.js";
+import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const SECRET = "correct horse battery staple, 32+ bytes of it";
 const auth = { mode: "hmac", secret: SECRET } as const;

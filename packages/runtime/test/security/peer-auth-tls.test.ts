@@ -41,8 +41,9 @@ import { certificateNodeIDs, subjectAltNames } from "../../src/symmetric/peer-au
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, sleep, startReplicas, waitUntil } from "../symmetric/helpers.js";
+import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, startReplicas } from "../symmetric/helpers.js";
 import { type KeyPair, newTestCA, type TestCA } from "./certs.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 let ca: TestCA;
 let otherCA: TestCA;

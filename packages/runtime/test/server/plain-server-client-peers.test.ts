@@ -11,7 +11,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CLIENT_ID_BASE, newConfig, quorumCall, rpcCall, Server, twoWayHandler, withNodes } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { waitUntil } from "../symmetric/helpers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 function echoServer(name: string): Server {
   const server = new Server();

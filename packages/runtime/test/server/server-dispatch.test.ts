@@ -26,6 +26,7 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, type ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { openRawStream, payloadOf } from "./raw-stream.js";
+import { waitUntil } from "../helpers/wait.js";
 
 type Req = MessageShape<typeof RequestSchema>;
 type Resp = MessageShape<typeof ResponseSchema>;
@@ -37,16 +38,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
     open = r;
   });
   return { promise, open };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 200));
@@ -107,7 +98,7 @@ describe("per-stream FIFO dispatch", () => {
     config = newConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "block:a" });
-    await until(() => s.log.includes("start block:a"), "a to start");
+    await waitUntil(() => s.log.includes("start block:a"), "a to start");
     let bDone = false;
     const b = rpcCall(ctx, TestService.method.echoRPC, { value: "quick" }).then((r) => {
       bDone = true;
@@ -132,7 +123,7 @@ describe("per-stream FIFO dispatch", () => {
       aDone = true;
       return r;
     });
-    await until(() => s.log.includes("start release:a"), "a to start");
+    await waitUntil(() => s.log.includes("start release:a"), "a to start");
     // b completes while a is still blocked on its gate.
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "quick" })).value).toBe("echo: quick");
     expect(aDone).toBe(false);
@@ -149,9 +140,9 @@ describe("per-stream FIFO dispatch", () => {
     // a releases (b may start), b blocks without releasing, c must wait for b
     // even when a releases twice more and returns while b is running.
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "release3:a" });
-    await until(() => s.log.includes("start release3:a"), "a to start");
+    await waitUntil(() => s.log.includes("start release3:a"), "a to start");
     const b = rpcCall(ctx, TestService.method.echoRPC, { value: "block:b" });
-    await until(() => s.log.includes("start block:b"), "b to start");
+    await waitUntil(() => s.log.includes("start block:b"), "b to start");
     const c = rpcCall(ctx, TestService.method.echoRPC, { value: "quick" });
     s.gateFor("a").open();
     expect((await a).value).toBe("echo: release3:a");
@@ -169,7 +160,7 @@ describe("per-stream FIFO dispatch", () => {
     const other = newConfig(withNodeList([s.addr]));
     try {
       const a = rpcCall(config.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "block:a" });
-      await until(() => s.log.includes("start block:a"), "a to start");
+      await waitUntil(() => s.log.includes("start block:a"), "a to start");
       // Another client (another stream) is served while a blocks.
       expect((await rpcCall(other.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "quick" })).value).toBe(
         "echo: quick",
@@ -233,9 +224,9 @@ describe("ctx.signal", () => {
     const config = newConfig(withNodeList([s.addr]));
     const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
     call.catch(() => {});
-    await until(() => s.seen.started, "the handler to start");
+    await waitUntil(() => s.seen.started, "the handler to start");
     await config.close();
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
     await expect(call).rejects.toBeInstanceOf(ConnectError);
   });
 
@@ -243,9 +234,9 @@ describe("ctx.signal", () => {
     const s = await startSignalServer();
     const raw = openRawStream(s.addr);
     raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, { value: "x" }));
-    await until(() => s.seen.started, "the handler to start");
+    await waitUntil(() => s.seen.started, "the handler to start");
     raw.close();
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
   });
 
   it("aborts when the server stops", async () => {
@@ -254,9 +245,9 @@ describe("ctx.signal", () => {
     try {
       const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
       call.catch(() => {});
-      await until(() => s.seen.started, "the handler to start");
+      await waitUntil(() => s.seen.started, "the handler to start");
       await s.server.stop();
-      await until(() => s.seen.aborted, "the handler to see the abort");
+      await waitUntil(() => s.seen.aborted, "the handler to see the abort");
     } finally {
       await config.close();
     }
@@ -268,14 +259,14 @@ describe("ctx.signal", () => {
     const raw = openRawStream(s.addr);
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, { value: "x" }));
-      await until(() => s.seen.started, "the handler to start");
+      await waitUntil(() => s.seen.started, "the handler to start");
       await config.close(); // never sent anything, but closing must not disturb the raw stream
       await settle();
       expect(s.seen.aborted).toBe(false);
     } finally {
       raw.close();
     }
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
   });
 });
 

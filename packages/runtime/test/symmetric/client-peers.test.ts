@@ -24,7 +24,8 @@ import {
   withNodes,
 } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { type Replicas, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { type Replicas, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 /** What a client's own server saw. */
 interface ClientLog {

@@ -11,7 +11,8 @@ import { InboundManager, Manager, newSymmetricSystem, Server, type System, withN
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, portOf, sleep, waitUntil } from "./helpers.js";
+import { freePorts, newState, portOf } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {

@@ -35,21 +35,6 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Polls `cond` every 20 ms until it holds; throws `what` after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await sleep(20);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 export function newState(): TestServerState {
   return { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
 }

@@ -23,7 +23,8 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { newState, openNodeStream, type RawNodeStream, sleep, waitUntil } from "./helpers.js";
+import { newState, openNodeStream, type RawNodeStream } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("Server with an InboundManager", () => {
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { InboundManager, newConfig, newSymmetricSystem, quorumCall, rpcCall, Server, type System, twoWayHandler, withNodes } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, waitUntil } from "./helpers.js";
+import { freePorts, newState } from "./helpers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("known peers by DNS name", () => {
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, newSymmetricSystem, type PeerIdentityCheck, quorumCall, rpcCall, type System, type SystemOptions, withNodes } from "../../src/index.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { freePorts, newState, waitUntil } from "./helpers.js";
+import { freePorts, newState } from "./helpers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("a peer behind NAT (listens on 127.0.0.2, connects from 127.0.0.1)", () => {
   const systems: System[] = [];

@@ -12,7 +12,8 @@ import { type Configuration, multicastCall, newSymmetricSystem, quorumCall, type
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, type Replicas, portOf, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { freePorts, newState, type Replicas, portOf, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("symmetric replicas", () => {
   let mesh: Replicas | undefined;

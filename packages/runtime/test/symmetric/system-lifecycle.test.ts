@@ -29,7 +29,8 @@ import {
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, openNodeStream, portOf, type Replicas, type RawNodeStream, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { freePorts, newState, openNodeStream, portOf, type Replicas, type RawNodeStream, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {

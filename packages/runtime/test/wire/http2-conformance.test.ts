@@ -19,7 +19,8 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
-import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take, until } from "./http2-harness.js";
+import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const GRPC_REQUEST = { ":method": "POST", ":path": "/stream.Gorums/NodeStream", "content-type": "application/grpc", te: "trailers" } as const;
 
@@ -194,7 +195,7 @@ describe("http2 NodeStream conformance", () => {
       await take(stream.receive()[Symbol.asyncIterator](), 1);
       expect(entered).toBe(true);
       stream.close(new ConnectError("bye", Code.Canceled));
-      await until(() => seen !== undefined);
+      await waitUntil(() => seen !== undefined);
       // connect-node reports the reset as a plain "Premature close" error.
       expect(seen).toBeInstanceOf(Error);
     });
@@ -371,7 +372,7 @@ describe("http2 NodeStream conformance", () => {
       const call = grpcCall(s.addr);
       const result = outcome(call);
       call.write(toBinary(MessageSchema, msg(1)));
-      await until(() => serverSide !== undefined);
+      await waitUntil(() => serverSide !== undefined);
       await new Promise((r) => setTimeout(r, 20));
       call.cancel();
       expect((await result).status.code).toBe(grpc.status.CANCELLED);
@@ -445,7 +446,7 @@ describe("http2 NodeStream conformance", () => {
         const { messages, error } = await drain(stream.receive());
         expect(messages.map((m) => m.messageSeqNo)).toEqual([1n]);
         expect(error?.code).toBe(code);
-        await until(() => reset !== undefined);
+        await waitUntil(() => reset !== undefined);
         expect(reset).toBe(http2.constants.NGHTTP2_CANCEL);
       });
     }

@@ -20,7 +20,8 @@ import type { PendingCall } from "../../src/wire/pending-call.js";
 import { SERVER_INITIATED_BIT } from "../../src/wire/sequence.js";
 import { RequestSchema, ResponseSchema } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
-import { type H2Server, startOurServer, until } from "./http2-harness.js";
+import { type H2Server, startOurServer } from "./http2-harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 interface Outcome {
   replies: Message[];
@@ -69,10 +70,10 @@ describe("http2 NodeStream under the Channel", () => {
     ch.send(a);
     ch.send(w);
     ch.send(f);
-    await until(() => a.out.replies.length === 1 && f.out.replies.length === 1 && w.out.sent === 1);
+    await waitUntil(() => a.out.replies.length === 1 && f.out.replies.length === 1 && w.out.sent === 1);
     expect(value(a.out.replies[0])).toBe("echo: hello");
     expect(f.out.replies[0]?.status?.code).toBe(Code.NotFound);
-    await until(() => server.state.writes.includes("written"));
+    await waitUntil(() => server.state.writes.includes("written"));
     expect(a.out.errors).toEqual([]);
     expect(ch.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -85,9 +86,9 @@ describe("http2 NodeStream under the Channel", () => {
     channels.push(ch);
     const s = call(1n, "testsvc.TestService.EchoStream", "s", "streaming");
     ch.send(s);
-    await until(() => s.out.replies.length >= 1);
+    await waitUntil(() => s.out.replies.length >= 1);
     await server.server.stop();
-    await until(() => s.out.errors.length === 1);
+    await waitUntil(() => s.out.errors.length === 1);
     expect(s.out.errors[0]?.code).toBe(Code.Unavailable);
     expect(ch.lastError?.code).toBe(Code.Unavailable);
   });
@@ -117,7 +118,7 @@ describe("http2 NodeStream under the Channel", () => {
     for (const c of calls) {
       client.send(c);
     }
-    await until(() => calls.every((c) => c.out.replies.length === 1));
+    await waitUntil(() => calls.every((c) => c.out.replies.length === 1));
     expect(calls.map((c) => value(c.out.replies[0]))).toEqual(calls.map((_, i) => `echo: v${i}`));
     expect(state.nums.length).toBe(200);
 
@@ -125,13 +126,13 @@ describe("http2 NodeStream under the Channel", () => {
     expect(inbound).toBeDefined();
     const back = call(SERVER_INITIATED_BIT | 1n, "client.Echo", "ping");
     inbound!.send(back);
-    await until(() => back.out.replies.length === 1);
+    await waitUntil(() => back.out.replies.length === 1);
     expect(value(back.out.replies[0])).toBe("client saw ping");
     expect(back.out.replies[0]?.messageSeqNo).toBe(SERVER_INITIATED_BIT | 1n);
 
     // The client leaves: its half-close ends the server's stream cleanly ("stream is down").
     client.close();
-    await until(() => serverDown !== undefined);
+    await waitUntil(() => serverDown !== undefined);
     expect(serverDown?.code).toBe(Code.Unavailable);
     expect(inbound!.isConnected()).toBe(false);
   });
