@@ -11,7 +11,6 @@
  * window carries a fresh token. Without peerAuth, tokens are neither needed
  * nor looked at (Go Gorums trusts a bare gorums-node-id: behavior 72).
  */
-import { create, toBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   AUTH_HEADER,
@@ -33,7 +32,8 @@ import { verifyHmacToken } from "../../src/symmetric/peer-auth.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { newState, portOf, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 const SECRET = "correct horse battery staple, 32+ bytes of it";
@@ -118,7 +118,7 @@ describe("gorums-auth tokens", () => {
 
 describe("replicas with peerAuth hmac", () => {
   let mesh: Replicas | undefined;
-  const streams: RawNodeStream[] = [];
+  const streams: RawStream[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const s of streams.splice(0)) {
@@ -131,7 +131,7 @@ describe("replicas with peerAuth hmac", () => {
     mesh = undefined;
   });
 
-  async function refusal(s: RawNodeStream): Promise<ConnectError> {
+  async function refusal(s: RawStream): Promise<ConnectError> {
     const err = await s.done.then(
       () => new Error("the stream was not refused"),
       (e: unknown) => e,
@@ -174,9 +174,9 @@ describe("replicas with peerAuth hmac", () => {
       [{ ...claim, [AUTH_HEADER]: hmacToken(SECRET, "2", r2.addr, Date.now() - 120_000) }, /off this server's clock/],
     ];
     for (const [headers, why] of cases) {
-      const s = openNodeStream(r1.addr, { headers });
+      const s = openRawStream(r1.addr, { headers });
       streams.push(s);
-      s.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "evil" })) });
+      s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "evil" }));
       expect((await refusal(s)).rawMessage).toMatch(why);
       expect(s.replies).toEqual([]);
     }
@@ -190,9 +190,9 @@ describe("replicas with peerAuth hmac", () => {
 
   it("a stream with a valid token is let in: a client peer joins clientConfig", async () => {
     const [r1] = (await connectedMesh(1)) as [System];
-    const ok = openNodeStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: hmacToken(SECRET, "0", "", Date.now()) } });
+    const ok = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: hmacToken(SECRET, "0", "", Date.now()) } });
     streams.push(ok);
-    ok.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "hi" })) });
+    ok.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => ok.replies.length === 1, "the reply");
     expect(ok.replies[0]?.status).toBeUndefined();
     expect(r1.clientConfig().size).toBe(1);
@@ -287,9 +287,9 @@ describe("replicas with peerAuth hmac", () => {
     mesh = await startReplicas(2);
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await Promise.all([r1, r2].map((s) => s.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) })));
-    const s = openNodeStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: "garbage" } });
+    const s = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: "garbage" } });
     streams.push(s);
-    s.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "hi" })) });
+    s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => s.replies.length === 1, "the reply");
     expect(r1.clientConfig().size).toBe(1);
   });

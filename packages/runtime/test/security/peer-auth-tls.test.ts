@@ -41,7 +41,8 @@ import { certificateNodeIDs, subjectAltNames } from "../../src/symmetric/peer-au
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { newState, portOf, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
 import { type KeyPair, newTestCA, type TestCA } from "./certs.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
@@ -261,7 +262,7 @@ describe.each<StreamTransport>(["http2", "connect-node"])("replicas with peerAut
 
 describe("tls-identity without verified client certificates", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  const streams: RawNodeStream[] = [];
+  const streams: RawStream[] = [];
   afterEach(async () => {
     for (const s of streams.splice(0)) {
       s.close();
@@ -278,7 +279,7 @@ describe("tls-identity without verified client certificates", () => {
     cleanups.push(() => server.stop());
     const addr = await server.listen("127.0.0.1:0");
     for (const headers of [{ "gorums-node-id": "2" }, { "gorums-node-id": "0" }, {}] as Array<Record<string, string>>) {
-      const s = openNodeStream(addr, { headers });
+      const s = openRawStream(addr, { headers });
       streams.push(s);
       const err = await s.done.then(
         () => new Error("accepted"),

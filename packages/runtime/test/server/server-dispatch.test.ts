@@ -25,7 +25,7 @@ import {
   withNodeList,
 } from "../../src/index.js";
 import { RequestSchema, type ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { openRawStream, payloadOf } from "./raw-stream.js";
+import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
 import { waitUntil } from "../helpers/wait.js";
 
 type Req = MessageShape<typeof RequestSchema>;

@@ -29,7 +29,7 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { openRawStream, payloadOf, type RawStream } from "./raw-stream.js";
+import { openRawStream, payloadOf, type RawStream } from "../helpers/raw-stream.js";
 
 const ECHO = "testsvc.TestService.Echo";
 const WRITE = "testsvc.TestService.Write";

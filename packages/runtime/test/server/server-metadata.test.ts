@@ -21,7 +21,7 @@ import {
   withNodeList,
 } from "../../src/index.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { openRawStream, payloadOf } from "./raw-stream.js";
+import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
 
 interface Seen {
   metadata: Headers;
@@ -92,7 +92,7 @@ describe("server metadata and peer", () => {
   it("message entries of a raw stream are in ctx.metadata", async () => {
     const s = await startRecordingServer();
     servers.push(s.server);
-    const raw = openRawStream(s.addr, { "x-stream": "hdr" });
+    const raw = openRawStream(s.addr, { headers: { "x-stream": "hdr" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}), { "x-msg": "entry" });
       await raw.next();
@@ -106,7 +106,7 @@ describe("server metadata and peer", () => {
   it("ctx.peer.address is the client's own 127.0.0.1:<port>; onConnect gets it and the headers", async () => {
     const s = await startRecordingServer();
     servers.push(s.server);
-    const raw = openRawStream(s.addr, { message: "hello" });
+    const raw = openRawStream(s.addr, { headers: { message: "hello" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}));
       await raw.next();

@@ -1,15 +1,10 @@
 /**
  * Helpers of the symmetric-configuration tests: free loopback ports for
  * replicas that must know each other's addresses before they listen, replicas
- * with the test service, polling, and a raw NodeStream client that can dial
- * from another loopback address (127.0.0.2) with any identity headers.
+ * with the test service.
  */
 import * as net from "node:net";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { create } from "@bufbuild/protobuf";
 import { newSymmetricSystem, type System, type SystemOptions, withNodes } from "../../src/index.js";
-import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import { registerTestService, type TestServerState } from "../helpers/test-servers.js";
 
 /** The port of "host:port". */
@@ -96,70 +91,3 @@ export async function startReplicas(
   };
 }
 
-/** A raw NodeStream opened by hand. */
-export interface RawNodeStream {
-  /** Writes one request envelope. */
-  send(msg: { seqNo: bigint; method: string; payload?: Uint8Array }): void;
-  /** Every reply, and how the stream ended: resolves on a clean end, rejects with the stream's error. */
-  readonly done: Promise<void>;
-  readonly replies: Message[];
-  close(): void;
-}
-
-/**
- * Opens a NodeStream to `addr` with connect-node's gRPC client, from
- * `localAddress` (e.g. "127.0.0.2"; default: the OS's choice), with `headers`.
- */
-export function openNodeStream(addr: string, opts: { headers?: Record<string, string>; localAddress?: string } = {}): RawNodeStream {
-  const host = addr.slice(0, addr.lastIndexOf(":"));
-  const sessionManager = new Http2SessionManager(
-    `http://${addr}`,
-    {},
-    {
-      createConnection: () =>
-        net.connect({ host, port: portOf(addr), ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) }),
-    },
-  );
-  const client = createClient(Gorums, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager }));
-  const abort = new AbortController();
-  const pending: Message[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  async function* requests(): AsyncGenerator<Message> {
-    for (;;) {
-      const msg = pending.shift();
-      if (msg !== undefined) {
-        yield msg;
-        continue;
-      }
-      if (ended) {
-        return;
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-      wake = undefined;
-    }
-  }
-  const replies: Message[] = [];
-  const done = (async () => {
-    for await (const msg of client.nodeStream(requests(), { signal: abort.signal, ...(opts.headers ? { headers: opts.headers } : {}) })) {
-      replies.push(msg);
-    }
-  })();
-  done.catch(() => {});
-  return {
-    replies,
-    done,
-    send({ seqNo, method, payload }) {
-      pending.push(create(MessageSchema, { messageSeqNo: seqNo, method, payload: payload ?? new Uint8Array() }));
-      wake?.();
-    },
-    close() {
-      ended = true;
-      wake?.();
-      abort.abort();
-      sessionManager.abort();
-    },
-  };
-}

@@ -8,7 +8,7 @@
  * detach the new one, and onChange fires per change only; the self node is
  * served in-process.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type Configuration,
@@ -23,12 +23,13 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { newState, openNodeStream, type RawNodeStream } from "./helpers.js";
+import { newState } from "./helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("Server with an InboundManager", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  const streams: RawNodeStream[] = [];
+  const streams: RawStream[] = [];
   afterEach(async () => {
     for (const s of streams.splice(0)) {
       s.close();
@@ -112,25 +113,25 @@ describe("Server with an InboundManager", () => {
   it("a reconnecting peer replaces its stream; the old stream's end does not detach the new one", async () => {
     const { manager, changes } = await start();
     const addr = manager.node(1)?.address as string;
-    const first = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
+    const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
     streams.push(first);
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     const withFirst: Configuration = manager.inboundConfig();
     expect(withFirst.nodeIDs()).toEqual([1, 3]);
 
-    const second = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
+    const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
     streams.push(second);
     // Wait until the server has taken the second stream: its calls to node 3 land there.
     const call = async (value: string): Promise<string> => {
       const res = quorumCall(manager.inboundConfig().remove(1).context({ timeoutMs: 3000 }), TestService.method.echoQC, { value }).all();
       return (await res).value;
     };
-    const answer = (s: RawNodeStream, upto: number) => {
+    const answer = (s: RawStream, upto: number) => {
       // Reply to each server-initiated request received so far.
       for (const req of s.replies.slice(upto)) {
         expect(isServerInitiated(req.messageSeqNo)).toBe(true);
         const value = fromBinary(RequestSchema, req.payload).value;
-        s.send({ seqNo: req.messageSeqNo, method: req.method, payload: toBinary(ResponseSchema, create(ResponseSchema, { value: `second: ${value}` })) });
+        s.send(req.messageSeqNo, req.method, payloadOf(ResponseSchema, { value: `second: ${value}` }));
       }
     };
     await waitUntil(() => manager.inboundConfig().node(3)?.isInbound() === true && changes.length === 2, "node 3 connected");
@@ -180,13 +181,13 @@ describe("Server with an InboundManager", () => {
         return {};
       }),
     );
-    const first = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
+    const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
     streams.push(first);
-    first.send({ seqNo: 1n, method: "testsvc.TestService.Echo", payload: toBinary(RequestSchema, create(RequestSchema, { value: "on first" })) });
+    first.send(1n, "testsvc.TestService.Echo", payloadOf(RequestSchema, { value: "on first" }));
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     await sleep(100);
     expect(aborted).toEqual([]);
-    const second = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
+    const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
     streams.push(second);
     await waitUntil(() => aborted.length === 1, "the first stream's handler to see its signal abort", 3000);
     expect(aborted).toEqual(["on first"]);

@@ -10,7 +10,7 @@
  * served as node 0 and tracked nowhere.
  */
 import * as net from "node:net";
-import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -29,7 +29,8 @@ import {
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, openNodeStream, portOf, type Replicas, type RawNodeStream, startReplicas } from "./helpers.js";
+import { freePorts, newState, portOf, type Replicas, startReplicas } from "./helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 function canBind(port: number): Promise<boolean> {
@@ -184,7 +185,7 @@ describe("System lifecycle", () => {
 
 describe("who a System lets in", () => {
   let mesh: Replicas | undefined;
-  const streams: RawNodeStream[] = [];
+  const streams: RawStream[] = [];
   afterEach(async () => {
     for (const s of streams.splice(0)) {
       s.close();
@@ -193,7 +194,7 @@ describe("who a System lets in", () => {
     mesh = undefined;
   });
 
-  async function refusal(s: RawNodeStream): Promise<ConnectError> {
+  async function refusal(s: RawStream): Promise<ConnectError> {
     const err = await s.done.then(
       () => new Error("the stream was not refused"),
       (e: unknown) => e,
@@ -219,20 +220,20 @@ describe("who a System lets in", () => {
       { "gorums-node-id": "2" },
     ];
     for (const headers of claims) {
-      const impostor = openNodeStream(r1.addr, { headers, localAddress: "127.0.0.2" });
+      const impostor = openRawStream(r1.addr, { headers, localAddress: "127.0.0.2" });
       streams.push(impostor);
       // Even a request sent at once gets no answer.
-      impostor.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "evil" })) });
+      impostor.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "evil" }));
       const err = await refusal(impostor);
       expect(err.rawMessage).toMatch(/127\.0\.0\.2/);
       expect(err.rawMessage).toMatch(/claims host 127\.0\.0\.1/);
       expect(impostor.replies).toEqual([]);
     }
     // From the right host, an address that is not a peer's, or an ID that contradicts the address.
-    const unknown = openNodeStream(r1.addr, { headers: { "gorums-addr": "127.0.0.1:1" } });
+    const unknown = openRawStream(r1.addr, { headers: { "gorums-addr": "127.0.0.1:1" } });
     streams.push(unknown);
     expect((await refusal(unknown)).rawMessage).toMatch(/not a known peer address/);
-    const contradiction = openNodeStream(r1.addr, { headers: { "gorums-addr": r2.addr, "gorums-node-id": "1" } });
+    const contradiction = openRawStream(r1.addr, { headers: { "gorums-addr": r2.addr, "gorums-node-id": "1" } });
     streams.push(contradiction);
     expect((await refusal(contradiction)).rawMessage).toMatch(/contradicts/);
 
@@ -270,9 +271,9 @@ describe("who a System lets in", () => {
     const r1 = mesh.replicas[0]?.system as System;
     await r1.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     const before = r1.inboundConfig();
-    const plain = openNodeStream(r1.addr);
+    const plain = openRawStream(r1.addr);
     streams.push(plain);
-    plain.send({ seqNo: 1n, method: "testsvc.TestService.Echo", payload: toBinary(RequestSchema, create(RequestSchema, { value: "anon" })) });
+    plain.send(1n, "testsvc.TestService.Echo", payloadOf(RequestSchema, { value: "anon" }));
     await waitUntil(() => plain.replies.length === 1, "the reply");
     const reply = plain.replies[0];
     expect(reply?.messageSeqNo).toBe(1n);
