@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { watchCallLimits } from "../../src/calls/call-lifetime.js";
 import { type Configuration, multicastCall, quorumCall, quorumCallStream, rpcCall, unicastCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -106,12 +106,6 @@ describe("watchCallLimits", () => {
 describe("finished calls leave no timers or listeners", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 

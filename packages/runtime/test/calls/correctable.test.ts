@@ -9,7 +9,7 @@
  * and a terminal on one call not cutting each other short.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, LevelNotSet, type NodeResponse, QuorumCallError, quorumCall, quorumCallStream } from "../../src/index.js";
 import { type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
@@ -19,12 +19,6 @@ import { waitUntil } from "../helpers/wait.js";
 describe("correctable", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const setup = async (n: number) => {
     servers = await startTestServers(n);

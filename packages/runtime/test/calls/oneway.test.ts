@@ -12,7 +12,7 @@
  * every message before it (requests on a stream are served in order).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   ErrSendFailure,
@@ -37,12 +37,6 @@ async function barrier(config: Configuration): Promise<void> {
 describe("unicast and multicast", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   for (const n of [1, 3]) {
     for (const ignoreErrors of [false, true]) {

@@ -7,7 +7,7 @@
  * metadata reaching the handler (41) and calls after close (60).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, ErrNodeClosed, errorIsKind, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
@@ -16,12 +16,6 @@ import { configOf, expectCode } from "./util.js";
 describe("rpcCall", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const node1 = () => {
     const n = config?.node(1);

@@ -9,6 +9,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import * as net from "node:net";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
+import { cleanup } from "./test-servers.js";
 
 /** One open raw NodeStream. */
 export interface RawStream {
@@ -164,4 +165,11 @@ export function openRawStream(addr: string, opts: RawStreamOptions = {}): RawStr
       sessionManager.abort();
     },
   };
+}
+
+/** {@link openRawStream}, closed when the test ends. */
+export function testRawStream(addr: string, opts: RawStreamOptions = {}): RawStream {
+  const stream = openRawStream(addr, opts);
+  cleanup(() => stream.close());
+  return stream;
 }

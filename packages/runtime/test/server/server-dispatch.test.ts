@@ -11,7 +11,7 @@
  */
 import { type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   Server,
@@ -27,6 +27,7 @@ import {
 import { RequestSchema, type ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
 import { waitUntil } from "../helpers/wait.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
 
 type Req = MessageShape<typeof RequestSchema>;
 type Resp = MessageShape<typeof ResponseSchema>;
@@ -84,18 +85,12 @@ async function startGatedServer(opts: { interceptors?: ServerInterceptor[] } = {
 }
 
 describe("per-stream FIFO dispatch", () => {
-  const servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   it("a blocked handler holds later requests on the same stream", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "block:a" });
     await waitUntil(() => s.log.includes("start block:a"), "a to start");
@@ -115,8 +110,8 @@ describe("per-stream FIFO dispatch", () => {
 
   it("ctx.release() lets a later request overtake the blocked one", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     let aDone = false;
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "release:a" }).then((r) => {
@@ -134,8 +129,8 @@ describe("per-stream FIFO dispatch", () => {
 
   it("release() is idempotent: extra releases and the return free no further request", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     // a releases (b may start), b blocks without releasing, c must wait for b
     // even when a releases twice more and returns while b is running.
@@ -155,8 +150,8 @@ describe("per-stream FIFO dispatch", () => {
 
   it("separate streams are not serialized with each other", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const other = newConfig(withNodeList([s.addr]));
     try {
       const a = rpcCall(config.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "block:a" });
@@ -175,7 +170,7 @@ describe("per-stream FIFO dispatch", () => {
   it("100 pipelined requests on one stream reach the handler in send order (Go behavior 36)", async () => {
     const seen: bigint[] = [];
     const server = new Server();
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, async (_ctx, req) => {
@@ -185,7 +180,7 @@ describe("per-stream FIFO dispatch", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]));
+    config = testConfig(withNodeList([addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { num: BigInt(i) })));
     expect(replies.map((r) => r.num)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
@@ -194,10 +189,6 @@ describe("per-stream FIFO dispatch", () => {
 });
 
 describe("ctx.signal", () => {
-  const servers: Server[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   /** A server whose EchoRPC waits for ctx.signal and records that it saw the abort. */
   async function startSignalServer() {
@@ -215,13 +206,13 @@ describe("ctx.signal", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    servers.push(server);
+    cleanup(() => server.stop());
     return { server, addr, seen };
   }
 
   it("aborts when the client closes its configuration", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
     call.catch(() => {});
     await waitUntil(() => s.seen.started, "the handler to start");
@@ -241,7 +232,7 @@ describe("ctx.signal", () => {
 
   it("aborts when the server stops", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     try {
       const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
       call.catch(() => {});
@@ -255,7 +246,7 @@ describe("ctx.signal", () => {
 
   it("of one stream does not abort when another client's stream ends", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const raw = openRawStream(s.addr);
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, { value: "x" }));
@@ -271,13 +262,7 @@ describe("ctx.signal", () => {
 });
 
 describe("server interceptors", () => {
-  const servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   /** Appends `name`in- to the request before next and `name`out- to the reply after (Go's TestServerInterceptorsChain). */
   const appending =
@@ -291,12 +276,12 @@ describe("server interceptors", () => {
 
   it('chain with the first outermost: "client-" → "client-i1in-i2in-server-i2out-i1out" (Go behavior 44)', async () => {
     const server = new Server({ interceptors: [appending("i1", true), appending("i2", false)] });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req) => ({ value: `${req.value}server-` })),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const reply = await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "client-" });
     expect(reply.value).toBe("client-i1in-i2in-server-i2out-i1out");
   });
@@ -312,7 +297,7 @@ describe("server interceptors", () => {
         },
       ],
     });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (_ctx, req) => ({ value: req.value })));
     server.registerHandler(
       "testsvc.TestService.WriteUnicast",
@@ -320,7 +305,7 @@ describe("server interceptors", () => {
         writes.push(req.value);
       }),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     await unicastCall(ctx, TestService.method.writeUnicast, { value: "w" });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "e" });
@@ -340,7 +325,7 @@ describe("server interceptors", () => {
         },
       ],
     });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req) => {
@@ -348,7 +333,7 @@ describe("server interceptors", () => {
         return { value: req.value };
       }),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const err = await rpcCall(ctx, TestService.method.echoRPC, { value: "forbidden" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);

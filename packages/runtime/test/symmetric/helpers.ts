@@ -5,7 +5,7 @@
  */
 import * as net from "node:net";
 import { newSymmetricSystem, type System, type SystemOptions, withNodes } from "../../src/index.js";
-import { registerTestService, type TestServerState } from "../helpers/test-servers.js";
+import { newState, registerTestService, type TestServerState } from "../helpers/test-servers.js";
 
 /** The port of "host:port". */
 export function portOf(addr: string): number {
@@ -30,9 +30,7 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-export function newState(): TestServerState {
-  return { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
-}
+export { newState };
 
 /** A replica started by `startReplicas`. */
 export interface Replica {

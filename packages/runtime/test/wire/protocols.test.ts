@@ -2,17 +2,13 @@
  * Both wire protocols of the connect-node stream: gRPC (the default, what Go
  * Gorums speaks) and Connect, each over HTTP/2, against the same server.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 
 describe("wire protocols", () => {
   let servers: TestServer[] = [];
-  afterEach(async () => {
-    await stopAll(servers);
-    servers = [];
-  });
 
   for (const protocol of ["grpc", "connect"] as const) {
     it(`${protocol}: rpc and quorum call`, async () => {
