@@ -53,7 +53,7 @@ import {
 } from "./gen/testsvc/testsvc_gorums.js";
 import { type Request, RequestSchema, type Response } from "./gen/testsvc/testsvc_pb.js";
 import { type Entry, Entry_Kind, Entry_VersionSchema, EntrySchema } from "./gen/testtypes/types_pb.js";
-import { cleanup, configOf, startServersWith, startTestServers, testConfig, type TestServer } from "./helpers/test-servers.js";
+import { cleanup, configOf, startServersWith, testConfig, type TestServer, testCluster } from "./helpers/test-servers.js";
 import { waitUntil } from "./helpers/wait.js";
 
 const timeoutMs = 5000;
@@ -64,8 +64,7 @@ describe("generated stubs: testsvc (every call type)", () => {
 
   /** Three servers registered through registerTestServiceServer (server i+1 answers num = i+1). */
   const setup = async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     return config;
   };
 

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { watchCallLimits } from "../../src/calls/call-lifetime.js";
 import { type Configuration, multicastCall, quorumCall, quorumCallStream, rpcCall, unicastCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer, testCluster } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -110,8 +110,7 @@ describe("finished calls leave no timers or listeners", () => {
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
   it("200 calls of every kind with one signal and timeoutMs 60 s", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     const ac = new AbortController();
     const opts = { signal: ac.signal, timeoutMs: 60_000 };
     const ctx = config.context(opts);

@@ -12,8 +12,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, LevelNotSet, type NodeResponse, QuorumCallError, quorumCall, quorumCallStream } from "../../src/index.js";
 import { type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, rejection } from "./util.js";
+import { stopAll, type TestServer, testCluster } from "../helpers/test-servers.js";
+import { rejection } from "./util.js";
 import { waitUntil } from "../helpers/wait.js";
 
 describe("correctable", () => {
@@ -21,8 +21,7 @@ describe("correctable", () => {
   let config: Configuration | undefined;
 
   const setup = async (n: number) => {
-    servers = await startTestServers(n);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(n));
     return config;
   };
 

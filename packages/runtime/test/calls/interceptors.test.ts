@@ -21,8 +21,8 @@ import {
   rpcCall,
 } from "../../src/index.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, type TestServer } from "../helpers/test-servers.js";
-import { configOf, expectCode, expectQuorumError } from "./util.js";
+import { type TestServer, testCluster } from "../helpers/test-servers.js";
+import { expectCode, expectQuorumError } from "./util.js";
 
 type I = QuorumInterceptor<Request, Response>;
 
@@ -60,8 +60,7 @@ describe("client interceptors", () => {
   let config: Configuration | undefined;
 
   const setup = async (n: number) => {
-    servers = await startTestServers(n);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(n));
     return config.context({ timeoutMs: 5000 });
   };
 

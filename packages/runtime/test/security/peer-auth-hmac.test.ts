@@ -11,7 +11,7 @@
  * window carries a fresh token. Without peerAuth, tokens are neither needed
  * nor looked at (Go Gorums trusts a bare gorums-node-id: behavior 72).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AUTH_HEADER,
   Code,
@@ -30,7 +30,7 @@ import {
 } from "../../src/index.js";
 import { verifyHmacToken } from "../../src/symmetric/peer-auth.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { newState, portOf, type Replicas, startReplicas } from "../symmetric/helpers.js";
 import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
@@ -118,18 +118,7 @@ describe("gorums-auth tokens", () => {
 
 describe("replicas with peerAuth hmac", () => {
   let mesh: Replicas | undefined;
-  const streams: RawStream[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   async function refusal(s: RawStream): Promise<ConnectError> {
     const err = await s.done.then(
@@ -175,7 +164,7 @@ describe("replicas with peerAuth hmac", () => {
     ];
     for (const [headers, why] of cases) {
       const s = openRawStream(r1.addr, { headers });
-      streams.push(s);
+      cleanup(() => s.close());
       s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "evil" }));
       expect((await refusal(s)).rawMessage).toMatch(why);
       expect(s.replies).toEqual([]);
@@ -191,7 +180,7 @@ describe("replicas with peerAuth hmac", () => {
   it("a stream with a valid token is let in: a client peer joins clientConfig", async () => {
     const [r1] = (await connectedMesh(1)) as [System];
     const ok = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: hmacToken(SECRET, "0", "", Date.now()) } });
-    streams.push(ok);
+    cleanup(() => ok.close());
     ok.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => ok.replies.length === 1, "the reply");
     expect(ok.replies[0]?.status).toBeUndefined();
@@ -202,7 +191,7 @@ describe("replicas with peerAuth hmac", () => {
     const [r1] = (await connectedMesh(1)) as [System];
     const good = await newSystem("127.0.0.1:0", { peerAuth: auth });
     const bad = await newSystem("127.0.0.1:0", { peerAuth: { mode: "hmac", secret: "not the secret" } });
-    cleanups.push(() => good.stop(), () => bad.stop());
+    cleanup(() => good.stop(), () => bad.stop());
     for (const [i, s] of [good, bad].entries()) {
       s.registerService((srv) => registerTestService(srv, newState(), 100 + i));
       await s.serve();
@@ -245,7 +234,7 @@ describe("replicas with peerAuth hmac", () => {
     const [r1] = (await connectedMesh(1)) as [System];
     const withAuth = newConfig(withNodes({ 1: r1.addr }), { streamAuth: hmacStreamAuth(SECRET) });
     const without = newConfig(withNodes({ 1: r1.addr }), { backoff: { initialMs: 50, maxMs: 200 } });
-    cleanups.push(() => withAuth.close(), () => without.close());
+    cleanup(() => withAuth.close(), () => without.close());
     const reply = await rpcCall((withAuth.node(1) as NonNullable<ReturnType<Configuration["node"]>>).context({ timeoutMs: 5000 }), TestService.method.echoRPC, {
       value: "ok",
     });
@@ -267,13 +256,13 @@ describe("replicas with peerAuth hmac", () => {
     const startServer = async () => {
       const server = new Server({ inboundManager: new InboundManager(0, undefined, { peerAuth: { ...auth, maxSkewMs: 300 } }) });
       registerTestService(server, newState(), 1);
-      cleanups.push(() => server.stop());
+      cleanup(() => server.stop());
       await server.listen(addr);
       return server;
     };
     const first = await startServer();
     const config = newConfig(withNodes({ 1: addr }), { streamAuth: hmacStreamAuth(SECRET, { maxSkewMs: 300 }), backoff: { initialMs: 50, maxMs: 100 } });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     const node = config.node(1) as NonNullable<ReturnType<Configuration["node"]>>;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "1" })).value).toBe("echo: 1");
     await first.stop();
@@ -288,7 +277,7 @@ describe("replicas with peerAuth hmac", () => {
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await Promise.all([r1, r2].map((s) => s.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) })));
     const s = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: "garbage" } });
-    streams.push(s);
+    cleanup(() => s.close());
     s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => s.replies.length === 1, "the reply");
     expect(r1.clientConfig().size).toBe(1);

@@ -5,7 +5,7 @@
  */
 import * as net from "node:net";
 import { newSymmetricSystem, type System, type SystemOptions, withNodes } from "../../src/index.js";
-import { newState, registerTestService, type TestServerState } from "../helpers/test-servers.js";
+import { cleanup, newState, registerTestService, type TestServerState } from "../helpers/test-servers.js";
 
 /** The port of "host:port". */
 export function portOf(addr: string): number {
@@ -52,6 +52,7 @@ export interface Replicas {
  * Starts `n` replicas with `newSymmetricSystem` on free 127.0.0.1 ports, the
  * test service registered, `register` (if any) called after it, served, each
  * with `newOutboundConfig()` to all. `opts(id)` gives each its options.
+ * Every replica (also restarted ones) stops when the test ends.
  */
 export async function startReplicas(
   n: number,
@@ -60,9 +61,15 @@ export async function startReplicas(
 ): Promise<Replicas> {
   const ports = await freePorts(n);
   const addrs = new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
+  const all: Replica[] = [];
+  const stopAll = async () => {
+    await Promise.all(all.map((r) => r.system.stop()));
+  };
+  cleanup(stopAll);
   const start = async (id: number): Promise<Replica> => {
     const system = await newSymmetricSystem(addrs.get(id) as string, id, withNodes(addrs), opts(id));
     const replica: Replica = { system, state: newState() };
+    all.push(replica);
     system.registerService((srv) => registerTestService(srv, replica.state, id));
     register?.(replica, id);
     await system.serve();
@@ -72,17 +79,13 @@ export async function startReplicas(
   for (const r of replicas) {
     r.system.newOutboundConfig();
   }
-  const all = [...replicas];
   return {
     replicas,
     addrs,
-    async stopAll() {
-      await Promise.all(all.map((r) => r.system.stop()));
-    },
+    stopAll,
     async restart(id) {
       const r = await start(id);
       r.system.newOutboundConfig();
-      all.push(r);
       replicas[id - 1] = r;
       return r;
     },

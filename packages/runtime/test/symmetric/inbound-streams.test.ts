@@ -9,7 +9,7 @@
  * served in-process.
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   InboundManager,
@@ -22,22 +22,13 @@ import {
   withNodes,
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { newState } from "./helpers.js";
 import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("Server with an InboundManager", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  const streams: RawStream[] = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-  });
 
   /** Server 1 of peers {1: itself, 2, 3: 127.0.0.1 addresses that need not listen}. */
   async function start(): Promise<{ server: Server; manager: InboundManager; changes: number[][]; state: ReturnType<typeof newState> }> {
@@ -50,7 +41,7 @@ describe("Server with an InboundManager", () => {
     const server = new Server({ inboundManager: manager });
     const state = newState();
     registerTestService(server, state, 1);
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     await server.listen(addr);
     return { server, manager, changes, state };
   }
@@ -78,7 +69,7 @@ describe("Server with an InboundManager", () => {
       }),
     );
     const peer2 = newConfig(withNodes({ 1: addr }), { server: clientServer, metadata: { "gorums-node-id": "2" } });
-    cleanups.push(() => clientServer.stop(), () => peer2.close());
+    cleanup(() => clientServer.stop(), () => peer2.close());
     await quorumCall(peer2.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "hi" }).all();
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     expect(server.config().nodeIDs()).toEqual([1, 2]);
@@ -99,7 +90,7 @@ describe("Server with an InboundManager", () => {
     const addr = manager.node(1)?.address as string;
     const plain = newConfig(withNodes({ 1: addr }));
     const stranger = newConfig(withNodes({ 1: addr }), { metadata: { "gorums-node-id": "99" } });
-    cleanups.push(() => plain.close(), () => stranger.close());
+    cleanup(() => plain.close(), () => stranger.close());
     for (const cfg of [plain, stranger]) {
       expect((await quorumCall(cfg.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x" }).all()).value).toBe("echo: x");
     }
@@ -114,13 +105,13 @@ describe("Server with an InboundManager", () => {
     const { manager, changes } = await start();
     const addr = manager.node(1)?.address as string;
     const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(first);
+    cleanup(() => first.close());
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     const withFirst: Configuration = manager.inboundConfig();
     expect(withFirst.nodeIDs()).toEqual([1, 3]);
 
     const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(second);
+    cleanup(() => second.close());
     // Wait until the server has taken the second stream: its calls to node 3 land there.
     const call = async (value: string): Promise<string> => {
       const res = quorumCall(manager.inboundConfig().remove(1).context({ timeoutMs: 3000 }), TestService.method.echoQC, { value }).all();
@@ -182,13 +173,13 @@ describe("Server with an InboundManager", () => {
       }),
     );
     const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(first);
+    cleanup(() => first.close());
     first.send(1n, "testsvc.TestService.Echo", payloadOf(RequestSchema, { value: "on first" }));
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     await sleep(100);
     expect(aborted).toEqual([]);
     const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(second);
+    cleanup(() => second.close());
     await waitUntil(() => aborted.length === 1, "the first stream's handler to see its signal abort", 3000);
     expect(aborted).toEqual(["on first"]);
     await first.done; // ended cleanly, not reset
