@@ -13,7 +13,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
@@ -21,6 +21,7 @@ import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
 import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 const GRPC_REQUEST = { ":method": "POST", ":path": "/stream.Gorums/NodeStream", "content-type": "application/grpc", te: "trailers" } as const;
 
@@ -100,30 +101,16 @@ function framesOf(body: Buffer): Message[] {
 }
 
 describe("http2 NodeStream conformance", () => {
-  let servers: H2Server[] = [];
-  let dialers: StreamDialer[] = [];
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) {
-      c();
-    }
-    for (const d of dialers) {
-      d.close();
-    }
-    dialers = [];
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
 
   async function server(s: Promise<H2Server>): Promise<H2Server> {
     const started = await s;
-    servers.push(started);
+    cleanup(() => started.close());
     return started;
   }
 
   function dialer(addr: string, readMaxBytes?: number): StreamDialer {
     const d = http2StreamDialer({ address: addr, headers: new Headers({ "x-test": "1" }), ...(readMaxBytes !== undefined ? { readMaxBytes } : {}) });
-    dialers.push(d);
+    cleanup(() => d.close());
     return d;
   }
 
@@ -204,7 +191,7 @@ describe("http2 NodeStream conformance", () => {
   describe("connect-node gRPC client ↔ our server", () => {
     function connectClient(addr: string) {
       const sessionManager = new Http2SessionManager(`http://${addr}`);
-      cleanups.push(() => sessionManager.abort());
+      cleanup(() => sessionManager.abort());
       return createClient(Gorums, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager }));
     }
 
@@ -277,7 +264,7 @@ describe("http2 NodeStream conformance", () => {
         }),
       );
       const sessionManager = new Http2SessionManager(`http://${s.addr}`);
-      cleanups.push(() => sessionManager.abort());
+      cleanup(() => sessionManager.abort());
       const client = createClient(Gorums, createConnectTransport({ baseUrl: `http://${s.addr}`, httpVersion: "2", sessionManager }));
       async function* requests() {
         yield msg(1);
@@ -299,7 +286,7 @@ describe("http2 NodeStream conformance", () => {
   describe("@grpc/grpc-js client ↔ our server", () => {
     function grpcCall(addr: string, metadata = new grpc.Metadata()) {
       const client = new grpc.Client(addr, grpc.credentials.createInsecure());
-      cleanups.push(() => client.close());
+      cleanup(() => client.close());
       return client.makeBidiStreamRequest(
         "/stream.Gorums/NodeStream",
         (b: Uint8Array) => Buffer.from(b),
