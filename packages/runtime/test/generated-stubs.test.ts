@@ -23,18 +23,9 @@
 import { create, equals } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import {
-  type Configuration,
-  ErrIncomplete,
-  mapRequest,
-  newConfig,
-  newLocalSystems,
-  Server,
-  type ServerCtx,
-  withNodeList,
-} from "../src/index.js";
-import { eventually, expectCode, expectQuorumError } from "./calls/util.js";
+import { describe, expect, it, vi } from "vitest";
+import { type Configuration, ErrIncomplete, mapRequest, newLocalSystems, type ServerCtx, withNodeList } from "../src/index.js";
+import { expectCode, expectQuorumError } from "./calls/util.js";
 import {
   readCorrectable,
   readNestedQC,
@@ -62,24 +53,18 @@ import {
 } from "./gen/testsvc/testsvc_gorums.js";
 import { type Request, RequestSchema, type Response } from "./gen/testsvc/testsvc_pb.js";
 import { type Entry, Entry_Kind, Entry_VersionSchema, EntrySchema } from "./gen/testtypes/types_pb.js";
-import { startTestServers, stopAll, type TestServer } from "./helpers/test-servers.js";
+import { cleanup, configOf, startServersWith, testConfig, type TestServer, testCluster } from "./helpers/test-servers.js";
+import { waitUntil } from "./helpers/wait.js";
 
 const timeoutMs = 5000;
 
 describe("generated stubs: testsvc (every call type)", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   /** Three servers registered through registerTestServiceServer (server i+1 answers num = i+1). */
   const setup = async () => {
-    servers = await startTestServers(3);
-    config = newConfig(withNodeList(servers.map((s) => s.addr)));
+    ({ servers, config } = await testCluster(3));
     return config;
   };
 
@@ -188,20 +173,12 @@ describe("generated stubs: registry (Empty, messages of another file, nested mes
     entry: Entry | undefined;
     readonly methods: string[];
   }
-  let servers: Server[] = [];
   let nodes: RegistryNode[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.map((s) => s.stop()));
-    servers = [];
-    nodes = [];
-  });
 
   const setup = async () => {
-    const addrs: string[] = [];
-    for (let id = 1; id <= 3; id++) {
+    nodes = [];
+    const started = await startServersWith(3, (server, _state, id) => {
       const node: RegistryNode = { entry: undefined, methods: [] };
       const seen = (ctx: ServerCtx) => node.methods.push(ctx.method);
       const impl: RegistryServer = {
@@ -232,13 +209,10 @@ describe("generated stubs: registry (Empty, messages of another file, nested mes
           }
         },
       };
-      const server = new Server();
       registerRegistryServer(server, impl);
-      servers.push(server);
       nodes.push(node);
-      addrs.push(await server.listen("127.0.0.1:0"));
-    }
-    config = newConfig(withNodeList(addrs));
+    });
+    config = configOf(started);
     return config;
   };
 
@@ -345,14 +319,7 @@ describe("generated stubs: registry (Empty, messages of another file, nested mes
 });
 
 describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetric replicas", () => {
-  let stop: (() => Promise<void>) | undefined;
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stop?.();
-    stop = undefined;
-  });
 
   /** Go's examples/storage server: last writer wins by time; nested calls through ServerCtx.config(). */
   function storageServer(): { impl: StorageServer; store: Map<string, { value: string; time: Date }> } {
@@ -417,7 +384,7 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
 
   it("writes and reads through every call type, nested calls included", async () => {
     const local = await newLocalSystems(3);
-    stop = local.stop;
+    cleanup(local.stop);
     const stores = local.systems.map((s) => {
       const { impl, store } = storageServer();
       s.registerService((srv) => registerStorageServer(srv, impl));
@@ -425,7 +392,7 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
     });
     await Promise.all(local.systems.map((s) => s.waitForConfig((c) => c.size === 3, { signal: AbortSignal.timeout(timeoutMs) })));
     // An external client: node i is system i.
-    config = newConfig(withNodeList(local.systems.map((s) => s.addr)));
+    config = testConfig(withNodeList(local.systems.map((s) => s.addr)));
     const ctx = () => config!.context({ timeoutMs });
     const node = (id: number) => config!.node(id)!.context({ timeoutMs });
     const t = (ms: number) => timestampFromDate(new Date(Date.UTC(2026, 0, 1) + ms));
@@ -454,11 +421,11 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
     // WriteNestedMulticast sent to replica 1 alone: it multicasts to all.
     const one = config.remove(2, 3);
     expect((await writeNestedMulticast(one.context({ timeoutMs }), { key: "k", value: "v3", time: t(3000) }).all()).new).toBe(true);
-    await eventually(() => stores.every((s) => s.get("k")?.value === "v3"), timeoutMs, "the nested multicast on every replica");
+    await waitUntil(() => stores.every((s) => s.get("k")?.value === "v3"), "the nested multicast on every replica", timeoutMs);
 
     // WriteMulticast from the client.
     await writeMulticast(ctx(), { key: "m", value: "mv", time: t(0) });
-    await eventually(() => stores.every((s) => s.get("m")?.value === "mv"), timeoutMs, "the multicast on every replica");
+    await waitUntil(() => stores.every((s) => s.get("m")?.value === "mv"), "the multicast on every replica", timeoutMs);
 
     // ReadCorrectable: one reply per replica.
     const c = readCorrectable(ctx(), { key: "k" }).correctable(3);
@@ -469,26 +436,11 @@ describe("generated stubs: gostorage (Go Gorums' storage.proto) on three symmetr
 });
 
 describe("generated stubs: a partial implementation (testsvc with only Echo)", () => {
-  let servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.map((s) => s.stop()));
-    servers = [];
-  });
 
   /** Three servers, each registering `impl(id)` (node id) through registerTestServiceServer. */
   const setup = async (impl: (id: number) => Partial<TestServiceServer>) => {
-    const addrs: string[] = [];
-    for (let id = 1; id <= 3; id++) {
-      const server = new Server();
-      registerTestServiceServer(server, impl(id));
-      servers.push(server);
-      addrs.push(await server.listen("127.0.0.1:0"));
-    }
-    config = newConfig(withNodeList(addrs));
+    config = configOf(await startServersWith(3, (server, _state, id) => registerTestServiceServer(server, impl(id))));
     return config;
   };
   const echoOnly = (id: number): Partial<TestServiceServer> => ({
@@ -538,6 +490,7 @@ describe("generated stubs: a partial implementation (testsvc with only Echo)", (
 
   it("one-way calls (unicast, multicast) to methods left out answer nothing, log nothing and break nothing", async () => {
     const logged = (["error", "warn", "log", "info", "debug"] as const).map((level) => vi.spyOn(console, level));
+    cleanup(() => vi.restoreAllMocks());
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);

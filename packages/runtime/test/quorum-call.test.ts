@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrIncomplete, QuorumCallError, newConfig, quorumCall, withNodeList } from "../src/index.js";
 import { TestService } from "./gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "./helpers/test-servers.js";
+import { startTestServers, type TestServer } from "./helpers/test-servers.js";
 
 describe("quorum call", () => {
   let servers: TestServer[] = [];
-  afterEach(async () => {
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("majority, first and all return the echo", async () => {
     servers = await startTestServers(3);

@@ -6,11 +6,11 @@
  * The unit under it, onAbort(), is checked directly too.
  */
 import { getEventListeners } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { onAbort } from "../../src/calls/abort-watchers.js";
 import { type Configuration, quorumCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
 
 describe("onAbort", () => {
@@ -39,12 +39,6 @@ describe("onAbort", () => {
 describe("calls sharing a signal", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("100 quorum calls in flight on one signal add one abort listener, and aborting ends them all with Canceled", async () => {
     servers = await startTestServers(3);

@@ -13,7 +13,8 @@ import { newLocalSystems, quorumCall, quorumCallStream, rpcCall, type ServerCtx 
 import { registerTestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startServersWith, type TestServer } from "../helpers/test-servers.js";
-import { eventually, sleep, useTestServers } from "./util.js";
+import { useTestServers } from "./util.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 /** What one server's handlers saw of the calls' lifetimes. */
 interface Seen {
@@ -94,7 +95,7 @@ describe("deadlines travel with the request", () => {
     const callStart = performance.now();
     const err = await rpcCall(node.context({ timeoutMs: 200 }), TestService.method.echoRPC, { value: "slow:1500" }).catch((e: unknown) => e);
     expect((err as ConnectError).code).toBe(Code.DeadlineExceeded);
-    await eventually(() => started.seen[0]!.ended.has("slow:1500"), 1000, "the handler's signal to abort");
+    await waitUntil(() => started.seen[0]!.ended.has("slow:1500"), "the handler's signal to abort", 1000);
     const ended = started.seen[0]!.ended.get("slow:1500")!;
     expect(ended.code).toBe("DeadlineExceeded");
     // Not before the caller's deadline (the handler may start late on a loaded machine, so
@@ -111,7 +112,7 @@ describe("cancellation travels between our processes", () => {
     const reply = await quorumCall(config.context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: "slow:5000" }).majority();
     expect([1n, 2n, 3n]).toContain(reply.num);
     for (const id of [4, 5]) {
-      await eventually(() => started.seen[id - 1]!.ended.has("slow:5000"), 1000, `server ${id} to see the cancel`);
+      await waitUntil(() => started.seen[id - 1]!.ended.has("slow:5000"), `server ${id} to see the cancel`, 1000);
       const ended = started.seen[id - 1]!.ended.get("slow:5000")!;
       expect(ended.code).toBe("Canceled");
       expect(ended.afterMs).toBeLessThan(500);
@@ -128,7 +129,7 @@ describe("cancellation travels between our processes", () => {
       expect(r.nodeID).toBe(1);
       break;
     }
-    await eventually(() => started.seen[1]!.ended.has("slow:5000") && started.seen[2]!.ended.has("slow:5000"), 1000, "both slow servers cancelled");
+    await waitUntil(() => started.seen[1]!.ended.has("slow:5000") && started.seen[2]!.ended.has("slow:5000"), "both slow servers cancelled", 1000);
     expect(started.seen[1]!.ended.get("slow:5000")!.code).toBe("Canceled");
   });
 
@@ -140,7 +141,7 @@ describe("cancellation travels between our processes", () => {
     await sleep(50);
     ac.abort();
     await call.catch(() => {});
-    await eventually(() => started.seen.every((s) => s.ended.get("slow:5000")?.code === "Canceled"), 1000, "every server cancelled");
+    await waitUntil(() => started.seen.every((s) => s.ended.get("slow:5000")?.code === "Canceled"), "every server cancelled", 1000);
   });
 
   it("1,000 streaming calls ended early leave no handler, timer or listener behind on the servers", { timeout: 60_000 }, async () => {
@@ -148,14 +149,14 @@ describe("cancellation travels between our processes", () => {
     const { config } = await cluster.use(started);
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
     await quorumCallStream(config.context({ timeoutMs: 5000 }), TestService.method.echoStream, { value: "warm" }).correctable(3).done;
-    await eventually(() => started.seen.every((s) => s.streaming === 0), 2000, "the warm-up handlers to stop");
+    await waitUntil(() => started.seen.every((s) => s.streaming === 0), "the warm-up handlers to stop", 2000);
     const before = timers();
     const ctx = config.context({ timeoutMs: 60_000 });
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(Array.from({ length: 100 }, () => quorumCallStream(ctx, TestService.method.echoStream, { value: "s" }).correctable(2).done));
     }
-    await eventually(() => started.seen.every((s) => s.streaming === 0), 5000, "every streaming handler to stop");
-    await eventually(() => timers() <= before + 5, 5000, "the calls' timers gone");
+    await waitUntil(() => started.seen.every((s) => s.streaming === 0), "every streaming handler to stop", 5000);
+    await waitUntil(() => timers() <= before + 5, "the calls' timers gone", 5000);
     expect(config.nodes().every((n) => n.pendingCount === 0)).toBe(true);
   });
 
@@ -185,7 +186,7 @@ describe("cancellation travels between our processes", () => {
       await first.waitForConfig((c) => c.size === 3, { signal: AbortSignal.timeout(5000) });
       const reply = await quorumCall(first.inboundConfig().context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: "self" }).majority();
       expect([2n, 3n]).toContain(reply.num);
-      await eventually(() => seen.ended.has("self"), 1000, "the self node's handler to be cancelled");
+      await waitUntil(() => seen.ended.has("self"), "the self node's handler to be cancelled", 1000);
       expect(seen.ended.get("self")!.code).toBe("Canceled");
     } finally {
       await stop();

@@ -12,8 +12,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { watchCallLimits } from "../../src/calls/call-lifetime.js";
 import { type Configuration, multicastCall, quorumCall, quorumCallStream, rpcCall, unicastCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually } from "./util.js";
+import { startTestServers, type TestServer, testCluster } from "../helpers/test-servers.js";
+import { configOf } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
 
@@ -105,18 +106,11 @@ describe("watchCallLimits", () => {
 describe("finished calls leave no timers or listeners", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
   it("200 calls of every kind with one signal and timeoutMs 60 s", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     const ac = new AbortController();
     const opts = { signal: ac.signal, timeoutMs: 60_000 };
     const ctx = config.context(opts);
@@ -136,12 +130,12 @@ describe("finished calls leave no timers or listeners", () => {
       // Never consumed: never started.
       quorumCall(ctx, TestService.method.echoQC, { value: "lazy" });
     }
-    await eventually(() => config!.nodes().every((n) => n.pendingCount === 0), 10_000, "no pending calls");
+    await waitUntil(() => config!.nodes().every((n) => n.pendingCount === 0), "no pending calls", 10_000);
     expect(abortListeners(ac.signal)).toBe(0);
     // 280 calls each armed a 60 s timer; none may survive its call. Allow a
     // little slack for unrelated timers (sockets), and let the servers'
     // streaming handlers still running (with their own deadline timers) end.
-    await eventually(() => timers() - before < 20, 5_000, "the calls' timers gone");
+    await waitUntil(() => timers() - before < 20, "the calls' timers gone", 5_000);
   });
 
   it("calls ended by their deadline leave no listener on the shared signal", async () => {

@@ -9,25 +9,19 @@
  * and a terminal on one call not cutting each other short.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, LevelNotSet, type NodeResponse, QuorumCallError, quorumCall, quorumCallStream } from "../../src/index.js";
 import { type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually, rejection } from "./util.js";
+import { stopAll, type TestServer, testCluster } from "../helpers/test-servers.js";
+import { rejection } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("correctable", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const setup = async (n: number) => {
-    servers = await startTestServers(n);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(n));
     return config;
   };
 
@@ -192,7 +186,7 @@ describe("correctable", () => {
     // Replies that were buffered before the abort may still be read; nothing after.
     expect(n).toBeGreaterThanOrEqual(5);
     expect(n).toBeLessThan(100);
-    await eventually(() => cfg.nodes().every((node) => node.pendingCount === 0), 5000, "no pending calls");
+    await waitUntil(() => cfg.nodes().every((node) => node.pendingCount === 0), "no pending calls", 5000);
   });
 
   it("a correctable and a terminal on one call do not cut each other short", async () => {

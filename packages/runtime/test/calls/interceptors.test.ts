@@ -7,7 +7,7 @@
  * an interceptor that never reads `next` sending nothing (laziness).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type ClientCtx,
   type Configuration,
@@ -21,8 +21,8 @@ import {
   rpcCall,
 } from "../../src/index.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, expectCode, expectQuorumError } from "./util.js";
+import { type TestServer, testCluster } from "../helpers/test-servers.js";
+import { expectCode, expectQuorumError } from "./util.js";
 
 type I = QuorumInterceptor<Request, Response>;
 
@@ -58,16 +58,9 @@ const failing = (ids: number[]): I => mapRequest((req, node) => (ids.includes(no
 describe("client interceptors", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const setup = async (n: number) => {
-    servers = await startTestServers(n);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(n));
     return config.context({ timeoutMs: 5000 });
   };
 

@@ -3,21 +3,15 @@
  * until measured, then follows the round trips of successful calls, so that
  * byLatency puts a slow server last.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { byLatency, type Configuration, quorumCall, rpcCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
 
 describe("latency", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("is -1 until measured, then at least the server's delay after calls to a slow server", async () => {
     servers = await startTestServers(1);

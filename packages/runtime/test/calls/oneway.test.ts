@@ -12,7 +12,7 @@
  * every message before it (requests on a stream are served in order).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   ErrSendFailure,
@@ -23,8 +23,9 @@ import {
   unicastCall,
 } from "../../src/index.js";
 import { type Request, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, eventually, expectCode, expectQuorumError, rejection } from "./util.js";
+import { startTestServers, stopAll, type TestServer, testCluster } from "../helpers/test-servers.js";
+import { configOf, expectCode, expectQuorumError, rejection } from "./util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const values = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1));
 
@@ -36,18 +37,11 @@ async function barrier(config: Configuration): Promise<void> {
 describe("unicast and multicast", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   for (const n of [1, 3]) {
     for (const ignoreErrors of [false, true]) {
       it(`50 unicasts to each of ${n} servers are each delivered once (ignoreErrors: ${ignoreErrors})`, async () => {
-        servers = await startTestServers(n);
-        config = configOf(servers);
+        ({ servers, config } = await testCluster(n));
         for (let i = 1; i <= 50; i++) {
           for (const node of config) {
             await unicastCall(node.context({ timeoutMs: 5000 }), TestService.method.writeUnicast, { value: String(i), num: BigInt(i) }, { ignoreErrors });
@@ -60,8 +54,7 @@ describe("unicast and multicast", () => {
       });
 
       it(`50 multicasts to ${n} servers are each delivered once to every server (ignoreErrors: ${ignoreErrors})`, async () => {
-        servers = await startTestServers(n);
-        config = configOf(servers);
+        ({ servers, config } = await testCluster(n));
         const ctx = config.context({ timeoutMs: 5000 });
         for (let i = 1; i <= 50; i++) {
           await multicastCall(ctx, TestService.method.write, { value: String(i), num: BigInt(i) }, { ignoreErrors });
@@ -75,8 +68,7 @@ describe("unicast and multicast", () => {
   }
 
   it("50 concurrent multicasts (not awaited one by one) are each delivered once, in issue order", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     const ctx = config.context({ timeoutMs: 5000 });
     await Promise.all(Array.from({ length: 50 }, (_, i) => multicastCall(ctx, TestService.method.write, { value: String(i + 1) })));
     await barrier(config);
@@ -86,8 +78,7 @@ describe("unicast and multicast", () => {
   });
 
   it("multicast with mapRequest sends each node its own request", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     await multicastCall(
       config.context({ timeoutMs: 5000 }),
       TestService.method.write,
@@ -105,16 +96,14 @@ describe("unicast and multicast", () => {
   });
 
   it("multicast: mapRequest returning undefined skips the node without an error", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     await multicastCall(config.context({ timeoutMs: 5000 }), TestService.method.write, { value: "v" }, { interceptors: [mapRequest((req, node) => (node.id === 2 ? undefined : req))] });
     await barrier(config);
     expect(servers.map((s) => s.state.writes)).toEqual([["v"], [], ["v"]]);
   });
 
   it("multicast: mapRequests chain in order", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     await multicastCall(config.context({ timeoutMs: 5000 }), TestService.method.write, { value: "v" }, {
       interceptors: [mapRequest((req) => ({ ...req, value: `${req.value}a` })), mapRequest((req, node) => (node.id === 1 ? undefined : { ...req, value: `${req.value}b` }))],
     });
@@ -123,8 +112,7 @@ describe("unicast and multicast", () => {
   });
 
   it("multicast: every node skipped → resolves, nothing is sent", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     await multicastCall(config.context({ timeoutMs: 5000 }), TestService.method.write, { value: "v" }, { interceptors: [mapRequest((_req: Request) => undefined)] });
     await barrier(config);
     expect(servers.map((s) => s.state.writes)).toEqual([[], [], []]);
@@ -165,13 +153,12 @@ describe("unicast and multicast", () => {
   });
 
   it("1000 fire-and-forget multicasts: all delivered, every node's pendingCount back to 0", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     const ctx = config.context();
     for (let i = 1; i <= 1000; i++) {
       await multicastCall(ctx, TestService.method.write, { value: String(i) }, { ignoreErrors: true });
     }
-    await eventually(() => config!.nodes().every((n) => n.pendingCount === 0), 15_000, "pendingCount 0");
+    await waitUntil(() => config!.nodes().every((n) => n.pendingCount === 0), "pendingCount 0", 15_000);
     await barrier(config);
     for (const s of servers) {
       expect(s.state.writes).toEqual(values(1000));
@@ -182,8 +169,7 @@ describe("unicast and multicast", () => {
   });
 
   it("one-way calls with an aborted signal reject with the plain Canceled error and send nothing", async () => {
-    servers = await startTestServers(3);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(3));
     const ac = new AbortController();
     ac.abort();
     const mcErr = await rejection(multicastCall(config.context({ signal: ac.signal }), TestService.method.write, { value: "x" }));

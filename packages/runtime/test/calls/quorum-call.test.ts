@@ -11,21 +11,16 @@
  * after close (60).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, ErrIncomplete, mapRequest, type NodeResponse, quorumCall, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { configOf, expectQuorumError, sleep } from "./util.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
+import { configOf, expectQuorumError } from "./util.js";
+import { sleep } from "../helpers/wait.js";
 
 describe("quorumCall", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const setup = async (n: number, opts?: Parameters<typeof startTestServers>[1]) => {
     servers = await startTestServers(n, opts);

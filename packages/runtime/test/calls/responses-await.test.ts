@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { quorumCall, type Responses } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers } from "../helpers/test-servers.js";
-import { rejection, sleep, useTestServers } from "./util.js";
+import { rejection, useTestServers } from "./util.js";
+import { sleep } from "../helpers/wait.js";
 
 type IsNever<T> = [T] extends [never] ? true : false;
 

@@ -7,21 +7,15 @@
  * metadata reaching the handler (41) and calls after close (60).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, ErrNodeClosed, errorIsKind, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, stopAll, type TestServer, testCluster } from "../helpers/test-servers.js";
 import { configOf, expectCode } from "./util.js";
 
 describe("rpcCall", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   const node1 = () => {
     const n = config?.node(1);
@@ -32,8 +26,7 @@ describe("rpcCall", () => {
   };
 
   it("returns the handler's reply (explicit rpc option and plain method)", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ctx = node1().context({ timeoutMs: 5000 });
     const resp = await rpcCall(ctx, TestService.method.echoRPC, { value: "test", num: 7n });
     expect(resp.value).toBe("echo: test");
@@ -51,8 +44,7 @@ describe("rpcCall", () => {
   });
 
   it("fails with Canceled when the signal has already aborted, and sends nothing", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ac = new AbortController();
     ac.abort();
     await expectCode(rpcCall(node1().context({ signal: ac.signal }), TestService.method.echoRPC, { value: "x", num: 1n }), Code.Canceled);
@@ -86,8 +78,7 @@ describe("rpcCall", () => {
   });
 
   it("a late reply to a timed-out call is dropped: the next call gets its own reply", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     // Connect first, so that the call that times out was surely sent.
     await rpcCall(node1().context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "warm" });
     servers[0]!.state.delayMs = 300;
@@ -101,8 +92,7 @@ describe("rpcCall", () => {
   });
 
   it("a handler's ConnectError keeps its code and message; a plain Error becomes Unknown", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ctx = node1().context({ timeoutMs: 5000 });
     const e1 = await expectCode(rpcCall(ctx, TestService.method.echoRPC, { value: `fail:${Code.PermissionDenied}` }), Code.PermissionDenied);
     expect(e1.rawMessage).toBe(`failure ${Code.PermissionDenied}`);
@@ -114,8 +104,7 @@ describe("rpcCall", () => {
   });
 
   it("10 concurrent rpcs all succeed with their own replies", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ctx = node1().context({ timeoutMs: 10_000 });
     const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { value: `v${i}`, num: BigInt(i) })));
     expect(replies.map((r) => r.value)).toEqual(Array.from({ length: 10 }, (_, i) => `echo: v${i}`));
@@ -123,8 +112,7 @@ describe("rpcCall", () => {
   });
 
   it("100 sequential rpcs reach the server in order", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ctx = node1().context({ timeoutMs: 10_000 });
     for (let i = 1; i <= 100; i++) {
       await rpcCall(ctx, TestService.method.echoRPC, { value: "o", num: BigInt(i) });
@@ -133,8 +121,7 @@ describe("rpcCall", () => {
   });
 
   it("rpcs issued without awaiting reach the server in issue order", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const ctx = node1().context({ timeoutMs: 10_000 });
     await Promise.all(Array.from({ length: 100 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { value: "o", num: BigInt(i + 1) })));
     expect(servers[0]?.state.nums).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i + 1)));
@@ -175,8 +162,7 @@ describe("rpcCall", () => {
       seen.push({ trace: ctx.metadata.get("x-trace"), who: ctx.metadata.get("x-who") });
       return next(ctx, req);
     };
-    servers = await startTestServers(1, { interceptors: [record] });
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1, { server: { interceptors: [record] } }));
     await rpcCall(node1().context({ timeoutMs: 5000, metadata: { "x-trace": "t-1" } }), TestService.method.echoRPC, { value: "a" });
     await rpcCall(node1().context({ timeoutMs: 5000, metadata: { "x-trace": "t-2", "x-who": "me" } }), TestService.method.echoRPC, { value: "b" });
     await rpcCall(node1().context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "c" });
@@ -188,8 +174,7 @@ describe("rpcCall", () => {
   });
 
   it("a call after config.close() fails with Unavailable \"node closed\"", async () => {
-    servers = await startTestServers(1);
-    config = configOf(servers);
+    ({ servers, config } = await testCluster(1));
     const node = node1();
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "before" })).value).toBe("echo: before");
     await config.close();

@@ -1,13 +1,10 @@
 /** Small helpers shared by the call-type tests in this folder. */
 import { ConnectError, type Code } from "@connectrpc/connect";
-import { afterEach, expect } from "vitest";
-import { type Configuration, newConfig, QuorumCallError, withNodeList } from "../../src/index.js";
-import { stopAll, type TestServer } from "../helpers/test-servers.js";
+import { expect } from "vitest";
+import { type Configuration, QuorumCallError } from "../../src/index.js";
+import { configOf, type TestServer } from "../helpers/test-servers.js";
 
-/** A configuration of the servers, in order (node i+1 is servers[i]). */
-export function configOf(servers: readonly TestServer[]): Configuration {
-  return newConfig(withNodeList(servers.map((s) => s.addr)));
-}
+export { configOf };
 
 /** The error `p` rejects with; fails the test when it resolves. */
 export async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -35,41 +32,16 @@ export async function expectQuorumError(p: Promise<unknown>, cause: Error): Prom
   return err as QuorumCallError;
 }
 
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Polls `cond` until it holds; fails after `timeoutMs`. */
-export async function eventually(cond: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > until) {
-      expect.fail(`timed out waiting for ${what}`);
-    }
-    await sleep(10);
-  }
-}
-
 /**
- * Test servers and a configuration over them that are stopped and closed
- * after each test of the calling file (its afterEach): `use(started)` adopts
- * the servers and returns them with their configuration.
+ * Test servers and a configuration over them, stopped and closed when the
+ * test ends (the fixtures' own cleanup): `use(started)` returns the servers
+ * with their configuration.
  */
 export function useTestServers(): { use(started: TestServer[] | Promise<TestServer[]>): Promise<{ servers: TestServer[]; config: Configuration }> } {
-  let servers: TestServer[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
   return {
     async use(started) {
-      servers = await started;
-      config = configOf(servers);
-      return { servers, config };
+      const servers = await started;
+      return { servers, config: configOf(servers) };
     },
   };
 }

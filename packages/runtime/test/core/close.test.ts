@@ -8,10 +8,10 @@
  * (Go behavior 57: remove, union, difference each serve majority calls).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrIncomplete, Manager, QuorumCallError, newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { type TestServer, startTestServers, stopAll } from "../helpers/test-servers.js";
+import { type TestServer, startTestServers } from "../helpers/test-servers.js";
 
 /** Asserts that `p` rejects with a ConnectError Unavailable "node closed". */
 async function expectNodeClosed(p: Promise<unknown>): Promise<void> {
@@ -26,10 +26,6 @@ async function expectNodeClosed(p: Promise<unknown>): Promise<void> {
 
 describe("Configuration.close with real servers", () => {
   let servers: TestServer[] = [];
-  afterEach(async () => {
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("a later call on one of its nodes fails with Unavailable \"node closed\"; close is idempotent", async () => {
     servers = await startTestServers(3);

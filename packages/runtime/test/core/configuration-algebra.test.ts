@@ -5,21 +5,16 @@
  * toString. Mirrors Go's config_test.go. Nodes dial lazily, so no servers are
  * needed; every configuration is closed afterwards.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Configuration, ErrIncomplete, type Node, QuorumCallError, byID, newConfig, withNodeList, withNodes } from "../../src/index.js";
+import { testConfig } from "../helpers/test-servers.js";
 
 const nodes = ["127.0.0.1:9081", "127.0.0.1:9082", "127.0.0.1:9083"];
 const newNodes = ["127.0.0.1:9084", "127.0.0.1:9085"];
 
-const toClose: Configuration[] = [];
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((c) => c.close()));
-});
-
+/** newConfig over `addrs`, closed when the test ends. */
 function config(addrs: readonly string[] = nodes): Configuration {
-  const c = newConfig(withNodeList([...addrs]));
-  toClose.push(c);
-  return c;
+  return testConfig(withNodeList([...addrs]));
 }
 
 /** Go's zero Configuration: no nodes, no manager. */

@@ -5,17 +5,15 @@
  * again after its server went away and a new one listens on the same port.
  * Real servers on 127.0.0.1.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { newConfig, rpcCall, Server, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { rpcCall, Server } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService, startTestServers } from "../helpers/test-servers.js";
-import { eventually, useTestServers } from "../calls/util.js";
+import { cleanup, configOf, registerTestService, startTestServers } from "../helpers/test-servers.js";
+import { useTestServers } from "../calls/util.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("node.connected", () => {
   const servers = useTestServers();
-  /** What a test started beyond `servers` (its own configuration, a replacement server), undone after it. */
-  const undo: Array<() => Promise<void>> = [];
-  afterEach(() => Promise.all(undo.splice(0).map((f) => f())));
 
   it("is false until the first call without keepConnected, then true", async () => {
     const { config } = await servers.use(startTestServers(1));
@@ -27,21 +25,20 @@ describe("node.connected", () => {
 
   it("with keepConnected: connects at once, goes false when the server stops, and true when one listens again", async () => {
     const { servers: started } = await servers.use(startTestServers(2));
-    const config = newConfig(withNodeList(started.map((s) => s.addr)), { keepConnected: true, backoff: { initialMs: 20, maxMs: 100, jitter: 0 } });
-    undo.push(() => config.close());
+    const config = configOf(started, { keepConnected: true, backoff: { initialMs: 20, maxMs: 100, jitter: 0 } });
     const [first, second] = config.nodes();
-    await eventually(() => first!.connected && second!.connected, 10_000, "both nodes connected without a call");
+    await waitUntil(() => first!.connected && second!.connected, "both nodes connected without a call", 10_000);
 
     const addr = started[0]!.addr;
     await started[0]!.server.stop();
-    await eventually(() => !first!.connected, 10_000, "node 1 disconnected");
+    await waitUntil(() => !first!.connected, "node 1 disconnected", 10_000);
     expect(first!.lastError).toBeDefined();
     expect(second!.connected).toBe(true);
 
     const replacement = new Server();
-    undo.push(() => replacement.stop());
+    cleanup(() => replacement.stop());
     registerTestService(replacement, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
     expect(await replacement.listen(addr)).toBe(addr);
-    await eventually(() => first!.connected, 10_000, "node 1 reconnected without a call");
+    await waitUntil(() => first!.connected, "node 1 reconnected without a call", 10_000);
   });
 });

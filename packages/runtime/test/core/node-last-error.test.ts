@@ -6,32 +6,23 @@
  * one started on the same port.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { byLastNodeError, type Configuration, multicastCall, newConfig, quorumCall, rpcCall, Server, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { byLastNodeError, type Configuration, multicastCall, quorumCall, rpcCall, Server } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
-import { expectCode, sleep } from "../calls/util.js";
-
-const newState = (): TestServerState => ({ writes: [], nums: [], delayMs: 0, streamReplies: 3 });
+import { cleanup, configOf, newState, registerTestService, startTestServers, type TestServer } from "../helpers/test-servers.js";
+import { expectCode } from "../calls/util.js";
+import { sleep } from "../helpers/wait.js";
 
 describe("node.lastError", () => {
   let servers: TestServer[] = [];
-  const extra: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-    await Promise.all(extra.splice(0).map((s) => s.stop()));
-  });
 
   /** Node 1 on a stopped server's port (its calls fail Unavailable), node 2 up; returns a way to bring node 1 back. */
   const downThenUp = async () => {
     servers = await startTestServers(2);
     const addr = servers[0]!.addr;
     await servers[0]!.server.stop();
-    config = newConfig(withNodeList(servers.map((s) => s.addr)), { backoff: { initialMs: 20, maxMs: 50, jitter: 0 } });
+    config = configOf(servers, { backoff: { initialMs: 20, maxMs: 50, jitter: 0 } });
     const down = config.node(1)!;
     const up = config.node(2)!;
     await expectCode(rpcCall(down.context({ timeoutMs: 2000 }), TestService.method.echoRPC, { value: "x" }), Code.Unavailable);
@@ -39,7 +30,7 @@ describe("node.lastError", () => {
     expect(config.sortBy(byLastNodeError).nodeIDs()).toEqual([2, 1]);
     const revive = async () => {
       const replacement = new Server();
-      extra.push(replacement);
+      cleanup(() => replacement.stop());
       registerTestService(replacement, newState(), 1);
       expect(await replacement.listen(addr)).toBe(addr);
       await sleep(60); // past the backoff

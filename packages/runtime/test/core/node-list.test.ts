@@ -5,29 +5,25 @@
  * Record and a Map, reuse of a known node by ID, and normalizeAddress. Nodes dial
  * lazily, so no servers are needed; every configuration is closed afterwards.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Manager, type NodeListOption, newConfig, normalizeAddress, withNodeList, withNodes } from "../../src/index.js";
 import type { Configuration } from "../../src/core/configuration.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 const nodes = ["127.0.0.1:9081", "127.0.0.1:9082", "127.0.0.1:9083"];
 const nodeMap = { 1: "127.0.0.1:9081", 2: "127.0.0.1:9082", 3: "127.0.0.1:9083", 4: "127.0.0.1:9084" };
 
-const toClose: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(toClose.splice(0).map((c) => c.close()));
-});
-
 /** newConfig, closed after the test. */
 function config(list: NodeListOption): Configuration {
   const c = newConfig(list);
-  toClose.push(c);
+  cleanup(() => c.close());
   return c;
 }
 
 /** A fresh manager, closed after the test. */
 function manager(): Manager {
   const m = new Manager();
-  toClose.push(m);
+  cleanup(() => m.close());
   return m;
 }
 

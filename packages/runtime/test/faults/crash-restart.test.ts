@@ -20,7 +20,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, newConfig, withNodeList } from "../../src/index.js";
 import { echoQC, echoRPC } from "../gen/testsvc/testsvc_gorums.js";
-import { killAll, type ServerProcess, sleep, startServerProcess, startServerProcesses } from "./server-process.js";
+import { killAll, type ServerProcess, startServerProcess, startServerProcesses } from "./server-process.js";
+import { sleep } from "../helpers/wait.js";
 
 const CALLS = Number(process.env.GORUMS_FAULT_CALLS ?? 2000);
 /** Quorum calls in flight at once. */

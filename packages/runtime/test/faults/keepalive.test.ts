@@ -19,21 +19,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, InboundManager, newConfig, Server, type ServerOptions, withNodeList } from "../../src/index.js";
 import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { killAll, requireDist, type ServerProcess, sleep, startServerProcess } from "./server-process.js";
+import { killAll, requireDist, type ServerProcess, startServerProcess } from "./server-process.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const CLIENT_PEER = fileURLToPath(new URL("./client-peer-process.mjs", import.meta.url));
 
-
-async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    await sleep(20);
-  }
-  return true;
-}
 
 describe("keepalive against a stopped server process", () => {
   let procs: ServerProcess[] = [];
@@ -54,7 +44,7 @@ describe("keepalive against a stopped server process", () => {
     proc.child.kill("SIGSTOP");
     const waiting = echoRPC(node.context(), { value: "no deadline" });
     const t0 = Date.now();
-    expect(await until(() => node.lastError !== undefined, 5000)).toBe(true);
+    await waitUntil(() => node.lastError !== undefined, "the node's last error", 5000);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(node.lastError?.code).toBe(Code.Unavailable);
     expect(node.lastError?.rawMessage).toMatch(/keepalive: no answer to a PING within 300 ms/);

@@ -143,8 +143,3 @@ export async function startServerProcesses(n: number, opts: Omit<ServerProcessOp
 export async function killAll(procs: readonly ServerProcess[]): Promise<void> {
   await Promise.all(procs.map((p) => p.kill()));
 }
-
-/** Resolves after `ms`. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,11 +1,17 @@
 /**
  * Real TestService servers for integration tests: started on 127.0.0.1 port 0,
  * with the handlers registered through the generated registerTestServiceServer.
+ * Everything started here is stopped or closed when the test that started it
+ * ends (vitest's onTestFinished, last started first), as Go's
+ * TestConfiguration with t.Cleanup: tests need no afterEach of their own.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { Server, type ServerOptions } from "../../src/index.js";
+import { onTestFinished } from "vitest";
+import { type Configuration, type ManagerOptions, newConfig, type NodeListOption, Server, type ServerOptions, withNodeList } from "../../src/index.js";
+import { testServers } from "../../src/testing/index.js";
 import { registerTestServiceServer, type TestServiceServer } from "../gen/testsvc/testsvc_gorums.js";
 import type { Request } from "../gen/testsvc/testsvc_pb.js";
+import { sleep } from "./wait.js";
 
 /** What a test server saw and how it behaves. */
 export interface TestServerState {
@@ -76,44 +82,84 @@ export function registerTestService(server: Server, state: TestServerState, id: 
 }
 
 /**
- * Waits `ms`, or less when `signal` aborts (the stream ended or the server
- * stopped), so a stopped server leaves no long handler timers behind.
+ * Runs each of `fns` when the current test ends, after its afterEach hooks;
+ * what is registered last runs first (the last of `fns` before the first). Only inside a test (or its beforeEach).
  */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
+export function cleanup(...fns: Array<() => unknown>): void {
+  for (const fn of fns) {
+    onTestFinished(async () => {
+      await fn();
+    });
+  }
 }
 
-/** Starts `n` test servers on 127.0.0.1, port 0. */
+/** A fresh server state: no writes, no delay, three stream replies. */
+export function newState(): TestServerState {
+  return { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
+}
+
+/** A new Server (not yet listening), stopped when the test ends. */
+export function testServer(opts?: ServerOptions): Server {
+  const server = new Server(opts);
+  cleanup(() => server.stop());
+  return server;
+}
+
+/** Starts `n` test servers on 127.0.0.1, port 0; they stop when the test ends. */
 export function startTestServers(n: number, opts: ServerOptions = {}): Promise<TestServer[]> {
   return startServersWith(n, (server, state, id) => registerTestService(server, state, id), opts);
 }
 
-/** Starts `n` servers on 127.0.0.1, port 0, each with what `register` puts on it (IDs 1..n). */
+/**
+ * Starts `n` servers on 127.0.0.1, port 0, each with what `register` puts
+ * on it (IDs 1..n); they stop when the test ends.
+ */
 export async function startServersWith(n: number, register: (server: Server, state: TestServerState, id: number) => void, opts: ServerOptions = {}): Promise<TestServer[]> {
   const servers: TestServer[] = [];
+  cleanup(() => stopAll(servers));
   for (let i = 0; i < n; i++) {
     const server = new Server(opts);
-    const state: TestServerState = { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
+    const state = newState();
+    servers.push({ server, addr: "", state });
     register(server, state, i + 1);
     const addr = await server.listen("127.0.0.1:0");
-    servers.push({ server, addr, state });
+    servers[i] = { server, addr, state };
   }
   return servers;
 }
 
-/** Stops every server. */
+/** Stops every server (again, if the test stopped them already). */
 export async function stopAll(servers: readonly TestServer[]): Promise<void> {
   await Promise.all(servers.map((s) => s.server.stop()));
+}
+
+/** newConfig, closed when the test ends. */
+export function testConfig(list: NodeListOption, opts?: ManagerOptions): Configuration {
+  const config = newConfig(list, opts);
+  cleanup(() => config.close());
+  return config;
+}
+
+/** A configuration of the servers, in order (node i+1 is servers[i]), closed when the test ends. */
+export function configOf(servers: readonly TestServer[], opts?: ManagerOptions): Configuration {
+  return testConfig(withNodeList(servers.map((s) => s.addr)), opts);
+}
+
+/**
+ * `n` test servers and a configuration over them (@gorums/runtime/testing's
+ * testServers, with each server's TestServerState), all gone when the test
+ * ends: the configuration closed first, then the servers stopped.
+ */
+export async function testCluster(
+  n: number,
+  opts: { server?: ServerOptions; manager?: ManagerOptions; register?: (server: Server, state: TestServerState, id: number) => void } = {},
+): Promise<{ servers: TestServer[]; config: Configuration }> {
+  const states = Array.from({ length: n }, newState);
+  const register = opts.register ?? registerTestService;
+  const started = await testServers(n, (server, i) => register(server, states[i]!, i + 1), {
+    ...(opts.server !== undefined ? { server: opts.server } : {}),
+    ...(opts.manager !== undefined ? { manager: opts.manager } : {}),
+    onCleanup: cleanup,
+  });
+  return { servers: started.servers.map((server, i) => ({ server, addr: started.addrs[i]!, state: states[i]! })), config: started.config };
 }

@@ -24,10 +24,11 @@ import { MessageSchema } from "../../src/gen/stream_pb.js";
 import { type Configuration, newConfig, withNodeList } from "../../src/index.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { RequestSchema } from "../gen/testsvc/testsvc_pb.js";
-import { type ServerProcess, sleep, startServerProcess } from "../faults/server-process.js";
+import { type ServerProcess, startServerProcess } from "../faults/server-process.js";
 import { GRPC_REQUEST, grpcFrame } from "./helpers.js";
 import { dataFrame, headersFrame, nodeStreamHeaders, PREFACE, rawH2, settings } from "./raw-h2.js";
 import { prng } from "../helpers/prng.js";
+import { sleep } from "../helpers/wait.js";
 
 const FRAMES = Number(process.env.GORUMS_FUZZ_FRAMES ?? 100_000);
 const SEED = Number(process.env.GORUMS_FUZZ_SEED ?? 0x5eed);

@@ -22,8 +22,9 @@ import { MessageSchema } from "../../src/gen/stream_pb.js";
 import { newConfig, withNodeList } from "../../src/index.js";
 import { FrameWriter } from "../../src/wire/frame-writer.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
-import { type ServerProcess, sleep, startServerProcess } from "../faults/server-process.js";
+import { type ServerProcess, startServerProcess } from "../faults/server-process.js";
 import { envelope, GRPC_REQUEST, grpcFrame, request } from "./helpers.js";
+import { sleep } from "../helpers/wait.js";
 
 const MiB = 1024 * 1024;
 /** Most the server process may grow while its client does not read. */

@@ -17,8 +17,9 @@ import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Configuration, newConfig, newLocalSystems, quorumCall, Server, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { waitUntil } from "../symmetric/helpers.js";
+
 import { activeTimers, registerMixService, runCallMix } from "./call-mix.js";
+import { waitUntil } from "../helpers/wait.js";
 
 /** 20 000 by default; GORUMS_HYGIENE_CALLS=100000 for the full run. */
 const CALLS = Number(process.env.GORUMS_HYGIENE_CALLS ?? 20_000);

@@ -11,8 +11,7 @@
  * window carries a fresh token. Without peerAuth, tokens are neither needed
  * nor looked at (Go Gorums trusts a bare gorums-node-id: behavior 72).
  */
-import { create, toBinary } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AUTH_HEADER,
   Code,
@@ -31,9 +30,11 @@ import {
 } from "../../src/index.js";
 import { verifyHmacToken } from "../../src/symmetric/peer-auth.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, sleep, startReplicas, waitUntil } from "../symmetric/helpers.js";
+import { newState, portOf, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const SECRET = "correct horse battery staple, 32+ bytes of it";
 const auth = { mode: "hmac", secret: SECRET } as const;
@@ -117,20 +118,9 @@ describe("gorums-auth tokens", () => {
 
 describe("replicas with peerAuth hmac", () => {
   let mesh: Replicas | undefined;
-  const streams: RawNodeStream[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
-  async function refusal(s: RawNodeStream): Promise<ConnectError> {
+  async function refusal(s: RawStream): Promise<ConnectError> {
     const err = await s.done.then(
       () => new Error("the stream was not refused"),
       (e: unknown) => e,
@@ -173,9 +163,9 @@ describe("replicas with peerAuth hmac", () => {
       [{ ...claim, [AUTH_HEADER]: hmacToken(SECRET, "2", r2.addr, Date.now() - 120_000) }, /off this server's clock/],
     ];
     for (const [headers, why] of cases) {
-      const s = openNodeStream(r1.addr, { headers });
-      streams.push(s);
-      s.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "evil" })) });
+      const s = openRawStream(r1.addr, { headers });
+      cleanup(() => s.close());
+      s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "evil" }));
       expect((await refusal(s)).rawMessage).toMatch(why);
       expect(s.replies).toEqual([]);
     }
@@ -189,9 +179,9 @@ describe("replicas with peerAuth hmac", () => {
 
   it("a stream with a valid token is let in: a client peer joins clientConfig", async () => {
     const [r1] = (await connectedMesh(1)) as [System];
-    const ok = openNodeStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: hmacToken(SECRET, "0", "", Date.now()) } });
-    streams.push(ok);
-    ok.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "hi" })) });
+    const ok = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: hmacToken(SECRET, "0", "", Date.now()) } });
+    cleanup(() => ok.close());
+    ok.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => ok.replies.length === 1, "the reply");
     expect(ok.replies[0]?.status).toBeUndefined();
     expect(r1.clientConfig().size).toBe(1);
@@ -201,7 +191,7 @@ describe("replicas with peerAuth hmac", () => {
     const [r1] = (await connectedMesh(1)) as [System];
     const good = await newSystem("127.0.0.1:0", { peerAuth: auth });
     const bad = await newSystem("127.0.0.1:0", { peerAuth: { mode: "hmac", secret: "not the secret" } });
-    cleanups.push(() => good.stop(), () => bad.stop());
+    cleanup(() => good.stop(), () => bad.stop());
     for (const [i, s] of [good, bad].entries()) {
       s.registerService((srv) => registerTestService(srv, newState(), 100 + i));
       await s.serve();
@@ -232,7 +222,7 @@ describe("replicas with peerAuth hmac", () => {
     const [r1] = (await connectedMesh(1)) as [System];
     const withAuth = newConfig(withNodes({ 1: r1.addr }), { streamAuth: hmacStreamAuth(SECRET) });
     const without = newConfig(withNodes({ 1: r1.addr }), { backoff: { initialMs: 50, maxMs: 200 } });
-    cleanups.push(() => withAuth.close(), () => without.close());
+    cleanup(() => withAuth.close(), () => without.close());
     const reply = await rpcCall((withAuth.node(1) as NonNullable<ReturnType<Configuration["node"]>>).context({ timeoutMs: 5000 }), TestService.method.echoRPC, {
       value: "ok",
     });
@@ -254,13 +244,13 @@ describe("replicas with peerAuth hmac", () => {
     const startServer = async () => {
       const server = new Server({ inboundManager: new InboundManager(0, undefined, { peerAuth: { ...auth, maxSkewMs: 300 } }) });
       registerTestService(server, newState(), 1);
-      cleanups.push(() => server.stop());
+      cleanup(() => server.stop());
       await server.listen(addr);
       return server;
     };
     const first = await startServer();
     const config = newConfig(withNodes({ 1: addr }), { streamAuth: hmacStreamAuth(SECRET, { maxSkewMs: 300 }), backoff: { initialMs: 50, maxMs: 100 } });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     const node = config.node(1) as NonNullable<ReturnType<Configuration["node"]>>;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "1" })).value).toBe("echo: 1");
     await first.stop();
@@ -274,9 +264,9 @@ describe("replicas with peerAuth hmac", () => {
     mesh = await startReplicas(2);
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await Promise.all([r1, r2].map((s) => s.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) })));
-    const s = openNodeStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: "garbage" } });
-    streams.push(s);
-    s.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "hi" })) });
+    const s = openRawStream(r1.addr, { headers: { "gorums-node-id": "0", [AUTH_HEADER]: "garbage" } });
+    cleanup(() => s.close());
+    s.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "hi" }));
     await waitUntil(() => s.replies.length === 1, "the reply");
     expect(r1.clientConfig().size).toBe(1);
   });

@@ -18,7 +18,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import type { PeerCertificate } from "node:tls";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   certificateNamesPeer,
   Code,
@@ -38,10 +38,12 @@ import {
 } from "../../src/index.js";
 import { certificateNodeIDs, subjectAltNames } from "../../src/symmetric/peer-auth.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { newState, openNodeStream, portOf, type RawNodeStream, type Replicas, sleep, startReplicas, waitUntil } from "../symmetric/helpers.js";
+import { newState, portOf, type Replicas, startReplicas } from "../symmetric/helpers.js";
+import { openRawStream } from "../helpers/raw-stream.js";
 import { type KeyPair, newTestCA, type TestCA } from "./certs.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 type Protocol = NonNullable<ManagerOptions["protocol"]>;
 
@@ -142,13 +144,6 @@ describe("certificate names", () => {
 describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identity (protocol: %s)", (protocol) => {
   let mesh: Replicas | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   async function connected(n: number, keyPair: (id: number) => KeyPair = pair): Promise<System[]> {
     mesh = await startReplicas(n, (id) => tlsIdentity(keyPair(id), protocol));
@@ -166,7 +161,7 @@ describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identit
       tls: { ca: trust, ...(kp !== undefined ? { key: kp.key, cert: kp.cert } : {}), checkServerIdentity: () => undefined },
       backoff: { initialMs: 50, maxMs: 200 },
     });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     return config;
   }
 
@@ -229,7 +224,7 @@ describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identit
   it("client peers and plain clients with a CA-signed certificate are let in", async () => {
     const [r1] = (await connected(1)) as [System];
     const callback = new Server();
-    cleanups.push(() => callback.stop());
+    cleanup(() => callback.stop());
     const peer = client(r1.addr, pair(9), { server: callback });
     expect(await echo(peer, "peer")).toBe("echo: peer");
     expect(r1.clientConfig().size).toBe(1);
@@ -260,25 +255,16 @@ describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identit
 
 describe("tls-identity without verified client certificates", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  const streams: RawNodeStream[] = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-  });
 
   it("an InboundManager with tls-identity behind a plaintext server refuses every stream with UNAUTHENTICATED", async () => {
     const manager = new InboundManager(1, withNodes({ 1: "127.0.0.1:1", 2: "127.0.0.1:2" }), { peerAuth: { mode: "tls-identity" } });
     const server = new Server({ inboundManager: manager });
     registerTestService(server, newState(), 1);
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     const addr = await server.listen("127.0.0.1:0");
     for (const headers of [{ "gorums-node-id": "2" }, { "gorums-node-id": "0" }, {}] as Array<Record<string, string>>) {
-      const s = openNodeStream(addr, { headers });
-      streams.push(s);
+      const s = openRawStream(addr, { headers });
+      cleanup(() => s.close());
       const err = await s.done.then(
         () => new Error("accepted"),
         (e: unknown) => e,
@@ -305,11 +291,11 @@ describe("tls-identity without verified client certificates", () => {
           }),
         ),
     );
-    cleanups.push(() => mesh.stopAll());
+    cleanup(() => mesh.stopAll());
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await r1.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(8000) });
     const impostor = newConfig(withNodes({ 1: r1.addr }), { tls: { ca: ca.cert }, metadata: { "gorums-node-id": "2", "gorums-addr": r2.addr } });
-    cleanups.push(() => impostor.close());
+    cleanup(() => impostor.close());
     const node = impostor.node(1) as NonNullable<ReturnType<Configuration["node"]>>;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" })).value).toBe("echo: x");
     // Served as replica 2 (a known peer's ID), not as an anonymous client (0).

@@ -18,6 +18,7 @@ import type { ServerCtx } from "../../src/server/server-ctx.js";
 import { cancelMessage, timeoutEntry } from "../../src/wire/call-end.js";
 import { requestMessage } from "../../src/wire/message.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
+import { sleep } from "../helpers/wait.js";
 
 const RPC = "testsvc.TestService.EchoRPC";
 const STREAM = "testsvc.TestService.EchoStream";
@@ -53,7 +54,6 @@ function dispatcher(handlers: Record<string, Handler>) {
   return { request, enqueue, values, sent, cancel: (msg: Message) => d.enqueue(cancelMessage(msg), reply) };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
 
 /** A handler that holds the queue (never releases) until `open()`. */

@@ -3,28 +3,21 @@
  * Unavailable "server is stopping"; a plain stop() fails calls in flight.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newConfig, rpcCall, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Configuration, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer, testConfig } from "../helpers/test-servers.js";
 
 describe("graceful stop", () => {
   let servers: TestServer[] = [];
-  const configs: Configuration[] = [];
-  afterEach(async () => {
-    await Promise.all(configs.splice(0).map((c) => c.close()));
-    await stopAll(servers);
-    servers = [];
-  });
 
   async function setup(): Promise<{ server: TestServer; a: Configuration; b: Configuration }> {
     servers = await startTestServers(1);
     const server = servers[0] as TestServer;
     server.state.delayMs = 300;
     // Two clients, so that the second one's call is not queued behind the first on one stream.
-    const a = newConfig(withNodeList([server.addr]));
-    const b = newConfig(withNodeList([server.addr]));
-    configs.push(a, b);
+    const a = testConfig(withNodeList([server.addr]));
+    const b = testConfig(withNodeList([server.addr]));
     return { server, a, b };
   }
 

@@ -2,21 +2,16 @@
  * A server interceptor may hand the next step a ctx of its own (here one
  * derived with Object.create): streaming handlers still reply through `send`.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newConfig, quorumCallStream, Server, type ServerCtx, streamHandler, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { quorumCallStream, type ServerCtx, streamHandler, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
+import { testConfig, testServer } from "../helpers/test-servers.js";
 
 describe("server interceptors and ctx", () => {
-  let server: Server | undefined;
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    await server?.stop();
-  });
 
   it("a streaming handler replies when an interceptor passes on a derived ctx", async () => {
     const seen: unknown[] = [];
-    server = new Server({
+    const server = testServer({
       interceptors: [(ctx, req, next) => next(Object.create(ctx, { tag: { value: "wrapped" } }) as ServerCtx, req)],
     });
     server.registerHandler(
@@ -28,7 +23,7 @@ describe("server interceptors and ctx", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]));
+    const config = testConfig(withNodeList([addr]));
     const values: string[] = [];
     for await (const r of quorumCallStream(config.context({ timeoutMs: 2000 }), TestService.method.echoStream, { value: "v" }).results()) {
       values.push(r.value?.value ?? String(r.error));

@@ -8,10 +8,11 @@
  * makes a client peer; a client without `ManagerOptions.server`, a positive
  * ID or a `gorums-addr` stays an untracked external client.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLIENT_ID_BASE, newConfig, quorumCall, rpcCall, Server, twoWayHandler, withNodes } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { waitUntil } from "../symmetric/helpers.js";
+import { waitUntil } from "../helpers/wait.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 function echoServer(name: string): Server {
   const server = new Server();
@@ -24,21 +25,16 @@ function echoServer(name: string): Server {
 
 describe("a plain Server's client peers", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-  });
 
   it("lists a client that serves calls in clientConfig() and quorum-calls it back", async () => {
     const server = echoServer("server");
     const addr = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     const clientServer = echoServer("client");
     const config = newConfig(withNodes({ 1: addr }), { server: clientServer });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     const plain = newConfig(withNodes({ 1: addr }));
-    cleanups.push(() => plain.close());
+    cleanup(() => plain.close());
 
     const first = await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all();
     // The external client is served as node 0 and never listed.
@@ -70,9 +66,9 @@ describe("a plain Server's client peers", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     const config = newConfig(withNodes({ 1: addr }), { server: echoServer("client") });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     const reply = await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all();
     expect(reply.value).toBe("hi+client:1:nested");
   });
@@ -80,10 +76,10 @@ describe("a plain Server's client peers", () => {
   it("any gorums-node-id parsing to 0 is a client peer; a positive ID or a gorums-addr is not", async () => {
     const server = echoServer("server");
     const addr = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     const dial = async (metadata: Record<string, string>) => {
       const config = newConfig(withNodes({ 1: addr }), { metadata });
-      cleanups.push(() => config.close());
+      cleanup(() => config.close());
       return (await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all()).value;
     };
     expect(await dial({ "gorums-node-id": "7" })).toBe("server:0:hi");

@@ -11,7 +11,7 @@
  */
 import { type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   Server,
@@ -25,7 +25,9 @@ import {
   withNodeList,
 } from "../../src/index.js";
 import { RequestSchema, type ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { openRawStream, payloadOf } from "./raw-stream.js";
+import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
+import { waitUntil } from "../helpers/wait.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
 
 type Req = MessageShape<typeof RequestSchema>;
 type Resp = MessageShape<typeof ResponseSchema>;
@@ -37,16 +39,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
     open = r;
   });
   return { promise, open };
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 200));
@@ -93,21 +85,15 @@ async function startGatedServer(opts: { interceptors?: ServerInterceptor[] } = {
 }
 
 describe("per-stream FIFO dispatch", () => {
-  const servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   it("a blocked handler holds later requests on the same stream", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "block:a" });
-    await until(() => s.log.includes("start block:a"), "a to start");
+    await waitUntil(() => s.log.includes("start block:a"), "a to start");
     let bDone = false;
     const b = rpcCall(ctx, TestService.method.echoRPC, { value: "quick" }).then((r) => {
       bDone = true;
@@ -124,15 +110,15 @@ describe("per-stream FIFO dispatch", () => {
 
   it("ctx.release() lets a later request overtake the blocked one", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     let aDone = false;
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "release:a" }).then((r) => {
       aDone = true;
       return r;
     });
-    await until(() => s.log.includes("start release:a"), "a to start");
+    await waitUntil(() => s.log.includes("start release:a"), "a to start");
     // b completes while a is still blocked on its gate.
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "quick" })).value).toBe("echo: quick");
     expect(aDone).toBe(false);
@@ -143,15 +129,15 @@ describe("per-stream FIFO dispatch", () => {
 
   it("release() is idempotent: extra releases and the return free no further request", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     // a releases (b may start), b blocks without releasing, c must wait for b
     // even when a releases twice more and returns while b is running.
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "release3:a" });
-    await until(() => s.log.includes("start release3:a"), "a to start");
+    await waitUntil(() => s.log.includes("start release3:a"), "a to start");
     const b = rpcCall(ctx, TestService.method.echoRPC, { value: "block:b" });
-    await until(() => s.log.includes("start block:b"), "b to start");
+    await waitUntil(() => s.log.includes("start block:b"), "b to start");
     const c = rpcCall(ctx, TestService.method.echoRPC, { value: "quick" });
     s.gateFor("a").open();
     expect((await a).value).toBe("echo: release3:a");
@@ -164,12 +150,12 @@ describe("per-stream FIFO dispatch", () => {
 
   it("separate streams are not serialized with each other", async () => {
     const s = await startGatedServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     const other = newConfig(withNodeList([s.addr]));
     try {
       const a = rpcCall(config.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "block:a" });
-      await until(() => s.log.includes("start block:a"), "a to start");
+      await waitUntil(() => s.log.includes("start block:a"), "a to start");
       // Another client (another stream) is served while a blocks.
       expect((await rpcCall(other.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "quick" })).value).toBe(
         "echo: quick",
@@ -184,7 +170,7 @@ describe("per-stream FIFO dispatch", () => {
   it("100 pipelined requests on one stream reach the handler in send order (Go behavior 36)", async () => {
     const seen: bigint[] = [];
     const server = new Server();
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, async (_ctx, req) => {
@@ -194,7 +180,7 @@ describe("per-stream FIFO dispatch", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]));
+    config = testConfig(withNodeList([addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { num: BigInt(i) })));
     expect(replies.map((r) => r.num)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
@@ -203,10 +189,6 @@ describe("per-stream FIFO dispatch", () => {
 });
 
 describe("ctx.signal", () => {
-  const servers: Server[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   /** A server whose EchoRPC waits for ctx.signal and records that it saw the abort. */
   async function startSignalServer() {
@@ -224,18 +206,18 @@ describe("ctx.signal", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    servers.push(server);
+    cleanup(() => server.stop());
     return { server, addr, seen };
   }
 
   it("aborts when the client closes its configuration", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
     call.catch(() => {});
-    await until(() => s.seen.started, "the handler to start");
+    await waitUntil(() => s.seen.started, "the handler to start");
     await config.close();
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
     await expect(call).rejects.toBeInstanceOf(ConnectError);
   });
 
@@ -243,20 +225,20 @@ describe("ctx.signal", () => {
     const s = await startSignalServer();
     const raw = openRawStream(s.addr);
     raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, { value: "x" }));
-    await until(() => s.seen.started, "the handler to start");
+    await waitUntil(() => s.seen.started, "the handler to start");
     raw.close();
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
   });
 
   it("aborts when the server stops", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     try {
       const call = rpcCall(config.nodes()[0]!.context(), TestService.method.echoRPC, { value: "x" });
       call.catch(() => {});
-      await until(() => s.seen.started, "the handler to start");
+      await waitUntil(() => s.seen.started, "the handler to start");
       await s.server.stop();
-      await until(() => s.seen.aborted, "the handler to see the abort");
+      await waitUntil(() => s.seen.aborted, "the handler to see the abort");
     } finally {
       await config.close();
     }
@@ -264,29 +246,23 @@ describe("ctx.signal", () => {
 
   it("of one stream does not abort when another client's stream ends", async () => {
     const s = await startSignalServer();
-    const config = newConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const raw = openRawStream(s.addr);
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, { value: "x" }));
-      await until(() => s.seen.started, "the handler to start");
+      await waitUntil(() => s.seen.started, "the handler to start");
       await config.close(); // never sent anything, but closing must not disturb the raw stream
       await settle();
       expect(s.seen.aborted).toBe(false);
     } finally {
       raw.close();
     }
-    await until(() => s.seen.aborted, "the handler to see the abort");
+    await waitUntil(() => s.seen.aborted, "the handler to see the abort");
   });
 });
 
 describe("server interceptors", () => {
-  const servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   /** Appends `name`in- to the request before next and `name`out- to the reply after (Go's TestServerInterceptorsChain). */
   const appending =
@@ -300,12 +276,12 @@ describe("server interceptors", () => {
 
   it('chain with the first outermost: "client-" → "client-i1in-i2in-server-i2out-i1out" (Go behavior 44)', async () => {
     const server = new Server({ interceptors: [appending("i1", true), appending("i2", false)] });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req) => ({ value: `${req.value}server-` })),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const reply = await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "client-" });
     expect(reply.value).toBe("client-i1in-i2in-server-i2out-i1out");
   });
@@ -321,7 +297,7 @@ describe("server interceptors", () => {
         },
       ],
     });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler("testsvc.TestService.EchoRPC", twoWayHandler(TestService.method.echoRPC, (_ctx, req) => ({ value: req.value })));
     server.registerHandler(
       "testsvc.TestService.WriteUnicast",
@@ -329,7 +305,7 @@ describe("server interceptors", () => {
         writes.push(req.value);
       }),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     await unicastCall(ctx, TestService.method.writeUnicast, { value: "w" });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "e" });
@@ -349,7 +325,7 @@ describe("server interceptors", () => {
         },
       ],
     });
-    servers.push(server);
+    cleanup(() => server.stop());
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req) => {
@@ -357,7 +333,7 @@ describe("server interceptors", () => {
         return { value: req.value };
       }),
     );
-    config = newConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const err = await rpcCall(ctx, TestService.method.echoRPC, { value: "forbidden" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);

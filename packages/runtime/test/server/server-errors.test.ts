@@ -15,21 +15,11 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type Configuration,
-  Server,
-  newConfig,
-  oneWayHandler,
-  rpcCall,
-  streamHandler,
-  twoWayHandler,
-  unimplementedHandler,
-  withNodeList,
-} from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Configuration, Server, oneWayHandler, rpcCall, streamHandler, twoWayHandler, unimplementedHandler, withNodeList } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { openRawStream, payloadOf, type RawStream } from "./raw-stream.js";
+import { startTestServers, type TestServer, testConfig, testServer } from "../helpers/test-servers.js";
+import { testRawStream, payloadOf, type RawStream } from "../helpers/raw-stream.js";
 
 const ECHO = "testsvc.TestService.Echo";
 const WRITE = "testsvc.TestService.Write";
@@ -40,16 +30,10 @@ const GARBAGE = new Uint8Array([0x0a, 0x64, 0x41]);
 describe("server error replies (raw stream)", () => {
   let servers: TestServer[] = [];
   let raw: RawStream | undefined;
-  afterEach(async () => {
-    raw?.close();
-    raw = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("an unknown method gets Unimplemented with the method name, same seqNo, no payload", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(5n, "nope.Service.Missing", payloadOf(RequestSchema, { value: "x" }));
     const reply = await raw.next();
     expect(reply.messageSeqNo).toBe(5n);
@@ -61,7 +45,7 @@ describe("server error replies (raw stream)", () => {
 
   it("an undecodable payload gets InvalidArgument, and the same stream serves the next request", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(1n, ECHO, GARBAGE);
     const bad = await raw.next();
     expect(bad.messageSeqNo).toBe(1n);
@@ -79,10 +63,10 @@ describe("server error replies (raw stream)", () => {
 
   it("an undecodable payload leaves the server serving other streams and clients", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(1n, ECHO, GARBAGE);
     expect((await raw.next()).status?.code).toBe(Code.InvalidArgument);
-    const other = openRawStream(servers[0]!.addr);
+    const other = testRawStream(servers[0]!.addr);
     try {
       other.send(1n, ECHO, payloadOf(RequestSchema, { value: "other" }));
       expect(fromBinary(ResponseSchema, (await other.next()).payload).value).toBe("echo: other");
@@ -93,7 +77,7 @@ describe("server error replies (raw stream)", () => {
 
   it("a thrown ConnectError keeps its code and message", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(3n, ECHO, payloadOf(RequestSchema, { value: `fail:${Code.PermissionDenied}` }));
     const reply = await raw.next();
     expect(reply.messageSeqNo).toBe(3n);
@@ -105,7 +89,7 @@ describe("server error replies (raw stream)", () => {
 
   it("a thrown plain Error becomes Unknown with its message", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(4n, ECHO, payloadOf(RequestSchema, { value: "fail:0" }));
     const reply = await raw.next();
     expect(reply.messageSeqNo).toBe(4n);
@@ -116,7 +100,7 @@ describe("server error replies (raw stream)", () => {
 
   it("a one-way method gets no success reply: Write 7 then Echo 8 → only 8 is answered", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(7n, WRITE, payloadOf(RequestSchema, { value: "w", num: 7n }));
     raw.send(8n, ECHO, payloadOf(RequestSchema, { value: "e", num: 8n }));
     const reply = await raw.next();
@@ -130,7 +114,7 @@ describe("server error replies (raw stream)", () => {
 
   it("a raw stream without gorums headers is served", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     raw.send(1n, ECHO, payloadOf(RequestSchema, { value: "anon" }));
     const reply = await raw.next();
     expect(reply.status).toBeUndefined();
@@ -139,7 +123,7 @@ describe("server error replies (raw stream)", () => {
 
   it("replies are demultiplexed by seqNo: a large seqNo is echoed unchanged", async () => {
     servers = await startTestServers(1);
-    raw = openRawStream(servers[0]!.addr);
+    raw = testRawStream(servers[0]!.addr);
     const seq = (1n << 62n) + 12345n;
     raw.send(seq, ECHO, payloadOf(RequestSchema, { value: "big" }));
     expect((await raw.next()).messageSeqNo).toBe(seq);
@@ -149,15 +133,9 @@ describe("server error replies (raw stream)", () => {
 describe("failing one-way and streaming handlers (raw stream)", () => {
   let server: Server | undefined;
   let raw: RawStream | undefined;
-  afterEach(async () => {
-    raw?.close();
-    raw = undefined;
-    await server?.stop();
-    server = undefined;
-  });
 
   async function startFailing(): Promise<string> {
-    server = new Server();
+    server = testServer();
     server.registerHandler(
       "testsvc.TestService.WriteUnicast",
       oneWayHandler(TestService.method.writeUnicast, () => {
@@ -176,7 +154,7 @@ describe("failing one-way and streaming handlers (raw stream)", () => {
   }
 
   it("a failing one-way handler sends nothing, and the stream serves on", async () => {
-    raw = openRawStream(await startFailing());
+    raw = testRawStream(await startFailing());
     raw.send(1n, "testsvc.TestService.WriteUnicast", payloadOf(RequestSchema, { value: "w" }));
     raw.send(2n, ECHO, payloadOf(RequestSchema, { value: "e" }));
     const reply = await raw.next();
@@ -187,7 +165,7 @@ describe("failing one-way and streaming handlers (raw stream)", () => {
   });
 
   it("a failing streaming handler sends its replies, then the error status, all with the request's seqNo", async () => {
-    raw = openRawStream(await startFailing());
+    raw = testRawStream(await startFailing());
     raw.send(9n, "testsvc.TestService.EchoStream", payloadOf(RequestSchema, { value: "s" }));
     const first = await raw.next();
     expect(first.messageSeqNo).toBe(9n);
@@ -205,16 +183,10 @@ describe("failing one-way and streaming handlers (raw stream)", () => {
 describe("unimplementedHandler (raw stream)", () => {
   let server: Server | undefined;
   let raw: RawStream | undefined;
-  afterEach(async () => {
-    raw?.close();
-    raw = undefined;
-    await server?.stop();
-    server = undefined;
-  });
 
   it("answers a two-way and a streaming method Unimplemented with the full method name, a one-way one nothing; interceptors see each", async () => {
     const seen: string[] = [];
-    server = new Server({
+    server = testServer({
       interceptors: [
         (ctx, req, next) => {
           seen.push(ctx.method);
@@ -226,7 +198,7 @@ describe("unimplementedHandler (raw stream)", () => {
     server.registerHandler("testsvc.TestService.EchoStream", unimplementedHandler(TestService.method.echoStream, "stream"));
     server.registerHandler("testsvc.TestService.WriteUnicast", unimplementedHandler(TestService.method.writeUnicast, "oneway"));
     server.registerHandler(ECHO, twoWayHandler(TestService.method.echo, (_ctx, req) => ({ value: req.value })));
-    raw = openRawStream(await server.listen("127.0.0.1:0"));
+    raw = testRawStream(await server.listen("127.0.0.1:0"));
     raw.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "q" }));
     raw.send(2n, "testsvc.TestService.EchoStream", payloadOf(RequestSchema, { value: "s" }));
     raw.send(3n, "testsvc.TestService.WriteUnicast", payloadOf(RequestSchema, { value: "w" }));
@@ -254,16 +226,10 @@ describe("unimplementedHandler (raw stream)", () => {
 describe("server error codes through the client API", () => {
   let servers: TestServer[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
 
   it("an rpc rejects with the handler's ConnectError code, or Unknown for a plain Error", async () => {
     servers = await startTestServers(1);
-    config = newConfig(withNodeList([servers[0]!.addr]));
+    config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const codeOf = async (value: string) => {
       try {

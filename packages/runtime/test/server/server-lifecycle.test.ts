@@ -11,10 +11,10 @@
  */
 import * as net from "node:net";
 import { ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, QuorumCallError, Server, newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Configuration, QuorumCallError, Server, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
+import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState, cleanup, testConfig } from "../helpers/test-servers.js";
 
 /** Resolves true when a fresh TCP connection to `addr` is accepted, false when refused. */
 function canConnect(addr: string): Promise<boolean> {
@@ -35,19 +35,11 @@ function newState(): TestServerState {
 
 describe("server lifecycle", () => {
   let servers: TestServer[] = [];
-  const extra: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await stopAll(servers);
-    servers = [];
-    await Promise.all(extra.splice(0).map((s) => s.stop()));
-  });
 
   it('listen("127.0.0.1:0") resolves to the bound "127.0.0.1:<port>"', async () => {
     const server = new Server();
-    extra.push(server);
+    cleanup(() => server.stop());
     const addr = await server.listen("127.0.0.1:0");
     expect(addr).toMatch(/^127\.0\.0\.1:\d+$/);
     const port = Number(addr.split(":")[1]);
@@ -58,7 +50,7 @@ describe("server lifecycle", () => {
   it("listen on a busy port rejects, and listen twice rejects", async () => {
     const a = new Server();
     const b = new Server();
-    extra.push(a, b);
+    cleanup(() => Promise.all([a.stop(), b.stop()]));
     const addr = await a.listen("127.0.0.1:0");
     await expect(b.listen(addr)).rejects.toThrow();
     await expect(a.listen("127.0.0.1:0")).rejects.toThrow(/already listening/);
@@ -67,13 +59,13 @@ describe("server lifecycle", () => {
   it("a Server whose listen failed can listen again on another port", async () => {
     const a = new Server();
     const b = new Server();
-    extra.push(a, b);
+    cleanup(() => Promise.all([a.stop(), b.stop()]));
     registerTestService(b, newState(), 2);
     const busy = await a.listen("127.0.0.1:0");
     await expect(b.listen(busy)).rejects.toThrow();
     const addr = await b.listen("127.0.0.1:0");
     expect(addr).not.toBe(busy);
-    config = newConfig(withNodeList([addr]));
+    config = testConfig(withNodeList([addr]));
     expect((await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" })).num).toBe(2n);
   });
 
@@ -89,19 +81,19 @@ describe("server lifecycle", () => {
 
   it("listen rejects an address without a valid port", async () => {
     const server = new Server();
-    extra.push(server);
+    cleanup(() => server.stop());
     await expect(server.listen("127.0.0.1")).rejects.toThrow(/missing port/);
     await expect(server.listen("127.0.0.1:99999")).rejects.toThrow(/bad port/);
   });
 
   it("stop() closes the listener: the port refuses connections and a new Server can bind it", async () => {
     const first = new Server();
-    extra.push(first);
+    cleanup(() => first.stop());
     const addr = await first.listen("127.0.0.1:0");
     await first.stop();
     expect(await canConnect(addr)).toBe(false);
     const second = new Server();
-    extra.push(second);
+    cleanup(() => second.stop());
     expect(await second.listen(addr)).toBe(addr);
     expect(await canConnect(addr)).toBe(true);
   });
@@ -119,7 +111,7 @@ describe("server lifecycle", () => {
 
   it("stop() closes a listener that has open client streams", async () => {
     servers = await startTestServers(1);
-    config = newConfig(withNodeList([servers[0]!.addr]));
+    config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "a" })).value).toBe("echo: a");
     await servers[0]!.server.stop();
@@ -130,7 +122,7 @@ describe("server lifecycle", () => {
     servers = await startTestServers(1);
     const s = servers[0]!;
     s.state.delayMs = 60_000; // handlers block until the stream ends or the server stops
-    config = newConfig(withNodeList([s.addr]), { backoff: { initialMs: 50, maxMs: 200 } });
+    config = testConfig(withNodeList([s.addr]), { backoff: { initialMs: 50, maxMs: 200 } });
     const node = config.nodes()[0]!;
     // No timeout: only the stop can end these calls.
     const ctx = node.context();
@@ -158,7 +150,7 @@ describe("server lifecycle", () => {
     for (const s of servers) {
       s.state.delayMs = 60_000;
     }
-    config = newConfig(withNodeList(servers.map((s) => s.addr)), { backoff: { initialMs: 50, maxMs: 200 } });
+    config = testConfig(withNodeList(servers.map((s) => s.addr)), { backoff: { initialMs: 50, maxMs: 200 } });
     const p = quorumCall(config.context(), TestService.method.echoQC, { value: "x" }).majority();
     p.catch(() => {});
     while (servers.some((s) => s.state.nums.length === 0)) {
@@ -171,14 +163,14 @@ describe("server lifecycle", () => {
   it("a new server on the same port serves the next calls of the same configuration", async () => {
     servers = await startTestServers(1);
     const addr = servers[0]!.addr;
-    config = newConfig(withNodeList([addr]), { backoff: { initialMs: 20, maxMs: 200 } });
+    config = testConfig(withNodeList([addr]), { backoff: { initialMs: 20, maxMs: 200 } });
     const node = config.nodes()[0]!;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "before" })).num).toBe(1n);
 
     await servers[0]!.server.stop();
     servers = [];
     const replacement = new Server();
-    extra.push(replacement);
+    cleanup(() => replacement.stop());
     const state = newState();
     registerTestService(replacement, state, 42);
     expect(await replacement.listen(addr)).toBe(addr);
@@ -206,7 +198,7 @@ describe("server lifecycle", () => {
 
   it("10 concurrent rpcs on one stream all succeed (Go behavior 5)", async () => {
     servers = await startTestServers(1);
-    config = newConfig(withNodeList([servers[0]!.addr]));
+    config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const replies = await Promise.all(
       Array.from({ length: 10 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { value: `c${i}`, num: BigInt(i) })),
@@ -218,7 +210,7 @@ describe("server lifecycle", () => {
     servers = await startTestServers(1);
     const server = servers[0]!.server;
     // A client connected: a plain server still tracks nobody.
-    config = newConfig(withNodeList([servers[0]!.addr]));
+    config = testConfig(withNodeList([servers[0]!.addr]));
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" });
     expect(server.config().size).toBe(0);
     expect(server.config().nodeIDs()).toEqual([]);

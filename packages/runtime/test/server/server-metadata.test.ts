@@ -8,7 +8,7 @@
  * address once per stream; a client that serves (ManagerOptions.server)
  * announces gorums-node-id 0 next to its metadata, a plain one does not.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CLIENT_ID_BASE,
   type Configuration,
@@ -22,7 +22,8 @@ import {
   withNodeList,
 } from "../../src/index.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { openRawStream, payloadOf } from "./raw-stream.js";
+import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
 
 interface Seen {
   metadata: Headers;
@@ -46,18 +47,12 @@ async function startRecordingServer() {
 }
 
 describe("server metadata and peer", () => {
-  const servers: Server[] = [];
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   it("ManagerOptions.metadata reaches ctx.metadata on every call (Go behavior 41)", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]), { metadata: { id: "1", "x-app": "store" } });
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]), { metadata: { id: "1", "x-app": "store" } });
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "a" });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "b" });
@@ -71,8 +66,8 @@ describe("server metadata and peer", () => {
 
   it("per-call metadata reaches ctx.metadata of that call only, next to the stream headers", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]), { metadata: { id: "1" } });
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]), { metadata: { id: "1" } });
     await quorumCall(config.context({ timeoutMs: 5000, metadata: { trace: "t-42" } }), TestService.method.echoQC, { value: "a" }).all();
     await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "b" }).all();
     expect(s.calls.map((c) => c.method)).toEqual(["testsvc.TestService.EchoQC", "testsvc.TestService.EchoQC"]);
@@ -84,16 +79,16 @@ describe("server metadata and peer", () => {
 
   it("per-call metadata of a node context works for rpc too", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]));
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]));
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000, metadata: { user: "ann" } }), TestService.method.echoRPC, {});
     expect(s.calls[0]!.metadata.get("user")).toBe("ann");
   });
 
   it("message entries of a raw stream are in ctx.metadata", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    const raw = openRawStream(s.addr, { "x-stream": "hdr" });
+    cleanup(() => s.server.stop());
+    const raw = openRawStream(s.addr, { headers: { "x-stream": "hdr" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}), { "x-msg": "entry" });
       await raw.next();
@@ -106,8 +101,8 @@ describe("server metadata and peer", () => {
 
   it("ctx.peer.address is the client's own 127.0.0.1:<port>; onConnect gets it and the headers", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    const raw = openRawStream(s.addr, { message: "hello" });
+    cleanup(() => s.server.stop());
+    const raw = openRawStream(s.addr, { headers: { message: "hello" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}));
       await raw.next();
@@ -126,8 +121,8 @@ describe("server metadata and peer", () => {
 
   it("a plain client: peer.nodeID 0, one onConnect per stream with its metadata, no gorums-node-id", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
-    config = newConfig(withNodeList([s.addr]), { metadata: { message: "hello" } });
+    cleanup(() => s.server.stop());
+    config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" } });
     const other = newConfig(withNodeList([s.addr]), { metadata: { message: "other" } });
     try {
       await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, {});
@@ -151,9 +146,9 @@ describe("server metadata and peer", () => {
 
   it("a client with ManagerOptions.server announces gorums-node-id 0 and keeps its metadata (Go behavior 43)", async () => {
     const s = await startRecordingServer();
-    servers.push(s.server);
+    cleanup(() => s.server.stop());
     const clientSide = new Server();
-    config = newConfig(withNodeList([s.addr]), { metadata: { message: "hello" }, server: clientSide });
+    config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" }, server: clientSide });
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, {});
     expect(s.connects.length).toBe(1);
     expect(s.connects[0]!.header.get(NODE_ID_HEADER)).toBe("0");

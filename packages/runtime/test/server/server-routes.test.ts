@@ -7,27 +7,17 @@
  */
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, Server, newConfig, quorumCall, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Configuration, Server, quorumCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { cleanup, registerTestService, testConfig, testServer } from "../helpers/test-servers.js";
 
 describe("co-hosted Connect services", () => {
   let server: Server | undefined;
   let config: Configuration | undefined;
-  const sessions: Http2SessionManager[] = [];
-  afterEach(async () => {
-    for (const s of sessions.splice(0)) {
-      s.abort();
-    }
-    await config?.close();
-    config = undefined;
-    await server?.stop();
-    server = undefined;
-  });
 
   async function start(): Promise<string> {
-    server = new Server({
+    server = testServer({
       routes: (router) => {
         router.service(TestService, {
           echo: (req) => ({ value: `connect: ${req.value}`, num: req.num + 1n }),
@@ -40,7 +30,7 @@ describe("co-hosted Connect services", () => {
 
   function session(addr: string): Http2SessionManager {
     const s = new Http2SessionManager(`http://${addr}`);
-    sessions.push(s);
+    cleanup(() => s.abort());
     return s;
   }
 
@@ -71,7 +61,7 @@ describe("co-hosted Connect services", () => {
 
   it("Gorums calls keep working next to the co-hosted service", async () => {
     const addr = await start();
-    config = newConfig(withNodeList([addr]));
+    config = testConfig(withNodeList([addr]));
     const client = createClient(TestService, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager: session(addr) }));
     const [gorums, plain] = await Promise.all([
       quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "g" }).all(),

@@ -11,10 +11,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Configuration, QuorumCallError, type SecureServerOptions, Server, newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QuorumCallError, type SecureServerOptions, Server, newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
 
 interface KeyPair {
   key: Buffer;
@@ -59,19 +59,13 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe("TLS", () => {
-  const servers: Server[] = [];
-  const configs: Configuration[] = [];
-  afterEach(async () => {
-    await Promise.all(configs.splice(0).map((c) => c.close()));
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
 
   async function startTLSServers(n: number, tls: SecureServerOptions) {
     const addrs: string[] = [];
     for (let i = 0; i < n; i++) {
       const server = new Server({ tls });
       registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, i + 1);
-      servers.push(server);
+      cleanup(() => server.stop());
       addrs.push(await server.listen("127.0.0.1:0"));
     }
     return addrs;
@@ -80,7 +74,7 @@ describe("TLS", () => {
   it("a quorum call and an rpc succeed with the server's certificate as CA", async () => {
     const addrs = await startTLSServers(3, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { tls: { ca: serverPair.cert } });
-    configs.push(config);
+    cleanup(() => config.close());
     const reply = await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "secure" }).majority();
     expect(reply.value).toBe("echo: secure");
     const all = await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "all" }).results().collectAll();
@@ -91,7 +85,7 @@ describe("TLS", () => {
   it("a client without the CA fails with an error naming the certificate, not a hang", async () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { tls: {}, backoff: { initialMs: 50, maxMs: 200 } });
-    configs.push(config);
+    cleanup(() => config.close());
     const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).not.toBe(Code.DeadlineExceeded);
@@ -105,7 +99,7 @@ describe("TLS", () => {
   it("a client without the CA fails with Unavailable", async () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { tls: {}, backoff: { initialMs: 50, maxMs: 200 } });
-    configs.push(config);
+    cleanup(() => config.close());
     const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unavailable);
   });
@@ -113,7 +107,7 @@ describe("TLS", () => {
   it("a plaintext client of a TLS server fails with an error, not a hang", async () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { backoff: { initialMs: 50, maxMs: 200 } });
-    configs.push(config);
+    cleanup(() => config.close());
     const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).not.toBe(Code.DeadlineExceeded);
@@ -123,7 +117,7 @@ describe("TLS", () => {
   it("a plaintext client of a TLS server fails with Unavailable", async () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { backoff: { initialMs: 50, maxMs: 200 } });
-    configs.push(config);
+    cleanup(() => config.close());
     const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unavailable);
   });
@@ -138,7 +132,8 @@ describe("TLS", () => {
     });
     const withCert = newConfig(withNodeList(addrs), { tls: { ca: serverPair.cert, key: clientPair.key, cert: clientPair.cert } });
     const withoutCert = newConfig(withNodeList(addrs), { tls: { ca: serverPair.cert }, backoff: { initialMs: 50, maxMs: 200 } });
-    configs.push(withCert, withoutCert);
+    cleanup(() => withCert.close());
+    cleanup(() => withoutCert.close());
     expect((await rpcCall(withCert.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "m" })).value).toBe("echo: m");
     const err = await failure(rpcCall(withoutCert.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);

@@ -10,26 +10,21 @@
  */
 import { type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newConfig, oneWayHandler, rpcCall, Server, twoWayHandler, unicastCall, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Configuration, oneWayHandler, rpcCall, Server, twoWayHandler, unicastCall, withNodeList } from "../../src/index.js";
 import { type RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
+import { testConfig, testServer } from "../helpers/test-servers.js";
 
 type Req = MessageShape<typeof RequestSchema>;
 
 describe("synchronous handlers", () => {
   let server: Server | undefined;
   let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await server?.stop();
-    server = undefined;
-  });
 
   /** EchoRPC answers synchronously except for "slow:<ms>"; "throw"/"boom" throw; Write logs one-way messages. */
   async function start() {
     const log: string[] = [];
-    server = new Server();
+    server = testServer();
     server.registerHandler(
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req: Req) => {
@@ -59,7 +54,7 @@ describe("synchronous handlers", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]));
+    config = testConfig(withNodeList([addr]));
     return { log, ctx: () => config!.nodes()[0]!.context({ timeoutMs: 10_000 }) };
   }
 

@@ -8,7 +8,7 @@
  * replica and the replica's ID on the client. waitForClientConfig waits for
  * it. A newSystem (no known peers) dialing replicas is a client peer too.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   CLIENT_ID_BASE,
   type Configuration,
@@ -24,7 +24,9 @@ import {
   withNodes,
 } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { type Replicas, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { type Replicas, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 /** What a client's own server saw. */
 interface ClientLog {
@@ -61,13 +63,6 @@ function clientServer(name: string): { server: Server; log: ClientLog } {
 describe("client peers", () => {
   let mesh: Replicas | undefined;
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   /** Three replicas; Echo records the caller's node ID; EchoQC calls its clients back (after release). */
   async function start(): Promise<{ m: Replicas; seen: Map<number, number[]> }> {
@@ -111,7 +106,7 @@ describe("client peers", () => {
 
     const { server, log } = clientServer("c");
     const cfg = newConfig(withNodes(m.addrs), { server });
-    cleanups.push(() => server.stop(), () => cfg.close());
+    cleanup(() => server.stop(), () => cfg.close());
     await quorumCall(cfg.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "hi" }).all();
     await arrival;
     await Promise.all(m.replicas.map((r) => r.system.waitForClientConfig((c) => c.size === 1, { signal: AbortSignal.timeout(5000) })));
@@ -159,7 +154,7 @@ describe("client peers", () => {
     const b = clientServer("b");
     const cfgA = newConfig(withNodes(m.addrs), { server: a.server });
     const cfgB = newConfig(withNodes(m.addrs), { server: b.server });
-    cleanups.push(
+    cleanup(
       () => a.server.stop(),
       () => b.server.stop(),
       () => cfgA.close(),
@@ -200,7 +195,7 @@ describe("client peers", () => {
   it("a newSystem without known peers dials replicas as a client peer and serves their calls", async () => {
     const { m } = await start();
     const client = await newSystem("127.0.0.1:0");
-    cleanups.push(() => client.stop());
+    cleanup(() => client.stop());
     expect(client.myID).toBe(0);
     const log: string[] = [];
     client.registerService((srv) =>
@@ -233,7 +228,7 @@ describe("client peers", () => {
     const { m } = await start();
     const { server } = clientServer("early");
     const cfg = newConfig(withNodes(m.addrs), { server });
-    cleanups.push(() => server.stop(), () => cfg.close());
+    cleanup(() => server.stop(), () => cfg.close());
     await m.replicas[0]?.system.waitForClientConfig((c) => c.size === 1, { signal: AbortSignal.timeout(2000) });
   });
 });

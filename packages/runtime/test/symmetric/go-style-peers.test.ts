@@ -6,19 +6,15 @@
  * in interop/; these tests pin the runtime's side of the rule.
  */
 import * as http2 from "node:http2";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InboundManager, Manager, newSymmetricSystem, Server, type System, withNodes } from "../../src/index.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, portOf, sleep, waitUntil } from "./helpers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
+import { freePorts, newState, portOf } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) {
-    await c();
-  }
-});
 
 /**
  * A replica shaped like Go's NewSystem: a Server whose InboundManager knows
@@ -31,7 +27,7 @@ async function goStyleReplica(id: number, addrs: Map<number, string>): Promise<{
   registerTestService(server, newState(), id);
   await server.listen(addrs.get(id) as string);
   const manager = new Manager({ server, streamHeaders: { "gorums-node-id": String(id) } });
-  cleanups.push(() => server.stop(), () => manager.close());
+  cleanup(() => server.stop(), () => manager.close());
   const others = new Map([...addrs].filter(([peer]) => peer !== id));
   return { inbound, dial: () => void manager.newConfiguration(withNodes(others)) };
 }
@@ -40,7 +36,7 @@ async function tsReplica(id: number, addrs: Map<number, string>): Promise<System
   const system = await newSymmetricSystem(addrs.get(id) as string, id, withNodes(addrs));
   system.registerService((srv) => registerTestService(srv, newState(), id));
   await system.serve();
-  cleanups.push(() => system.stop());
+  cleanup(() => system.stop());
   return system;
 }
 
@@ -101,7 +97,7 @@ describe("a peer that sends no response headers until its first message (grpc-go
       held.push(stream);
     });
     await new Promise<void>((r) => silent.listen(goPort, "127.0.0.1", () => r()));
-    cleanups.push(
+    cleanup(
       () =>
         new Promise<void>((r) => {
           for (const s of held) {

@@ -7,7 +7,7 @@
  * the self node is served one request at a time as a stream is; a handler
  * multicasting to `ctx.config()` (3 replicas → 9 deliveries).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   multicastCall,
@@ -20,7 +20,9 @@ import {
   withNodes,
 } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { type Replicas, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { type Replicas, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 type Inner = "majority" | "all" | "drain" | "no-release";
 
@@ -57,13 +59,6 @@ async function outer(ctx: ServerCtx, value: string): Promise<string> {
 describe("handlers calling their replicas through ctx.config()", () => {
   let mesh: Replicas | undefined;
   const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   async function start(): Promise<Replicas> {
     const innerCalls = new Map<number, number>();
@@ -100,7 +95,7 @@ describe("handlers calling their replicas through ctx.config()", () => {
       }
       // And from an external client, which is not a replica.
       const client = newConfig(withNodes(m.addrs));
-      cleanups.push(() => client.close());
+      cleanup(() => client.close());
       const viaClient = await quorumCall(client.context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: `${kind}:outer-call` }).all();
       expect(viaClient.value).toMatch(/^outer-call \| inner-echo: outer-call/);
     });

@@ -1,16 +1,11 @@
 /**
  * Helpers of the symmetric-configuration tests: free loopback ports for
  * replicas that must know each other's addresses before they listen, replicas
- * with the test service, polling, and a raw NodeStream client that can dial
- * from another loopback address (127.0.0.2) with any identity headers.
+ * with the test service.
  */
 import * as net from "node:net";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { create } from "@bufbuild/protobuf";
 import { newSymmetricSystem, type System, type SystemOptions, withNodes } from "../../src/index.js";
-import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
-import { registerTestService, type TestServerState } from "../helpers/test-servers.js";
+import { cleanup, newState, registerTestService, type TestServerState } from "../helpers/test-servers.js";
 
 /** The port of "host:port". */
 export function portOf(addr: string): number {
@@ -35,24 +30,7 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Polls `cond` every 20 ms until it holds; throws `what` after `timeoutMs`. */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await sleep(20);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export function newState(): TestServerState {
-  return { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
-}
+export { newState };
 
 /** A replica started by `startReplicas`. */
 export interface Replica {
@@ -74,6 +52,7 @@ export interface Replicas {
  * Starts `n` replicas with `newSymmetricSystem` on free 127.0.0.1 ports, the
  * test service registered, `register` (if any) called after it, served, each
  * with `newOutboundConfig()` to all. `opts(id)` gives each its options.
+ * Every replica (also restarted ones) stops when the test ends.
  */
 export async function startReplicas(
   n: number,
@@ -82,9 +61,15 @@ export async function startReplicas(
 ): Promise<Replicas> {
   const ports = await freePorts(n);
   const addrs = new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
+  const all: Replica[] = [];
+  const stopAll = async () => {
+    await Promise.all(all.map((r) => r.system.stop()));
+  };
+  cleanup(stopAll);
   const start = async (id: number): Promise<Replica> => {
     const system = await newSymmetricSystem(addrs.get(id) as string, id, withNodes(addrs), opts(id));
     const replica: Replica = { system, state: newState() };
+    all.push(replica);
     system.registerService((srv) => registerTestService(srv, replica.state, id));
     register?.(replica, id);
     await system.serve();
@@ -94,87 +79,16 @@ export async function startReplicas(
   for (const r of replicas) {
     r.system.newOutboundConfig();
   }
-  const all = [...replicas];
   return {
     replicas,
     addrs,
-    async stopAll() {
-      await Promise.all(all.map((r) => r.system.stop()));
-    },
+    stopAll,
     async restart(id) {
       const r = await start(id);
       r.system.newOutboundConfig();
-      all.push(r);
       replicas[id - 1] = r;
       return r;
     },
   };
 }
 
-/** A raw NodeStream opened by hand. */
-export interface RawNodeStream {
-  /** Writes one request envelope. */
-  send(msg: { seqNo: bigint; method: string; payload?: Uint8Array }): void;
-  /** Every reply, and how the stream ended: resolves on a clean end, rejects with the stream's error. */
-  readonly done: Promise<void>;
-  readonly replies: Message[];
-  close(): void;
-}
-
-/**
- * Opens a NodeStream to `addr` with connect-node's gRPC client, from
- * `localAddress` (e.g. "127.0.0.2"; default: the OS's choice), with `headers`.
- */
-export function openNodeStream(addr: string, opts: { headers?: Record<string, string>; localAddress?: string } = {}): RawNodeStream {
-  const host = addr.slice(0, addr.lastIndexOf(":"));
-  const sessionManager = new Http2SessionManager(
-    `http://${addr}`,
-    {},
-    {
-      createConnection: () =>
-        net.connect({ host, port: portOf(addr), ...(opts.localAddress !== undefined ? { localAddress: opts.localAddress } : {}) }),
-    },
-  );
-  const client = createClient(Gorums, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager }));
-  const abort = new AbortController();
-  const pending: Message[] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  async function* requests(): AsyncGenerator<Message> {
-    for (;;) {
-      const msg = pending.shift();
-      if (msg !== undefined) {
-        yield msg;
-        continue;
-      }
-      if (ended) {
-        return;
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-      wake = undefined;
-    }
-  }
-  const replies: Message[] = [];
-  const done = (async () => {
-    for await (const msg of client.nodeStream(requests(), { signal: abort.signal, ...(opts.headers ? { headers: opts.headers } : {}) })) {
-      replies.push(msg);
-    }
-  })();
-  done.catch(() => {});
-  return {
-    replies,
-    done,
-    send({ seqNo, method, payload }) {
-      pending.push(create(MessageSchema, { messageSeqNo: seqNo, method, payload: payload ?? new Uint8Array() }));
-      wake?.();
-    },
-    close() {
-      ended = true;
-      wake?.();
-      abort.abort();
-      sessionManager.abort();
-    },
-  };
-}

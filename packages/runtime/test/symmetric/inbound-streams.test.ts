@@ -8,8 +8,8 @@
  * detach the new one, and onChange fires per change only; the self node is
  * served in-process.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { fromBinary } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   InboundManager,
@@ -22,20 +22,13 @@ import {
   withNodes,
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { newState, openNodeStream, type RawNodeStream, sleep, waitUntil } from "./helpers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
+import { newState } from "./helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("Server with an InboundManager", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  const streams: RawNodeStream[] = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-  });
 
   /** Server 1 of peers {1: itself, 2, 3: 127.0.0.1 addresses that need not listen}. */
   async function start(): Promise<{ server: Server; manager: InboundManager; changes: number[][]; state: ReturnType<typeof newState> }> {
@@ -48,7 +41,7 @@ describe("Server with an InboundManager", () => {
     const server = new Server({ inboundManager: manager });
     const state = newState();
     registerTestService(server, state, 1);
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     await server.listen(addr);
     return { server, manager, changes, state };
   }
@@ -76,7 +69,7 @@ describe("Server with an InboundManager", () => {
       }),
     );
     const peer2 = newConfig(withNodes({ 1: addr }), { server: clientServer, metadata: { "gorums-node-id": "2" } });
-    cleanups.push(() => clientServer.stop(), () => peer2.close());
+    cleanup(() => clientServer.stop(), () => peer2.close());
     await quorumCall(peer2.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "hi" }).all();
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     expect(server.config().nodeIDs()).toEqual([1, 2]);
@@ -97,7 +90,7 @@ describe("Server with an InboundManager", () => {
     const addr = manager.node(1)?.address as string;
     const plain = newConfig(withNodes({ 1: addr }));
     const stranger = newConfig(withNodes({ 1: addr }), { metadata: { "gorums-node-id": "99" } });
-    cleanups.push(() => plain.close(), () => stranger.close());
+    cleanup(() => plain.close(), () => stranger.close());
     for (const cfg of [plain, stranger]) {
       expect((await quorumCall(cfg.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x" }).all()).value).toBe("echo: x");
     }
@@ -111,25 +104,25 @@ describe("Server with an InboundManager", () => {
   it("a reconnecting peer replaces its stream; the old stream's end does not detach the new one", async () => {
     const { manager, changes } = await start();
     const addr = manager.node(1)?.address as string;
-    const first = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(first);
+    const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
+    cleanup(() => first.close());
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     const withFirst: Configuration = manager.inboundConfig();
     expect(withFirst.nodeIDs()).toEqual([1, 3]);
 
-    const second = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(second);
+    const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
+    cleanup(() => second.close());
     // Wait until the server has taken the second stream: its calls to node 3 land there.
     const call = async (value: string): Promise<string> => {
       const res = quorumCall(manager.inboundConfig().remove(1).context({ timeoutMs: 3000 }), TestService.method.echoQC, { value }).all();
       return (await res).value;
     };
-    const answer = (s: RawNodeStream, upto: number) => {
+    const answer = (s: RawStream, upto: number) => {
       // Reply to each server-initiated request received so far.
       for (const req of s.replies.slice(upto)) {
         expect(isServerInitiated(req.messageSeqNo)).toBe(true);
         const value = fromBinary(RequestSchema, req.payload).value;
-        s.send({ seqNo: req.messageSeqNo, method: req.method, payload: toBinary(ResponseSchema, create(ResponseSchema, { value: `second: ${value}` })) });
+        s.send(req.messageSeqNo, req.method, payloadOf(ResponseSchema, { value: `second: ${value}` }));
       }
     };
     await waitUntil(() => manager.inboundConfig().node(3)?.isInbound() === true && changes.length === 2, "node 3 connected");
@@ -179,14 +172,14 @@ describe("Server with an InboundManager", () => {
         return {};
       }),
     );
-    const first = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(first);
-    first.send({ seqNo: 1n, method: "testsvc.TestService.Echo", payload: toBinary(RequestSchema, create(RequestSchema, { value: "on first" })) });
+    const first = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
+    cleanup(() => first.close());
+    first.send(1n, "testsvc.TestService.Echo", payloadOf(RequestSchema, { value: "on first" }));
     await manager.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     await sleep(100);
     expect(aborted).toEqual([]);
-    const second = openNodeStream(addr, { headers: { "gorums-node-id": "3" } });
-    streams.push(second);
+    const second = openRawStream(addr, { headers: { "gorums-node-id": "3" } });
+    cleanup(() => second.close());
     await waitUntil(() => aborted.length === 1, "the first stream's handler to see its signal abort", 3000);
     expect(aborted).toEqual(["on first"]);
     await first.done; // ended cleanly, not reset

@@ -1,26 +1,21 @@
 /** newLocalSystems: a full mesh of replicas with one connection per pair, calls in both directions. */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { multicastCall, newLocalSystems, quorumCall, type System } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { registerTestService, type TestServerState } from "../helpers/test-servers.js";
+import { cleanup, registerTestService, type TestServerState } from "../helpers/test-servers.js";
 
 function portOf(addr: string): number {
   return Number(addr.slice(addr.lastIndexOf(":") + 1));
 }
 
 describe("newLocalSystems", () => {
-  let stop: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await stop?.();
-    stop = undefined;
-  });
 
   for (const n of [3, 5]) {
     it(`${n} replicas: every inboundConfig reaches ${n}, with ${(n * (n - 1)) / 2} connections`, async () => {
       const states: TestServerState[] = [];
       const local = await newLocalSystems(n);
-      stop = local.stop;
+      cleanup(local.stop);
       local.systems.forEach((s, i) => {
         const state: TestServerState = { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
         states.push(state);

@@ -7,19 +7,15 @@
  * listed by name (its `gorums-addr` is the name) is accepted through
  * SystemOptions.lookup.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InboundManager, newConfig, newSymmetricSystem, quorumCall, rpcCall, Server, type System, twoWayHandler, withNodes } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, waitUntil } from "./helpers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
+import { freePorts, newState } from "./helpers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("known peers by DNS name", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-  });
 
   async function dialAsPeer2(resolvesTo: string[]): Promise<{ inbound: InboundManager; error?: unknown }> {
     const inbound = new InboundManager(1, withNodes({ 1: "127.0.0.1:1", 2: "replica-2.replicas:9080" }), {
@@ -28,9 +24,9 @@ describe("known peers by DNS name", () => {
     const server = new Server({ inboundManager: inbound });
     server.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (_ctx, req) => ({ value: req.value })));
     const addr = await server.listen("127.0.0.1:0");
-    cleanups.push(() => server.stop());
+    cleanup(() => server.stop());
     const config = newConfig(withNodes({ 1: addr }), { metadata: { "gorums-node-id": "2" } });
-    cleanups.push(() => config.close());
+    cleanup(() => config.close());
     try {
       await quorumCall(config.context({ timeoutMs: 2000 }), TestService.method.echo, { value: "hi" }).all();
       return { inbound };
@@ -56,7 +52,7 @@ describe("known peers by DNS name", () => {
     const peers = withNodes({ 1: `127.0.0.1:${p1}`, 2: `replica-2.replicas:${p2}` });
     const lookedUp: string[] = [];
     const systems: System[] = [];
-    cleanups.push(() => Promise.all(systems.map((s) => s.stop())));
+    cleanup(() => Promise.all(systems.map((s) => s.stop())));
     const lookup = async (host: string) => {
       lookedUp.push(host);
       return host === "replica-2.replicas" ? ["127.0.0.1"] : [];

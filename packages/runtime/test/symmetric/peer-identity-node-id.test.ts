@@ -8,17 +8,14 @@
  * that one connection.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, newSymmetricSystem, type PeerIdentityCheck, quorumCall, rpcCall, type System, type SystemOptions, withNodes } from "../../src/index.js";
-import { registerTestService } from "../helpers/test-servers.js";
+import { cleanup, registerTestService } from "../helpers/test-servers.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { freePorts, newState, waitUntil } from "./helpers.js";
+import { freePorts, newState } from "./helpers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("a peer behind NAT (listens on 127.0.0.2, connects from 127.0.0.1)", () => {
-  const systems: System[] = [];
-  afterEach(async () => {
-    await Promise.all(systems.splice(0).map((s) => s.stop()));
-  });
 
   /** Replica 1 (on 127.0.0.1, with `identity`) serving; replica 2 (on 127.0.0.2) dialing it. */
   async function start(identity?: PeerIdentityCheck): Promise<{ r1: System; r2: System; toR1: Configuration }> {
@@ -26,7 +23,7 @@ describe("a peer behind NAT (listens on 127.0.0.2, connects from 127.0.0.1)", ()
     const peers = withNodes({ 1: `127.0.0.1:${p1}`, 2: `127.0.0.2:${p2}` });
     const replica = async (addr: string, id: number, opts: SystemOptions) => {
       const system = await newSymmetricSystem(addr, id, peers, opts);
-      systems.push(system);
+      cleanup(() => system.stop());
       system.registerService((srv) => registerTestService(srv, newState(), id));
       await system.serve();
       return system;

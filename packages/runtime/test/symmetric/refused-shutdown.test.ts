@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { newSymmetricSystem, withNodes } from "../../src/index.js";
-import { freePorts, sleep } from "./helpers.js";
+import { freePorts } from "./helpers.js";
+import { sleep } from "../helpers/wait.js";
 
 describe("stopping systems whose streams were refused", () => {
   for (let round = 0; round < 3; round++) {

@@ -7,19 +7,16 @@
  * leaves every inboundConfig (onConfigChange fires) and comes back when
  * restarted on the same address, and is called again.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Configuration, multicastCall, newSymmetricSystem, quorumCall, type System, twoWayHandler, withNodes } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
 import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, type Replicas, portOf, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { freePorts, newState, type Replicas, portOf, startReplicas } from "./helpers.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("symmetric replicas", () => {
   let mesh: Replicas | undefined;
-  afterEach(async () => {
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   for (const n of [3, 5]) {
     it(`${n} replicas: inboundConfig reaches ${n} on ${(n * (n - 1)) / 2} connections; calls both ways reach each replica once`, async () => {

@@ -10,9 +10,9 @@
  * served as node 0 and tracked nowhere.
  */
 import * as net from "node:net";
-import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   ErrStopped,
@@ -28,8 +28,10 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { establishedConnectionsTo } from "../helpers/tcp-connections.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { freePorts, newState, openNodeStream, portOf, type Replicas, type RawNodeStream, sleep, startReplicas, waitUntil } from "./helpers.js";
+import { registerTestService, cleanup } from "../helpers/test-servers.js";
+import { freePorts, newState, portOf, type Replicas, startReplicas } from "./helpers.js";
+import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.js";
+import { sleep, waitUntil } from "../helpers/wait.js";
 
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -42,19 +44,12 @@ function canBind(port: number): Promise<boolean> {
 describe("System lifecycle", () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   let mesh: Replicas | undefined;
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
   it("stop() before serve() closes the listener and runs the registered closers", async () => {
     const [port] = await freePorts(1);
     const addr = `127.0.0.1:${port}`;
     const sys = await newSymmetricSystem(addr, 1, withNodes({ 1: addr, 2: "127.0.0.1:1" }));
-    cleanups.push(() => sys.stop());
+    cleanup(() => sys.stop());
     expect(sys.addr).toBe(addr);
     expect(sys.myID).toBe(1);
     expect(await canBind(port as number)).toBe(false);
@@ -110,7 +105,7 @@ describe("System lifecycle", () => {
       [2, `127.0.0.1:${p2}`],
     ]);
     const s1 = await newSymmetricSystem(addrs.get(1) as string, 1, withNodes(addrs));
-    cleanups.push(() => s1.stop());
+    cleanup(() => s1.stop());
     await s1.serve();
     await s1.waitForConfig((c) => c.size === 1);
     await s1.waitForClientConfig((c) => c.size === 0);
@@ -124,7 +119,7 @@ describe("System lifecycle", () => {
     await sleep(50);
     expect(released).toBe(0);
     const s2 = await newSymmetricSystem(addrs.get(2) as string, 2, withNodes(addrs));
-    cleanups.push(() => s2.stop());
+    cleanup(() => s2.stop());
     await s2.serve();
     s2.newOutboundConfig();
     await Promise.all(waiters);
@@ -159,11 +154,11 @@ describe("System lifecycle", () => {
 
   it("a stream that arrives before serve() waits and is then served, not refused", async () => {
     const sys = await newSystem("127.0.0.1:0");
-    cleanups.push(() => sys.stop());
+    cleanup(() => sys.stop());
     const state = newState();
     sys.registerService((srv) => registerTestService(srv, state, 7));
     const client = newConfig(withNodes({ 7: sys.addr }));
-    cleanups.push(() => client.close());
+    cleanup(() => client.close());
     let outcome: unknown;
     const call = rpcCall((client.node(7) as NonNullable<ReturnType<Configuration["node"]>>).context({ timeoutMs: 10_000 }), TestService.method.echo, {
       value: "early",
@@ -183,16 +178,8 @@ describe("System lifecycle", () => {
 
 describe("who a System lets in", () => {
   let mesh: Replicas | undefined;
-  const streams: RawNodeStream[] = [];
-  afterEach(async () => {
-    for (const s of streams.splice(0)) {
-      s.close();
-    }
-    await mesh?.stopAll();
-    mesh = undefined;
-  });
 
-  async function refusal(s: RawNodeStream): Promise<ConnectError> {
+  async function refusal(s: RawStream): Promise<ConnectError> {
     const err = await s.done.then(
       () => new Error("the stream was not refused"),
       (e: unknown) => e,
@@ -212,27 +199,29 @@ describe("who a System lets in", () => {
     const before = r1.inboundConfig();
     const nodeBefore = before.node(2);
 
+    const impostors: RawStream[] = [];
+    cleanup(() => impostors.forEach((st) => st.close()));
     const claims: Array<Record<string, string>> = [
       { "gorums-addr": r2.addr, "gorums-node-id": "2" },
       { "gorums-addr": r2.addr },
       { "gorums-node-id": "2" },
     ];
     for (const headers of claims) {
-      const impostor = openNodeStream(r1.addr, { headers, localAddress: "127.0.0.2" });
-      streams.push(impostor);
+      const impostor = openRawStream(r1.addr, { headers, localAddress: "127.0.0.2" });
+      impostors.push(impostor);
       // Even a request sent at once gets no answer.
-      impostor.send({ seqNo: 1n, method: "testsvc.TestService.EchoQC", payload: toBinary(RequestSchema, create(RequestSchema, { value: "evil" })) });
+      impostor.send(1n, "testsvc.TestService.EchoQC", payloadOf(RequestSchema, { value: "evil" }));
       const err = await refusal(impostor);
       expect(err.rawMessage).toMatch(/127\.0\.0\.2/);
       expect(err.rawMessage).toMatch(/claims host 127\.0\.0\.1/);
       expect(impostor.replies).toEqual([]);
     }
     // From the right host, an address that is not a peer's, or an ID that contradicts the address.
-    const unknown = openNodeStream(r1.addr, { headers: { "gorums-addr": "127.0.0.1:1" } });
-    streams.push(unknown);
+    const unknown = openRawStream(r1.addr, { headers: { "gorums-addr": "127.0.0.1:1" } });
+    impostors.push(unknown);
     expect((await refusal(unknown)).rawMessage).toMatch(/not a known peer address/);
-    const contradiction = openNodeStream(r1.addr, { headers: { "gorums-addr": r2.addr, "gorums-node-id": "1" } });
-    streams.push(contradiction);
+    const contradiction = openRawStream(r1.addr, { headers: { "gorums-addr": r2.addr, "gorums-node-id": "1" } });
+    impostors.push(contradiction);
     expect((await refusal(contradiction)).rawMessage).toMatch(/contradicts/);
 
     // Replica 2 is still there, on the same connection, answering both ways.
@@ -246,7 +235,7 @@ describe("who a System lets in", () => {
       expect([...replies.keys()].sort()).toEqual([1, 2]);
     }
     // Once the refused clients hang up, the replicas' single connection is all that is left.
-    for (const st of streams) {
+    for (const st of impostors) {
       st.close();
     }
     await waitUntil(() => establishedConnectionsTo(ports) === 1, "the impostors' connections to close");
@@ -269,9 +258,9 @@ describe("who a System lets in", () => {
     const r1 = mesh.replicas[0]?.system as System;
     await r1.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(5000) });
     const before = r1.inboundConfig();
-    const plain = openNodeStream(r1.addr);
-    streams.push(plain);
-    plain.send({ seqNo: 1n, method: "testsvc.TestService.Echo", payload: toBinary(RequestSchema, create(RequestSchema, { value: "anon" })) });
+    const plain = openRawStream(r1.addr);
+    cleanup(() => plain.close());
+    plain.send(1n, "testsvc.TestService.Echo", payloadOf(RequestSchema, { value: "anon" }));
     await waitUntil(() => plain.replies.length === 1, "the reply");
     const reply = plain.replies[0];
     expect(reply?.messageSeqNo).toBe(1n);

@@ -10,22 +10,16 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { onTestFinished, describe, expect, it } from "vitest";
 
 const script = resolve(import.meta.dirname, "..", "..", "..", "..", "scripts", "with-node.sh");
 
 describe("scripts/with-node.sh", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) {
-      rmSync(d, { recursive: true, force: true });
-    }
-  });
 
   /** A cache holding a stand-in node under `dir` that reports `reports` for --version. */
   function cacheWith(dir: string, reports: string): string {
     const cache = mkdtempSync(join(tmpdir(), "with-node-"));
-    dirs.push(cache);
+    onTestFinished(() => rmSync(cache, { recursive: true, force: true }));
     const bin = join(cache, dir, "node_modules", "node", "bin");
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, "node"), `#!/bin/sh\nif [ "$1" = --version ]; then echo ${reports}; else echo "stand-in node $*"; fi\n`);

@@ -13,13 +13,15 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
-import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take, until } from "./http2-harness.js";
+import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
+import { waitUntil } from "../helpers/wait.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 const GRPC_REQUEST = { ":method": "POST", ":path": "/stream.Gorums/NodeStream", "content-type": "application/grpc", te: "trailers" } as const;
 
@@ -99,30 +101,16 @@ function framesOf(body: Buffer): Message[] {
 }
 
 describe("http2 NodeStream conformance", () => {
-  let servers: H2Server[] = [];
-  let dialers: StreamDialer[] = [];
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) {
-      c();
-    }
-    for (const d of dialers) {
-      d.close();
-    }
-    dialers = [];
-    await Promise.all(servers.map((s) => s.close()));
-    servers = [];
-  });
 
   async function server(s: Promise<H2Server>): Promise<H2Server> {
     const started = await s;
-    servers.push(started);
+    cleanup(() => started.close());
     return started;
   }
 
   function dialer(addr: string, readMaxBytes?: number): StreamDialer {
     const d = http2StreamDialer({ address: addr, headers: new Headers({ "x-test": "1" }), ...(readMaxBytes !== undefined ? { readMaxBytes } : {}) });
-    dialers.push(d);
+    cleanup(() => d.close());
     return d;
   }
 
@@ -194,7 +182,7 @@ describe("http2 NodeStream conformance", () => {
       await take(stream.receive()[Symbol.asyncIterator](), 1);
       expect(entered).toBe(true);
       stream.close(new ConnectError("bye", Code.Canceled));
-      await until(() => seen !== undefined);
+      await waitUntil(() => seen !== undefined);
       // connect-node reports the reset as a plain "Premature close" error.
       expect(seen).toBeInstanceOf(Error);
     });
@@ -203,7 +191,7 @@ describe("http2 NodeStream conformance", () => {
   describe("connect-node gRPC client ↔ our server", () => {
     function connectClient(addr: string) {
       const sessionManager = new Http2SessionManager(`http://${addr}`);
-      cleanups.push(() => sessionManager.abort());
+      cleanup(() => sessionManager.abort());
       return createClient(Gorums, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager }));
     }
 
@@ -276,7 +264,7 @@ describe("http2 NodeStream conformance", () => {
         }),
       );
       const sessionManager = new Http2SessionManager(`http://${s.addr}`);
-      cleanups.push(() => sessionManager.abort());
+      cleanup(() => sessionManager.abort());
       const client = createClient(Gorums, createConnectTransport({ baseUrl: `http://${s.addr}`, httpVersion: "2", sessionManager }));
       async function* requests() {
         yield msg(1);
@@ -298,7 +286,7 @@ describe("http2 NodeStream conformance", () => {
   describe("@grpc/grpc-js client ↔ our server", () => {
     function grpcCall(addr: string, metadata = new grpc.Metadata()) {
       const client = new grpc.Client(addr, grpc.credentials.createInsecure());
-      cleanups.push(() => client.close());
+      cleanup(() => client.close());
       return client.makeBidiStreamRequest(
         "/stream.Gorums/NodeStream",
         (b: Uint8Array) => Buffer.from(b),
@@ -371,7 +359,7 @@ describe("http2 NodeStream conformance", () => {
       const call = grpcCall(s.addr);
       const result = outcome(call);
       call.write(toBinary(MessageSchema, msg(1)));
-      await until(() => serverSide !== undefined);
+      await waitUntil(() => serverSide !== undefined);
       await new Promise((r) => setTimeout(r, 20));
       call.cancel();
       expect((await result).status.code).toBe(grpc.status.CANCELLED);
@@ -445,7 +433,7 @@ describe("http2 NodeStream conformance", () => {
         const { messages, error } = await drain(stream.receive());
         expect(messages.map((m) => m.messageSeqNo)).toEqual([1n]);
         expect(error?.code).toBe(code);
-        await until(() => reset !== undefined);
+        await waitUntil(() => reset !== undefined);
         expect(reset).toBe(http2.constants.NGHTTP2_CANCEL);
       });
     }

@@ -127,13 +127,3 @@ export async function drain(iter: AsyncIterable<Message>): Promise<{ messages: M
   }
 }
 
-/** Resolves once `cond` holds (polling every 5 ms), or rejects after `timeoutMs`. */
-export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) {
-      throw new Error("condition not met in time");
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

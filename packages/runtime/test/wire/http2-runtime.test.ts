@@ -10,7 +10,7 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Server } from "../../src/index.js";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { Channel } from "../../src/wire/channel.js";
@@ -19,8 +19,9 @@ import { replyMessage, requestMessage } from "../../src/wire/message.js";
 import type { PendingCall } from "../../src/wire/pending-call.js";
 import { SERVER_INITIATED_BIT } from "../../src/wire/sequence.js";
 import { RequestSchema, ResponseSchema } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
-import { type H2Server, startOurServer, until } from "./http2-harness.js";
+import { registerTestService, startTestServers, type TestServer, type TestServerState, cleanup } from "../helpers/test-servers.js";
+import { startOurServer } from "./http2-harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 interface Outcome {
   replies: Message[];
@@ -46,33 +47,22 @@ function value(reply: Message | undefined): string {
 
 describe("http2 NodeStream under the Channel", () => {
   let servers: TestServer[] = [];
-  let h2: H2Server | undefined;
-  const channels: Channel[] = [];
-  afterEach(async () => {
-    for (const c of channels.splice(0)) {
-      c.close();
-    }
-    await stopAll(servers);
-    servers = [];
-    await h2?.close();
-    h2 = undefined;
-  });
 
   it("an outbound channel on our dialer calls a connect-node Server: unary, one-way, error replies", async () => {
     servers = await startTestServers(1);
     const server = servers[0]!;
     const ch = new Channel({ nodeID: 1, dialer: http2StreamDialer({ address: server.addr, headers: new Headers() }) });
-    channels.push(ch);
+    cleanup(() => ch.close());
     const a = call(1n, "testsvc.TestService.Echo", "hello");
     const w = call(2n, "testsvc.TestService.Write", "written", "oneway");
     const f = call(3n, "testsvc.TestService.Echo", `fail:${Code.NotFound}`);
     ch.send(a);
     ch.send(w);
     ch.send(f);
-    await until(() => a.out.replies.length === 1 && f.out.replies.length === 1 && w.out.sent === 1);
+    await waitUntil(() => a.out.replies.length === 1 && f.out.replies.length === 1 && w.out.sent === 1);
     expect(value(a.out.replies[0])).toBe("echo: hello");
     expect(f.out.replies[0]?.status?.code).toBe(Code.NotFound);
-    await until(() => server.state.writes.includes("written"));
+    await waitUntil(() => server.state.writes.includes("written"));
     expect(a.out.errors).toEqual([]);
     expect(ch.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -82,12 +72,12 @@ describe("http2 NodeStream under the Channel", () => {
     const server = servers[0]!;
     server.state.streamReplies = 1000; // keeps streaming
     const ch = new Channel({ nodeID: 1, dialer: http2StreamDialer({ address: server.addr, headers: new Headers() }) });
-    channels.push(ch);
+    cleanup(() => ch.close());
     const s = call(1n, "testsvc.TestService.EchoStream", "s", "streaming");
     ch.send(s);
-    await until(() => s.out.replies.length >= 1);
+    await waitUntil(() => s.out.replies.length >= 1);
     await server.server.stop();
-    await until(() => s.out.errors.length === 1);
+    await waitUntil(() => s.out.errors.length === 1);
     expect(s.out.errors[0]?.code).toBe(Code.Unavailable);
     expect(ch.lastError?.code).toBe(Code.Unavailable);
   });
@@ -98,7 +88,7 @@ describe("http2 NodeStream under the Channel", () => {
     registerTestService(handlers, state, 9);
     let inbound: Channel | undefined;
     let serverDown: ConnectError | undefined;
-    h2 = await startOurServer((a) => {
+    const h2 = await startOurServer((a) => {
       inbound = new Channel({
         nodeID: 0,
         stream: a.stream,
@@ -106,18 +96,19 @@ describe("http2 NodeStream under the Channel", () => {
         onStreamDown: (_c, err) => (serverDown = err),
       });
     });
+    cleanup(() => h2.close());
     // The client serves "client.Echo" calls that the server starts.
     const client = new Channel({
       nodeID: 1,
       dialer: http2StreamDialer({ address: h2.addr, headers: new Headers({ "gorums-node-id": "0" }) }),
       onRequest: (req, reply) => void reply(replyMessage(req, toBinary(ResponseSchema, create(ResponseSchema, { value: `client saw ${fromBinary(RequestSchema, req.payload).value}` })))),
     });
-    channels.push(client);
+    cleanup(() => client.close());
     const calls = Array.from({ length: 200 }, (_, i) => call(BigInt(i + 1), "testsvc.TestService.EchoQC", `v${i}`));
     for (const c of calls) {
       client.send(c);
     }
-    await until(() => calls.every((c) => c.out.replies.length === 1));
+    await waitUntil(() => calls.every((c) => c.out.replies.length === 1));
     expect(calls.map((c) => value(c.out.replies[0]))).toEqual(calls.map((_, i) => `echo: v${i}`));
     expect(state.nums.length).toBe(200);
 
@@ -125,13 +116,13 @@ describe("http2 NodeStream under the Channel", () => {
     expect(inbound).toBeDefined();
     const back = call(SERVER_INITIATED_BIT | 1n, "client.Echo", "ping");
     inbound!.send(back);
-    await until(() => back.out.replies.length === 1);
+    await waitUntil(() => back.out.replies.length === 1);
     expect(value(back.out.replies[0])).toBe("client saw ping");
     expect(back.out.replies[0]?.messageSeqNo).toBe(SERVER_INITIATED_BIT | 1n);
 
     // The client leaves: its half-close ends the server's stream cleanly ("stream is down").
     client.close();
-    await until(() => serverDown !== undefined);
+    await waitUntil(() => serverDown !== undefined);
     expect(serverDown?.code).toBe(Code.Unavailable);
     expect(inbound!.isConnected()).toBe(false);
   });

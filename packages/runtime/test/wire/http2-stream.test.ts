@@ -22,7 +22,8 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/node-stream-listener.js";
-import { drain, echo, type H2Server, msg, rejection, startOurServer, take, until } from "./http2-harness.js";
+import { drain, echo, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
+import { waitUntil } from "../helpers/wait.js";
 
 describe("http2 NodeStream: our client ↔ our server", () => {
   let server: H2Server | undefined;
@@ -99,7 +100,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
       echo(a.stream);
     });
     const stream = await dial(new Headers({ "gorums-node-id": "7", "x-meta": "a b" })).dial();
-    await until(() => accepted !== undefined);
+    await waitUntil(() => accepted !== undefined);
     expect(accepted?.headers.get("gorums-node-id")).toBe("7");
     expect(accepted?.headers.get("x-meta")).toBe("a b");
     expect(accepted?.headers.get("content-type")).toBe("application/grpc");
@@ -190,7 +191,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
     });
     const stream = await dial().dial();
     await stream.send(msg(1));
-    await until(() => serverSide !== undefined);
+    await waitUntil(() => serverSide !== undefined);
     await new Promise((r) => setTimeout(r, 20));
     stream.close(new ConnectError("bye", Code.Canceled));
     const { messages, error } = await serverSide!;
@@ -207,7 +208,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
     const stream = await dial().dial();
     const clientSide = drain(stream.receive());
     await stream.send(msg(1));
-    await until(() => serverSide !== undefined);
+    await waitUntil(() => serverSide !== undefined);
     server.sessions[0]?.destroy();
     const c = await clientSide;
     expect(c.error?.code).toBe(Code.Unavailable);
@@ -226,7 +227,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
     const req = client.request({ ":method": "POST", ":path": "/stream.Gorums/NodeStream", "content-type": "application/grpc", te: "trailers" }, { endStream: false });
     req.on("error", () => {});
     req.write(encodeFrame(toBinary(MessageSchema, msg(1))));
-    await until(() => serverSide !== undefined);
+    await waitUntil(() => serverSide !== undefined);
     await new Promise((r) => setTimeout(r, 20));
     client.destroy();
     const s = await serverSide!;
@@ -254,7 +255,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
       accepted = a;
     });
     const stream = await dial().dial();
-    await until(() => accepted !== undefined);
+    await waitUntil(() => accepted !== undefined);
     // One tick's sends: one batch, one 6 MiB write — far beyond what the
     // receiver buffers (1 MiB) plus the HTTP/2 window, so the write cannot drain.
     const n = 48;

@@ -4,17 +4,13 @@
  * (connect-node). The Connect protocol's own test set is
  * test/connect/connect-protocol.test.ts.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
+import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 
 describe("wire protocols", () => {
   let servers: TestServer[] = [];
-  afterEach(async () => {
-    await stopAll(servers);
-    servers = [];
-  });
 
   for (const protocol of ["grpc", "connect"] as const) {
     it(`${protocol}: rpc and quorum call`, async () => {
