@@ -281,7 +281,7 @@ export class InboundManager implements NodeRegistry, StreamAcceptor {
   }
 
   private buildConfig(): Configuration {
-    const nodes = this.knownPeers().filter((n) => n.id === this.myID || this.links.get(n.id)?.isConnected());
+    const nodes = this.knownPeers().filter((n) => n.id === this.myID || this.links.get(n.id)?.connected);
     return new Configuration(nodes, this);
   }
 }

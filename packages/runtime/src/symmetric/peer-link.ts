@@ -33,10 +33,6 @@ export class PeerLink implements CallChannel {
     private readonly peerID: number,
   ) {}
 
-  /** Whether either stream is open (a dialed one: and accepted by the peer). */
-  isConnected(): boolean {
-    return (this.inbound?.isConnected() ?? false) || (this.outbound?.isAccepted() ?? false);
-  }
 
   /** Lets this process dial the peer (an outbound configuration names it); opens the stream now. */
   enableDialing(dial: () => Channel): void {
@@ -89,9 +85,9 @@ export class PeerLink implements CallChannel {
     return this.active()?.isInbound() ?? false;
   }
 
-  /** `isConnected()`: an inbound stream open, or an outbound one accepted. */
+  /** Whether either stream is open (a dialed one: and accepted by the peer). */
   get connected(): boolean {
-    return this.isConnected();
+    return (this.inbound?.isConnected() ?? false) || (this.outbound?.connected ?? false);
   }
 
   get latencyMs(): number {

@@ -134,13 +134,8 @@ export class Channel implements CallChannel {
    * True while a stream is open that the other side has accepted (it sent
    * response headers or a message); a stream the peer refuses never is.
    */
-  isAccepted(): boolean {
-    return this.stream !== undefined && this.accepted;
-  }
-
-  /** True while a stream is open that the other side accepted (`isAccepted`). */
   get connected(): boolean {
-    return this.isAccepted();
+    return this.stream !== undefined && this.accepted;
   }
 
   /** Round-trip time of unary calls, EWMA (0.8 old, 0.2 new), in ms; -1 until measured. */
