@@ -138,7 +138,7 @@ export async function startRole(script: string, role: string, protocol: Protocol
 }
 
 /** `n` distinct free TCP ports on 127.0.0.1 (free when asked; the replicas bind them right after). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: n },

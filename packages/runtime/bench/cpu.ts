@@ -76,12 +76,13 @@ export class CpuWatch {
 
   /** CPU µs per call at `callsPerSec`, or undefined when the window was not taken. */
   perCall(callsPerSec: number): CpuPerCall | undefined {
+    return this.perCalls((callsPerSec * (this.t1 - this.t0)) / 1000);
+  }
+
+  /** CPU µs per call when the window held `calls` calls, or undefined when it was not taken. */
+  perCalls(calls: number): CpuPerCall | undefined {
     const { s0, s1 } = this;
-    if (s0 === undefined || s1 === undefined || s0.caller === undefined || s1.caller === undefined || callsPerSec <= 0) {
-      return undefined;
-    }
-    const calls = (callsPerSec * (this.t1 - this.t0)) / 1000;
-    if (calls <= 0) {
+    if (s0 === undefined || s1 === undefined || s0.caller === undefined || s1.caller === undefined || calls <= 0) {
       return undefined;
     }
     const caller = (s1.caller - s0.caller) / calls;

@@ -28,6 +28,7 @@ import { startGrpcJsEchoServer } from "./grpc-js-echo.js";
 import { type CpuPerCall, CpuWatch } from "./cpu.js";
 import { closedLoop, type LoadOptions } from "./load.js";
 import { startRawEchoServer } from "./raw-echo.js";
+import { CampaignStats, unixNanos } from "./campaign-stats.js";
 import { memoryNow, type MemoryStats, type RunStats } from "./stats.js";
 
 /** Messages a process started by the bench sends it. */
@@ -49,7 +50,6 @@ export interface ReverseRunResult {
   readonly cpu?: CpuPerCall;
 }
 
-/** The Benchmark service: echoes; NestedQuorumCall calls the replicas in turn. */
 /** SlowQuorumCall's work: steps of CPU, and their length. */
 const SLOW_STEPS = 20;
 const SLOW_STEP_MS = 0.05;
@@ -62,13 +62,44 @@ function spin(ms: number): void {
   }
 }
 
+/** SlowServer's wait, as Go's benchmark server sleeps. */
+const SLOW_SERVER_MS = 10;
+
+/**
+ * The Benchmark service: echoes; NestedQuorumCall calls the replicas in
+ * turn; the methods of Go Gorums' benchmark service keep one campaign's
+ * figures (Start/Stop…Benchmark, Multicast's one-way latency).
+ */
 export function benchmarkService(): BenchmarkServer {
+  const campaign = new CampaignStats();
+  const startCampaign = () => {
+    campaign.clear();
+    campaign.start();
+    return {};
+  };
   return {
+    startServerBenchmark: startCampaign,
+    stopServerBenchmark() {
+      campaign.end();
+      return campaign.result();
+    },
+    startBenchmark: startCampaign,
+    stopBenchmark() {
+      campaign.end();
+      return { allocs: 0n, memory: BigInt(campaign.allocatedBytes) };
+    },
+    async slowServer(ctx, req) {
+      ctx.release();
+      await new Promise((resolve) => setTimeout(resolve, SLOW_SERVER_MS));
+      return req;
+    },
+    multicast(_ctx, msg) {
+      campaign.addLatency(Number(unixNanos() - msg.sendTime));
+    },
     quorumCall: (_ctx, req) => req,
     async streamQuorumCall(_ctx, req, send) {
       await Promise.all([send(req), send(req)]);
     },
-    multicast: () => {},
     unicast: () => {},
     rpc: (_ctx, req) => req,
     async slowQuorumCall(ctx, req) {

@@ -15,11 +15,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 const runtimeDir = resolve(fileURLToPath(import.meta.url), "../..");
 const benchMain = join(runtimeDir, "bench/dist/bench/main.js");
+const benchGo = join(runtimeDir, "bench/dist/bench/go-bench.js");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 
-function run(file: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(file: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [file, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
       resolve({ code, stdout, stderr });
     });
@@ -98,5 +99,30 @@ describe("pnpm bench (smoke)", () => {
     const reverse = out.results[4];
     expect(reverse?.caller).toBe("server");
     expect(reverse?.nodes).toBe(2);
+  }, 150_000);
+
+  it("pnpm bench:go: the TS → TS pairing at both settings as a table and JSON; the Go pairings listed with the reason they did not run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gorums-bench-go-"));
+    try {
+      const json = join(dir, "go.json");
+      // GORUMS_GO_BENCHMARK set to a missing file: no build of Go Gorums is attempted here.
+      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 120_000, { GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark") });
+      expect(stderr).not.toMatch(/bench:go: Error/);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, 2 servers .*quorum 2/m);
+      expect(stdout).toMatch(/Go pairings did not run: \$GORUMS_GO_BENCHMARK=.* does not exist/);
+      const ts = stdout.split("\n").filter((l) => /\sTS → TS\s/.test(l));
+      expect(ts).toHaveLength(2);
+      for (const line of ts) {
+        expect(Number(line.split(/\s{2,}/)[2]?.replace(/,/g, ""))).toBeGreaterThan(0);
+      }
+      const out = JSON.parse(readFileSync(json, "utf8")) as { results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number } | null }> };
+      expect(out.results).toHaveLength(8);
+      const measured = out.results.filter((r) => r.best !== null);
+      expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", "TS → TS"]);
+      expect(measured.every((r) => (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 150_000);
 });

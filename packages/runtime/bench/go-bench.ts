@@ -1,0 +1,240 @@
+/**
+ * `pnpm bench:go`: gorums-ts beside Go Gorums, with Go Gorums' own benchmark
+ * (QuorumCall of package `benchmark`, driven the way `cmd/benchmark` drives
+ * it). Four pairings of client and servers — Go → Go, TS → TS, Go client →
+ * TS servers, TS client → Go servers — every server in its own process, the
+ * same configuration size, quorum size, payload, concurrency and duration,
+ * at Go's defaults (1 caller, empty payload) and at ours (64 callers,
+ * 16 bytes); the pairings alternate and each repeats (`--repeat`, best of N
+ * by calls/s), so a disturbed run shows as a spread. Figures: calls/s, mean
+ * latency and its standard deviation (what Go's client reports), CPU µs per
+ * call of client and servers together, each as a ratio to Go → Go.
+ *
+ * Go Gorums' `cmd/benchmark` comes from $GORUMS_GO_BENCHMARK or is built
+ * from the Go module proxy (go-gorums.ts); when neither works, the Go
+ * pairings are listed as unavailable with the reason, and the TS → TS
+ * figures are printed alone.
+ */
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { newConfig, withNodeList } from "../src/index.js";
+import { freePorts, startServers, type Cluster } from "./cluster.js";
+import { CpuWatch } from "./cpu.js";
+import { findGoBenchmark, runGoClient, startGoServer, type GoBenchmark } from "./go-gorums.js";
+import { runGoFlow } from "./go-flow.js";
+
+const BENCH_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+/** A client-and-servers pairing. */
+type Pairing = "Go → Go" | "TS → TS" | "Go → TS" | "TS → Go";
+const PAIRINGS: readonly Pairing[] = ["Go → Go", "TS → TS", "Go → TS", "TS → Go"];
+
+/** Concurrency and payload of one setting. */
+interface Setting {
+  readonly label: string;
+  readonly concurrent: number;
+  readonly payload: number;
+}
+
+/** One measurement. */
+interface Figures {
+  readonly callsPerSec: number;
+  readonly meanMs: number;
+  readonly stddevMs: number;
+  /** CPU µs per call, client and servers, over the client's whole run. */
+  readonly cpuUsPerCall: number | undefined;
+}
+
+interface Options {
+  readonly configSize: number;
+  readonly quorumSize: number;
+  readonly timeS: number;
+  readonly warmupS: number;
+  readonly repeat: number;
+  readonly json: string | undefined;
+}
+
+const USAGE = `usage: pnpm bench:go [flags]
+
+  --config-size N   servers (default 4)
+  --quorum-size N   replies a quorum call waits for (default a majority)
+  --time S          seconds measured per run (default 1, Go's)
+  --warmup S        seconds of warmup per run (default 0.1, Go's)
+  --repeat N        runs of each pairing and setting, alternating; the best is kept (default 3)
+  --json FILE       also write the results as JSON
+Go Gorums' cmd/benchmark: $GORUMS_GO_BENCHMARK, or built with go from
+${"github.com/relab/gorums"}@$GORUMS_GO_VERSION (default latest).
+`;
+
+function parse(argv: readonly string[]): Options | "help" {
+  const v = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--help" || a === "-h") {
+      return "help";
+    }
+    const name = a.replace(/^--/, "");
+    if (!["config-size", "quorum-size", "time", "warmup", "repeat", "json"].includes(name) || argv[i + 1] === undefined) {
+      throw new Error(`bad flag ${a}`);
+    }
+    v.set(name, argv[++i]!);
+  }
+  const num = (name: string, def: number, min: number) => {
+    const n = Number(v.get(name) ?? def);
+    if (!Number.isFinite(n) || n < min) {
+      throw new Error(`--${name} must be a number ≥ ${min}`);
+    }
+    return n;
+  };
+  const configSize = Math.floor(num("config-size", 4, 1));
+  return {
+    configSize,
+    quorumSize: Math.min(configSize, Math.floor(num("quorum-size", Math.floor(configSize / 2) + 1, 1))),
+    timeS: num("time", 1, 0.05),
+    warmupS: num("warmup", 0.1, 0),
+    repeat: Math.floor(num("repeat", 3, 1)),
+    json: v.get("json"),
+  };
+}
+
+/** Servers of one kind, each in its own process. */
+interface Servers {
+  readonly addrs: readonly string[];
+  readonly pids: readonly number[];
+  stop(): Promise<void>;
+}
+
+async function tsServers(n: number): Promise<Servers> {
+  const cluster: Cluster = await startServers(BENCH_MAIN, n);
+  return { addrs: cluster.addrs, pids: cluster.pids, stop: () => cluster.stop() };
+}
+
+async function goServers(bin: string, n: number): Promise<Servers> {
+  const addrs = (await freePorts(n)).map((p) => `127.0.0.1:${p}`);
+  const children = await Promise.all(addrs.map((a) => startGoServer(bin, a)));
+  return {
+    addrs,
+    pids: children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])),
+    stop: async () => {
+      await Promise.all(children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : (c.once("exit", () => resolve()), c.kill("SIGTERM"))))));
+    },
+  };
+}
+
+/**
+ * Our client, in this process, running Go's QuorumCall benchmark. Its CPU is
+ * counted over the whole run, warmup included, as the Go client's is.
+ */
+async function tsClient(servers: Servers, o: Options, s: Setting): Promise<Figures> {
+  const config = newConfig(withNodeList([...servers.addrs]));
+  try {
+    const watch = new CpuWatch(undefined, servers.pids);
+    watch.start();
+    const [r] = await runGoFlow(config, { concurrent: s.concurrent, maxAsync: 1000, payload: s.payload, warmupMs: o.warmupS * 1000, durationMs: o.timeS * 1000, quorumSize: o.quorumSize, remote: true }, /^QuorumCall$/);
+    watch.stop();
+    if (r === undefined) {
+      throw new Error("QuorumCall did not run");
+    }
+    const cpu = watch.perCalls(r.throughput * (o.warmupS + o.timeS));
+    return { callsPerSec: r.throughput, meanMs: r.latencyAvg / 1e6, stddevMs: Math.sqrt(r.latencyVar) / 1e6, cpuUsPerCall: cpu === undefined || cpu.servers === undefined ? undefined : cpu.caller + cpu.servers };
+  } finally {
+    config.close();
+  }
+}
+
+/** Go's client as a process, running its QuorumCall benchmark. */
+async function goClient(bin: string, servers: Servers, o: Options, s: Setting): Promise<Figures> {
+  const watch = new CpuWatch(undefined, servers.pids);
+  watch.start();
+  const r = await runGoClient(bin, { remotes: servers.addrs, benchmark: "QuorumCall", quorumSize: o.quorumSize, concurrent: s.concurrent, payload: s.payload, timeS: o.timeS, warmupS: o.warmupS });
+  watch.stop();
+  // Calls in the whole run (warmup included, at the measured rate): what the CPU was spent on.
+  const calls = r.callsPerSec * (o.warmupS + o.timeS);
+  const serversUs = watch.perCalls(calls)?.servers;
+  return { callsPerSec: r.callsPerSec, meanMs: r.meanMs, stddevMs: r.stddevMs, cpuUsPerCall: serversUs === undefined ? undefined : serversUs + r.cpuUs / calls };
+}
+
+async function measure(p: Pairing, go: GoBenchmark, o: Options, s: Setting): Promise<Figures> {
+  const goBin = "path" in go ? go.path : undefined;
+  const serversAreGo = p === "Go → Go" || p === "TS → Go";
+  const clientIsGo = p === "Go → Go" || p === "Go → TS";
+  if ((serversAreGo || clientIsGo) && goBin === undefined) {
+    throw new Error("Go Gorums is unavailable");
+  }
+  const servers = serversAreGo ? await goServers(goBin!, o.configSize) : await tsServers(o.configSize);
+  try {
+    return clientIsGo ? await goClient(goBin!, servers, o, s) : await tsClient(servers, o, s);
+  } finally {
+    await servers.stop();
+  }
+}
+
+const fmt = (n: number | undefined, digits: number) => (n === undefined ? "n/a" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ratio = (n: number | undefined, base: number | undefined) => (n === undefined || base === undefined || base === 0 ? "n/a" : `${(n / base).toFixed(2)}×`);
+
+async function main(): Promise<number> {
+  let o: Options | "help";
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (o === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const settings: Setting[] = [
+    { label: "Go's defaults: 1 caller, 0 B", concurrent: 1, payload: 0 },
+    { label: "ours: 64 callers, 16 B", concurrent: 64, payload: 16 },
+  ];
+  const go = await findGoBenchmark();
+  const runnable = PAIRINGS.filter((p) => p === "TS → TS" || "path" in go);
+  const best = new Map<string, Figures>();
+  const runs = new Map<string, number[]>();
+  for (let round = 0; round < o.repeat; round++) {
+    for (const s of settings) {
+      for (const p of runnable) {
+        process.stderr.write(`bench:go: round ${round + 1}/${o.repeat}, ${s.label}, ${p}\n`);
+        const f = await measure(p, go, o, s);
+        const key = `${s.label}/${p}`;
+        runs.set(key, [...(runs.get(key) ?? []), f.callsPerSec]);
+        if ((best.get(key)?.callsPerSec ?? -1) < f.callsPerSec) {
+          best.set(key, f);
+        }
+      }
+    }
+  }
+  const out: string[] = [];
+  out.push(`gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, ${o.configSize} servers (each its own process), quorum ${o.quorumSize}, ${o.timeS} s after ${o.warmupS} s warmup, best of ${o.repeat}`);
+  if ("unavailable" in go) {
+    out.push(`Go Gorums' cmd/benchmark is unavailable, so the Go pairings did not run: ${go.unavailable}`);
+  }
+  const header = ["setting", "pairing", "calls/s", "mean ms", "std.dev ms", "CPU µs/call", "calls/s vs Go→Go", "mean vs Go→Go", "CPU vs Go→Go", "runs (calls/s)"];
+  const rows = [header];
+  for (const s of settings) {
+    const base = best.get(`${s.label}/Go → Go`);
+    for (const p of PAIRINGS) {
+      const f = best.get(`${s.label}/${p}`);
+      rows.push([s.label, p, fmt(f?.callsPerSec, 0), fmt(f?.meanMs, 3), fmt(f?.stddevMs, 3), fmt(f?.cpuUsPerCall, 1), ratio(f?.callsPerSec, base?.callsPerSec), ratio(f?.meanMs, base?.meanMs), ratio(f?.cpuUsPerCall, base?.cpuUsPerCall), (runs.get(`${s.label}/${p}`) ?? []).map((n) => fmt(n, 0)).join(" ") || "not run"]);
+    }
+  }
+  const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) {
+    out.push(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  if (o.json !== undefined) {
+    const results = settings.flatMap((s) => PAIRINGS.map((p) => ({ setting: s, pairing: p, best: best.get(`${s.label}/${p}`) ?? null, runs: runs.get(`${s.label}/${p}`) ?? [] })));
+    writeFileSync(o.json, `${JSON.stringify({ options: o, go: go, results }, null, 2)}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench:go: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
