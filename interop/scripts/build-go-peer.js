@@ -1,4 +1,5 @@
-// Builds the Go interop peer into interop/go/bin (go build caches, so a
+// Builds the Go interop peer (and gorums-go-bench, the stand-in for Go
+// Gorums' cmd/benchmark) into interop/go/bin (go build caches, so a
 // second build is quick). Without `go` on PATH it says so loudly and exits 0,
 // so the rest of the workspace still builds; the interop tests then skip
 // (and fail on CI, where CI=true).
@@ -11,4 +12,6 @@ if (spawnSync("go", ["version"]).status !== 0) {
   console.error("\n*** interop: `go` is not on PATH: the Go interop peer was not built, the interop tests will be skipped ***\n");
   process.exit(0);
 }
-execFileSync("go", ["build", "-o", join(goDir, "bin", "gorums-go-peer"), "./cmd/gorums-go-peer"], { cwd: goDir, stdio: "inherit" });
+for (const cmd of ["gorums-go-peer", "gorums-go-bench"]) {
+  execFileSync("go", ["build", "-o", join(goDir, "bin", cmd), `./cmd/${cmd}`], { cwd: goDir, stdio: "inherit" });
+}

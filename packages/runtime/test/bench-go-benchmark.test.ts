@@ -5,12 +5,19 @@
  * Go's proto as a table (method names, call types, message fields by number
  * and type) and a few messages byte for byte; the handlers by a campaign
  * over real servers on loopback; the Go client's output parsing on a line in
- * Go's format. No timing assertions.
+ * Go's format. Then across languages, with interop/go's gorums-go-bench (a
+ * stand-in for Go Gorums' cmd/benchmark on the Go interop peer: Go's
+ * protobuf and grpc-go, Go Gorums' wire): its client against our servers,
+ * our flow against its servers. No timing assertions.
  */
 import { create, getOption, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { testServers } from "../src/testing/index.js";
-import { parseGoClientOutput } from "../bench/go-gorums.js";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { newConfig, withNodeList } from "../src/index.js";
+import { freePorts } from "../bench/cluster.js";
+import { parseGoClientOutput, runGoClient, startGoServer } from "../bench/go-gorums.js";
 import { GO_BENCHMARKS, goFlowTable, poolServerResults, runGoFlow } from "../bench/go-flow.js";
 import { benchmarkService } from "../bench/roles.js";
 import { multicast, registerBenchmarkServer, startServerBenchmark, stopServerBenchmark } from "../bench/gen/benchmark/benchmark_gorums.js";
@@ -145,5 +152,51 @@ describe("Go Gorums' benchmark service on our bench servers", () => {
     ].join("\n");
     expect(parseGoClientOutput(out, "QuorumCall")).toEqual({ callsPerSec: 12345.67, meanMs: 0.08, stddevMs: 0.02, cpuUs: 1.75e6 });
     expect(() => parseGoClientOutput("panic: boom", "QuorumCall")).toThrow(/cannot read/);
+  });
+});
+
+/** The stand-in for Go Gorums' cmd/benchmark, built by `pnpm build` (interop's build) where go is installed. */
+const GO_BENCH = fileURLToPath(new URL("../../../interop/go/bin/gorums-go-bench", import.meta.url));
+const goBenchBuilt = existsSync(GO_BENCH);
+if (!goBenchBuilt) {
+  const msg = `${GO_BENCH} is not built (is go on PATH?): the Go side of the benchmark service is not tested`;
+  if (process.env.CI === "true") {
+    throw new Error(msg);
+  }
+  console.warn(`\n*** ${msg}; SKIPPING it ***\n`);
+}
+
+describe.skipIf(!goBenchBuilt)("Go's benchmark across languages (gorums-go-bench, Go's protobuf and grpc-go)", () => {
+  it("a Go client runs QuorumCall, SlowServer and Multicast against our servers, whose campaigns it reads", async () => {
+    const { addrs } = await testServers(3, (srv) => registerBenchmarkServer(srv, benchmarkService()), { onCleanup: onTestFinished });
+    for (const benchmark of ["QuorumCall", "SlowServer", "Multicast"]) {
+      const r = await runGoClient(GO_BENCH, { remotes: addrs, benchmark, quorumSize: 2, concurrent: 2, payload: 16, timeS: 0.3, warmupS: 0.05 });
+      expect(r.callsPerSec, benchmark).toBeGreaterThan(0);
+      expect(r.cpuUs, benchmark).toBeGreaterThan(0);
+      if (benchmark === "SlowServer") {
+        expect(r.meanMs).toBeGreaterThanOrEqual(10);
+      }
+    }
+  });
+
+  it("our flow runs every benchmark against Go servers and reads their campaigns (Go counts allocations)", async () => {
+    const addrs = (await freePorts(3)).map((p) => `127.0.0.1:${p}`);
+    const servers = await Promise.all(addrs.map((a) => startGoServer(GO_BENCH, a)));
+    onTestFinished(() => {
+      for (const s of servers) {
+        s.kill("SIGKILL");
+      }
+    });
+    const config = newConfig(withNodeList(addrs));
+    onTestFinished(() => config.close());
+    const results = await runGoFlow(config, { concurrent: 2, maxAsync: 8, payload: 16, warmupMs: 20, durationMs: 150, quorumSize: 2, remote: true }, /^(QuorumCall|SlowServer|Multicast)$/);
+    expect(results.map((r) => r.name)).toEqual(["Multicast", "QuorumCall", "SlowServer"]);
+    for (const r of results) {
+      expect(r.totalOps, r.name).toBeGreaterThan(0);
+      expect(r.latencyAvg, r.name).toBeGreaterThan(0);
+    }
+    const qc = results.find((r) => r.name === "QuorumCall")!;
+    expect(qc.serverStats).toHaveLength(3);
+    expect(qc.serverStats.every((s) => s.allocs > 0 && s.memory > 0)).toBe(true);
   });
 });
