@@ -53,7 +53,7 @@ export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.
 // The wire, for those who build on it.
 export type { BidiStream } from "./wire/bidi-stream.js";
 export type { BackoffOptions } from "./wire/backoff.js";
-export type { KeepaliveOptions } from "./wire/keepalive.js";
+export type { KeepaliveOptions } from "./wire/keepalive-options.js";
 export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";
 
 // Symmetric configurations.
