@@ -43,7 +43,8 @@ export { mapRequest, mapResponse } from "./calls/call-options.js";
 export type { CallOptions, QuorumInterceptor } from "./calls/call-options.js";
 
 // Server.
-export { DEFAULT_HANDSHAKE_TIMEOUT_MS, Server } from "./server/server.js";
+export { Server } from "./server/server.js";
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./server/listener.js";
 export type { ServerOptions, SecureServerOptions } from "./server/server.js";
 export type { ServerCtx, PeerInfo } from "./server/server-ctx.js";
 export { twoWayHandler, oneWayHandler, streamHandler, unimplementedHandler } from "./server/handler.js";
