@@ -355,7 +355,7 @@ describe("a user project built from the npm packages", () => {
 
   it("packs built JS, type declarations, the bin and gorums.proto", () => {
     const runtimeFiles = packed.runtime.files.map((f) => f.path);
-    expect(runtimeFiles).toEqual(expect.arrayContaining(["package.json", "dist/index.js", "dist/index.d.ts", "dist/server/server.js", "dist/server/server.d.ts"]));
+    expect(runtimeFiles).toEqual(expect.arrayContaining(["package.json", "dist/index.js", "dist/index.d.ts", "dist/server/server.js", "dist/server/server.d.ts", "dist/wire/index.js", "dist/wire/index.d.ts"]));
     expect(runtimeFiles.filter((p) => !p.startsWith("dist/") && p !== "package.json" && !/^(README|LICENSE)/i.test(p))).toEqual([]);
     const pluginFiles = packed.plugin.files.map((f) => f.path);
     expect(pluginFiles).toEqual(

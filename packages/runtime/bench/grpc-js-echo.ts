@@ -5,7 +5,7 @@
  * the framing and the streams and nothing else).
  */
 import * as grpc from "@grpc/grpc-js";
-import { NODE_STREAM_PATH } from "../src/wire/grpc-status.js";
+import { NODE_STREAM_PATH } from "../src/wire/grpc/node-stream-path.js";
 import type { EchoClient } from "./load.js";
 
 const identity = (b: Buffer) => b;

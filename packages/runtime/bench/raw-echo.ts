@@ -11,8 +11,8 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { toBinary } from "@bufbuild/protobuf";
 import { MessageSchema } from "../src/gen/stream_pb.js";
-import { encodeFrame, FrameDecoder } from "../src/wire/grpc-frame.js";
-import { NODE_STREAM_PATH } from "../src/wire/grpc-status.js";
+import { encodeFrame, FrameDecoder } from "../src/wire/grpc/grpc-frame.js";
+import { NODE_STREAM_PATH } from "../src/wire/grpc/node-stream-path.js";
 import { requestMessage } from "../src/wire/message.js";
 import type { EchoClient } from "./load.js";
 

@@ -25,10 +25,10 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Gorums, type Message } from "../src/gen/stream_pb.js";
 import { requestMessage } from "../src/wire/message.js";
 import type { BidiStream } from "../src/wire/bidi-stream.js";
-import { connectStreamDialer } from "../src/wire/connect-client-stream.js";
-import { connectServerStream } from "../src/wire/connect-server-stream.js";
-import { http2StreamDialer } from "../src/wire/http2-stream-dialer.js";
-import { nodeStreamRequestListener } from "../src/wire/node-stream-listener.js";
+import { connectStreamDialer } from "../src/wire/connect/connect-client-stream.js";
+import { connectServerStream } from "../src/wire/connect/connect-server-stream.js";
+import { http2StreamDialer } from "../src/wire/grpc/http2-stream-dialer.js";
+import { nodeStreamRequestListener } from "../src/wire/grpc/node-stream-listener.js";
 import { type EchoClient, pipelined } from "./load.js";
 import { rawEchoClient, requestFrame, startRawEchoServer } from "./raw-echo.js";
 

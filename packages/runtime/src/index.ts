@@ -13,8 +13,6 @@ export { withNodeList, withNodes } from "./core/node-list.js";
 export type { NodeListOption } from "./core/node-list.js";
 export { Manager, newConfig } from "./core/manager.js";
 export { ADDR_HEADER, NODE_ID_HEADER, parseNodeID } from "./core/identity-headers.js";
-export { CAPABILITIES_HEADER, CANCEL_CAPABILITY, SHARED_LINK_CAPABILITY } from "./wire/capabilities.js";
-export { CANCEL_ENTRY, TIMEOUT_ENTRY } from "./wire/call-end.js";
 export type { ManagerOptions, SecureClientOptions, StreamAuth } from "./core/manager-options.js";
 export { Configuration } from "./core/configuration.js";
 export { Node } from "./core/node.js";
@@ -43,18 +41,17 @@ export { mapRequest, mapResponse } from "./calls/call-options.js";
 export type { CallOptions, QuorumInterceptor } from "./calls/call-options.js";
 
 // Server.
-export { DEFAULT_HANDSHAKE_TIMEOUT_MS, Server } from "./server/server.js";
+export { Server } from "./server/server.js";
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./server/listener.js";
 export type { ServerOptions, SecureServerOptions } from "./server/server.js";
 export type { ServerCtx, PeerInfo } from "./server/server-ctx.js";
 export { twoWayHandler, oneWayHandler, streamHandler, unimplementedHandler } from "./server/handler.js";
 export type { Handler, HandlerKind } from "./server/handler.js";
 export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.js";
 
-// The wire, for those who build on it.
-export type { BidiStream } from "./wire/bidi-stream.js";
+// Connection options (the wire's plumbing itself is @gorums/runtime/wire).
 export type { BackoffOptions } from "./wire/backoff.js";
-export type { KeepaliveOptions } from "./wire/keepalive.js";
-export { SERVER_INITIATED_BIT, isServerInitiated } from "./wire/sequence.js";
+export type { KeepaliveOptions } from "./wire/keepalive-options.js";
 
 // Symmetric configurations.
 export { InboundManager } from "./symmetric/inbound-manager.js";

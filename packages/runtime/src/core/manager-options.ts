@@ -1,6 +1,6 @@
 import type { SecureClientSessionOptions } from "node:http2";
 import type { BackoffOptions } from "../wire/backoff.js";
-import type { KeepaliveOptions } from "../wire/keepalive.js";
+import type { KeepaliveOptions } from "../wire/keepalive-options.js";
 import type { RequestServer } from "../wire/request-server.js";
 
 /** TLS options for dialing: Node's secure HTTP/2 client session options (ca, cert, key, servername, …). */

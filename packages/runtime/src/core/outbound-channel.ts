@@ -1,8 +1,8 @@
 import { CANCEL_CAPABILITY, CAPABILITIES_HEADER, withCapability } from "../wire/capabilities.js";
 import { Channel, type StreamDialer } from "../wire/channel.js";
-import { connectStreamDialer } from "../wire/connect-client-stream.js";
+import { connectStreamDialer } from "../wire/connect/connect-client-stream.js";
 import { streamDownError } from "../wire/errors.js";
-import { http2StreamDialer } from "../wire/http2-stream-dialer.js";
+import { http2StreamDialer } from "../wire/grpc/http2-stream-dialer.js";
 import { NODE_ID_HEADER } from "./identity-headers.js";
 import type { ManagerOptions, StreamAuth } from "./manager-options.js";
 import type { NodeSpec } from "./node-list.js";

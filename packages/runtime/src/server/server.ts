@@ -1,23 +1,19 @@
 import { setMaxListeners } from "node:events";
-import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
-import type { PeerCertificate, TLSSocket } from "node:tls";
-import { type ConnectRouter, createContextKey, createContextValues, type HandlerContext } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type * as http2 from "node:http2";
+import type { PeerCertificate } from "node:tls";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Configuration } from "../core/configuration.js";
-import { Gorums, type Message } from "../gen/stream_pb.js";
 import type { BidiStream } from "../wire/bidi-stream.js";
 import { Channel, type RequestHandler } from "../wire/channel.js";
-import { connectServerStream } from "../wire/connect-server-stream.js";
 import { methodName } from "../wire/method-name.js";
 import { toConnectError } from "../wire/errors.js";
-import { type AcceptedNodeStream, nodeStreamRequestListener } from "../wire/node-stream-listener.js";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../wire/grpc-frame.js";
-import { type KeepaliveOptions, keepSessionAlive } from "../wire/keepalive.js";
+import type { AcceptedNodeStream } from "../wire/grpc/node-stream-listener.js";
+import type { KeepaliveOptions } from "../wire/keepalive-options.js";
 import type { RequestServer, StreamPeer } from "../wire/request-server.js";
 import type { Handler } from "./handler.js";
-import { formatAddress, parseListenAddress } from "../wire/address.js";
+import { parseListenAddress } from "../wire/address.js";
+import { Listener } from "./listener.js";
 import { RequestDispatcher } from "./request-dispatcher.js";
 import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
@@ -76,18 +72,6 @@ export interface ServerOptions {
   deferServing?: boolean;
 }
 
-const kPeerAddress = createContextKey<string>("");
-const kPeerCertificate = createContextKey<PeerCertificate | undefined>(undefined);
-
-/** Default of `ServerOptions.maxStreamsPerConnection`. */
-export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1000;
-
-/** Default of `ServerOptions.handshakeTimeoutMs`. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
-
-/** How long a graceful stop waits for sessions to close after ending their streams. */
-const SESSION_FLUSH_MS = 500;
-
 /**
  * Serves Gorums calls: one NodeStream per connected client or peer, its
  * requests dispatched one at a time in arrival order (see `ServerCtx.release`).
@@ -96,9 +80,8 @@ export class Server implements RequestServer {
   private readonly handlers = new Map<string, Handler>();
   /** The channel of every open accepted stream, with its stream. */
   private readonly channels = new Map<Channel, BidiStream>();
-  private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly shutdown = new AbortController();
-  private httpServer: http2.Http2Server | http2.Http2SecureServer | undefined;
+  private listener: Listener | undefined;
   private readonly emptyConfig = new Configuration([], undefined);
   private readonly gate = new RequestGate();
   private readonly serving: Promise<void>;
@@ -156,60 +139,23 @@ export class Server implements RequestServer {
     if (this.shutdown.signal.aborted) {
       throw new Error("gorums: server is stopped");
     }
-    if (this.httpServer !== undefined) {
+    if (this.listener !== undefined) {
       throw new Error("gorums: server is already listening");
     }
     const { host, port } = parseListenAddress(addr);
-    const adapter = connectNodeAdapter({
-      routes: (router) => {
-        router.service(Gorums, { nodeStream: (requests, ctx) => this.acceptStream(requests, ctx) });
-        this.options.routes?.(router);
-      },
-      contextValues: (req) =>
-        createContextValues()
-          .set(kPeerAddress, formatAddress(req.socket.remoteAddress ?? "", req.socket.remotePort ?? 0))
-          .set(kPeerCertificate, verifiedPeerCertificate(req.socket)),
+    const listener = new Listener(this.options, {
       shutdownSignal: this.shutdown.signal,
-      readMaxBytes: this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      adopt: (accepted, peerCertificate) => this.adopt(accepted, peerCertificate),
     });
-    const readMaxBytes = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    // The NodeStream listener is made per request so that the stream it
-    // accepts (synchronously) is adopted with its connection's certificate.
-    // gRPC NodeStreams are served by our node:http2 stream; everything else
-    // (Connect-protocol NodeStreams, co-hosted routes) by connect-node.
-    const listener = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void =>
-      nodeStreamRequestListener((accepted) => void this.acceptHttp2Stream(accepted, verifiedPeerCertificate(req.socket)), adapter, { readMaxBytes })(req, res);
-    const maxConcurrentStreams = this.options.maxStreamsPerConnection ?? DEFAULT_MAX_STREAMS_PER_CONNECTION;
-    const server =
-      this.options.tls === undefined
-        ? http2.createServer({ settings: { maxConcurrentStreams } }, listener)
-        : http2.createSecureServer({ ...this.options.tls, settings: { ...this.options.tls.settings, maxConcurrentStreams } }, listener);
-    const handshakeTimeoutMs = this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    server.on("session", (session) => {
-      this.sessions.add(session);
-      session.once("close", () => this.sessions.delete(session));
-      dropIfSilent(session, handshakeTimeoutMs);
-      if (this.options.keepalive !== undefined) {
-        keepSessionAlive(session, this.options.keepalive, () => true);
-      }
-    });
-    this.httpServer = server;
+    this.listener = listener;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
+      return await listener.listen(host, port);
     } catch (err) {
-      if (this.httpServer === server) {
-        this.httpServer = undefined;
+      if (this.listener === listener) {
+        this.listener = undefined;
       }
       throw err;
     }
-    const bound = server.address() as AddressInfo;
-    return formatAddress(host ?? bound.address, bound.port);
   }
 
   /**
@@ -229,15 +175,7 @@ export class Server implements RequestServer {
       channel.close();
     }
     this.channels.clear();
-    const server = this.httpServer;
-    if (server === undefined) {
-      return;
-    }
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const session of this.sessions) {
-      session.destroy();
-    }
-    await closed;
+    await this.listener?.close();
   }
 
   /**
@@ -251,9 +189,7 @@ export class Server implements RequestServer {
     for (const stream of this.channels.values()) {
       stream.close();
     }
-    const sessionsClosed = Promise.all([...this.sessions].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    const flushMs = Math.max(0, Math.min(SESSION_FLUSH_MS, deadline - Date.now()));
-    await Promise.race([sessionsClosed, new Promise((resolve) => setTimeout(resolve, flushMs).unref())]);
+    await this.listener?.drain(deadline);
   }
 
   /** The known peers connected to this server, self included (empty without an InboundManager). */
@@ -284,24 +220,6 @@ export class Server implements RequestServer {
     return (request, reply) => dispatcher.enqueue(request, reply);
   }
 
-  /** A Connect-protocol NodeStream, served by connect-node's handler: what it yields is what we send. */
-  private async *acceptStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
-    const { stream, replies } = connectServerStream(requests, ctx.signal);
-    const refusal = await this.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) }, ctx.values.get(kPeerCertificate));
-    if (refusal !== undefined) {
-      throw refusal;
-    }
-    yield* replies;
-  }
-
-  /** A NodeStream served by our node:http2 stream. */
-  private async acceptHttp2Stream(accepted: AcceptedNodeStream, peerCertificate: PeerCertificate | undefined): Promise<void> {
-    const refusal = await this.adopt(accepted, peerCertificate);
-    if (refusal !== undefined) {
-      accepted.stream.close(refusal);
-    }
-  }
-
   /**
    * Makes the channel that serves a new stream, once the server serves:
    * the acceptor (the InboundManager, else the client peers) says who the
@@ -311,7 +229,7 @@ export class Server implements RequestServer {
    * check failed). `peerCertificate` is the client's verified TLS
    * certificate, for the acceptor's peer authentication.
    */
-  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream, peerCertificate?: PeerCertificate): Promise<ConnectError | undefined> {
+  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream, peerCertificate: PeerCertificate | undefined): Promise<ConnectError | undefined> {
     await this.serving;
     if (this.shutdown.signal.aborted) {
       return toConnectError(this.shutdown.signal.reason);
@@ -347,38 +265,4 @@ export class Server implements RequestServer {
     stream.open?.();
     return undefined;
   }
-}
-
-/**
- * The client certificate of a TLS connection whose handshake verified it
- * against the server's CA (`requestCert`); undefined for plain HTTP/2, no
- * certificate, or one not verified (`rejectUnauthorized: false`).
- */
-function verifiedPeerCertificate(socket: unknown): PeerCertificate | undefined {
-  try {
-    const tls = socket as Partial<Pick<TLSSocket, "authorized" | "getPeerCertificate">> | undefined;
-    if (tls?.authorized !== true || typeof tls.getPeerCertificate !== "function") {
-      return undefined;
-    }
-    const cert = tls.getPeerCertificate();
-    return cert?.raw !== undefined ? cert : undefined;
-  } catch {
-    // The session's socket is already gone.
-    return undefined;
-  }
-}
-
-/** Longest delay setTimeout takes (2^31 − 1 ms, about 24.8 days). */
-const MAX_TIMER_MS = 0x7fffffff;
-
-/** Destroys `session` unless the client's HTTP/2 SETTINGS arrive within `ms` (0, negative or not finite: never). */
-function dropIfSilent(session: http2.ServerHttp2Session, ms: number): void {
-  if (!Number.isFinite(ms) || ms <= 0) {
-    return;
-  }
-  const timer = setTimeout(() => session.destroy(), Math.min(ms, MAX_TIMER_MS));
-  timer.unref();
-  const done = () => clearTimeout(timer);
-  session.once("remoteSettings", done);
-  session.once("close", done);
 }

@@ -2,10 +2,11 @@ import type { Message } from "../gen/stream_pb.js";
 
 /**
  * One bidirectional NodeStream between two processes, as the channel above it
- * sees it. Implementations: a connect-node client call
- * (`connect-client-stream.ts`), a connect-node server handler
- * (`connect-server-stream.ts`). Nothing above this interface knows which one
- * it drives.
+ * sees it. Implementations: for the gRPC protocol, our node:http2 streams
+ * (`grpc/http2-client-stream.ts`, `grpc/http2-server-stream.ts`); for the
+ * Connect protocol, a connect-node client call and server handler
+ * (`connect/connect-client-stream.ts`, `connect/connect-server-stream.ts`).
+ * Nothing above this interface knows which one it drives.
  */
 export interface BidiStream {
   /**

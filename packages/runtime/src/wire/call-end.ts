@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { Message, MetadataEntry } from "../gen/stream_pb.js";
-import { parseGrpcTimeout } from "./grpc-status.js";
+import { parseGrpcTimeout } from "./parse-timeout.js";
 
 /**
  * How a call's end reaches the node that serves it. A request with a

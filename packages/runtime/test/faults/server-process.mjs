@@ -83,9 +83,9 @@ for (const name of ["Write", "WriteUnicast"]) {
 
 /** The server's HTTP/2 sessions (a private field: the test reaches in to misbehave on purpose). */
 function sessions() {
-  const s = server["sessions"];
+  const s = server["listener"]?.["sessions"];
   if (!(s instanceof Set)) {
-    throw new Error("Server.sessions is gone: update server-process.mjs");
+    throw new Error("Server.listener.sessions is gone: update server-process.mjs");
   }
   return [...s];
 }
@@ -93,7 +93,7 @@ function sessions() {
 const addr = await server.listen(`127.0.0.1:${port}`);
 /** Every accepted TCP connection. */
 const sockets = new Set();
-server["httpServer"].on("connection", (sock) => {
+server["listener"]["httpServer"].on("connection", (sock) => {
   sockets.add(sock);
   sock.once("close", () => sockets.delete(sock));
 });

@@ -19,7 +19,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageSchema } from "../../src/gen/stream_pb.js";
 import { type Configuration, newConfig, type NodeResponse, withNodeList } from "../../src/index.js";
-import { encodeFrame, FrameDecoder } from "../../src/wire/grpc-frame.js";
+import { encodeFrame, FrameDecoder } from "../../src/wire/grpc/grpc-frame.js";
 import { echoQC, echoStream } from "../gen/testsvc/testsvc_gorums.js";
 import { RequestSchema, type Response, ResponseSchema } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";

@@ -20,7 +20,7 @@ import { create } from "@bufbuild/protobuf";
 import { afterEach, describe, expect, it } from "vitest";
 import { MessageSchema } from "../../src/gen/stream_pb.js";
 import { newConfig, withNodeList } from "../../src/index.js";
-import { FrameWriter } from "../../src/wire/frame-writer.js";
+import { FrameWriter } from "../../src/wire/grpc/frame-writer.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { type ServerProcess, startServerProcess } from "../faults/server-process.js";
 import { envelope, GRPC_REQUEST, grpcFrame, request } from "./helpers.js";

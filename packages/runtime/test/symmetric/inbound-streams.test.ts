@@ -13,7 +13,6 @@ import { describe, expect, it } from "vitest";
 import {
   type Configuration,
   InboundManager,
-  isServerInitiated,
   multicastCall,
   newConfig,
   quorumCall,
@@ -21,6 +20,7 @@ import {
   twoWayHandler,
   withNodes,
 } from "../../src/index.js";
+import { isServerInitiated } from "../../src/wire/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { newState } from "./helpers.js";

@@ -7,8 +7,10 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { encodeFrame, encodeFrames, FrameDecoder } from "../../src/wire/grpc-frame.js";
-import { decodeGrpcMessage, encodeGrpcMessage, grpcStatusTrailers, isGrpcProtoContentType, parseGrpcTimeout, statusFromMetadata } from "../../src/wire/grpc-status.js";
+import { encodeFrame, encodeFrames, FrameDecoder } from "../../src/wire/grpc/grpc-frame.js";
+import { decodeGrpcMessage, encodeGrpcMessage, grpcStatusTrailers, statusFromMetadata } from "../../src/wire/grpc/trailer-status.js";
+import { isGrpcProtoContentType } from "../../src/wire/grpc/content-type.js";
+import { parseGrpcTimeout } from "../../src/wire/parse-timeout.js";
 import { MessageQueue } from "../../src/wire/message-queue.js";
 
 function bytes(n: number, seed = 0): Uint8Array {

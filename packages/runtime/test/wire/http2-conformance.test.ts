@@ -16,9 +16,9 @@ import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { StreamDialer } from "../../src/wire/channel.js";
-import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
-import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
-import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
+import { encodeFrame, encodeFrames } from "../../src/wire/grpc/grpc-frame.js";
+import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
+import type { AcceptedNodeStream } from "../../src/wire/grpc/node-stream-listener.js";
 import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
 import { cleanup } from "../helpers/test-servers.js";
@@ -566,7 +566,7 @@ describe("http2 NodeStream conformance", () => {
     });
 
     it("serveNodeStream itself refuses a wrong content type with 415 and grpc-status InvalidArgument", async () => {
-      const { serveNodeStream } = await import("../../src/wire/node-stream-listener.js");
+      const { serveNodeStream } = await import("../../src/wire/grpc/node-stream-listener.js");
       let served: unknown = "not called";
       const s = await server(startH2Server((srv) => srv.on("stream", (st, headers) => (served = serveNodeStream(st, headers)))));
       const res = await rawCall(s.addr, [Buffer.from("x")], { ...GRPC_REQUEST, "content-type": "application/json" });

@@ -10,7 +10,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { BidiStream } from "../../src/wire/bidi-stream.js";
-import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/node-stream-listener.js";
+import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/grpc/node-stream-listener.js";
 
 /** A running HTTP/2 server. */
 export interface H2Server {

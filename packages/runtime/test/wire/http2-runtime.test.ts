@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { Server } from "../../src/index.js";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { Channel } from "../../src/wire/channel.js";
-import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
+import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
 import { replyMessage, requestMessage } from "../../src/wire/message.js";
 import type { PendingCall } from "../../src/wire/pending-call.js";
 import { SERVER_INITIATED_BIT } from "../../src/wire/sequence.js";

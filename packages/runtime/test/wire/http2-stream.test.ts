@@ -19,9 +19,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { toBinary } from "@bufbuild/protobuf";
 import { type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { StreamDialer } from "../../src/wire/channel.js";
-import { encodeFrame } from "../../src/wire/grpc-frame.js";
-import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
-import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/node-stream-listener.js";
+import { encodeFrame } from "../../src/wire/grpc/grpc-frame.js";
+import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
+import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/grpc/node-stream-listener.js";
 import { drain, echo, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
 

@@ -1,10 +1,12 @@
-import type { Message } from "../gen/stream_pb.js";
+import type { Message } from "../../gen/stream_pb.js";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { streamDownError, toConnectError } from "./errors.js";
-import { GRPC_CONTENT_TYPE, grpcStatusTrailers, parseGrpcTimeout } from "./grpc-status.js";
+import { streamDownError, toConnectError } from "../errors.js";
+import { GRPC_CONTENT_TYPE } from "./content-type.js";
+import { grpcStatusTrailers } from "./trailer-status.js";
+import { parseGrpcTimeout } from "../parse-timeout.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
-import { CANCEL_CAPABILITY, CAPABILITIES_HEADER } from "./capabilities.js";
+import { CANCEL_CAPABILITY, CAPABILITIES_HEADER } from "../capabilities.js";
 import { toWebHeaders } from "./http2-headers.js";
 import { Http2MessageStream } from "./http2-message-stream.js";
 

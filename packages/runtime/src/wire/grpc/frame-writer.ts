@@ -1,7 +1,7 @@
 import type * as http2 from "node:http2";
-import type { Message } from "../gen/stream_pb.js";
+import type { Message } from "../../gen/stream_pb.js";
 import { FRAME_HEADER_BYTES } from "./grpc-frame.js";
-import { encodeMessageInto, messageSize } from "./message-codec.js";
+import { encodeMessageInto, messageSize } from "../message-codec.js";
 
 /** A group of sends that go out in one write and settle together. */
 interface Batch {

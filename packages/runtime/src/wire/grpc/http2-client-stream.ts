@@ -1,7 +1,9 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { streamDownError } from "./errors.js";
-import { codeFromHttpStatus, isGrpcProtoContentType, statusFromMetadata } from "./grpc-status.js";
+import { streamDownError } from "../errors.js";
+import { codeFromHttpStatus } from "./http-status.js";
+import { isGrpcProtoContentType } from "./content-type.js";
+import { statusFromMetadata } from "./trailer-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
 import { toWebHeaders } from "./http2-headers.js";
 import { Http2MessageStream } from "./http2-message-stream.js";

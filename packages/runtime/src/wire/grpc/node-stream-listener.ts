@@ -1,8 +1,10 @@
 import * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
-import { formatAddress } from "./address.js";
-import type { BidiStream } from "./bidi-stream.js";
-import { encodeGrpcMessage, GRPC_CONTENT_TYPE, isGrpcProtoContentType, NODE_STREAM_PATH } from "./grpc-status.js";
+import { formatAddress } from "../address.js";
+import type { BidiStream } from "../bidi-stream.js";
+import { encodeGrpcMessage } from "./trailer-status.js";
+import { GRPC_CONTENT_TYPE, isGrpcProtoContentType } from "./content-type.js";
+import { NODE_STREAM_PATH } from "./node-stream-path.js";
 import { headerValue, Http2ServerStream } from "./http2-server-stream.js";
 
 /** A NodeStream a client opened, served on node:http2. */

@@ -1,8 +1,8 @@
 import { ConnectError } from "@connectrpc/connect";
-import type { Message } from "../gen/stream_pb.js";
-import { AsyncQueue } from "./async-queue.js";
-import { streamDownError } from "./errors.js";
-import type { BidiStream } from "./bidi-stream.js";
+import type { Message } from "../../gen/stream_pb.js";
+import { AsyncQueue } from "../async-queue.js";
+import { streamDownError } from "../errors.js";
+import type { BidiStream } from "../bidi-stream.js";
 
 /** A server-side NodeStream: the BidiStream, and what the connect handler yields. */
 export interface ServerStream {

@@ -1,11 +1,11 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Message } from "../gen/stream_pb.js";
-import type { BidiStream } from "./bidi-stream.js";
+import type { Message } from "../../gen/stream_pb.js";
+import type { BidiStream } from "../bidi-stream.js";
 import { FrameWriter } from "./frame-writer.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder } from "./grpc-frame.js";
-import { decodeMessage } from "./message-codec.js";
-import { MessageQueue } from "./message-queue.js";
+import { decodeMessage } from "../message-codec.js";
+import { MessageQueue } from "../message-queue.js";
 
 /**
  * What the client and server NodeStreams on node:http2 share: Messages

@@ -1,12 +1,14 @@
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { BidiStream } from "./bidi-stream.js";
-import type { StreamDialer } from "./channel.js";
-import { streamDownError } from "./errors.js";
-import { GRPC_CONTENT_TYPE, NODE_STREAM_PATH } from "./grpc-status.js";
+import type { BidiStream } from "../bidi-stream.js";
+import type { StreamDialer } from "../channel.js";
+import { streamDownError } from "../errors.js";
+import { GRPC_CONTENT_TYPE } from "./content-type.js";
+import { NODE_STREAM_PATH } from "./node-stream-path.js";
 import { Http2ClientStream } from "./http2-client-stream.js";
 import { connectErrorFromNodeError } from "./http2-errors.js";
-import { type KeepaliveOptions, keepSessionAlive } from "./keepalive.js";
+import { type KeepaliveOptions } from "../keepalive-options.js";
+import { keepSessionAlive } from "./keepalive.js";
 
 /** How to reach one node over node:http2 (the shape of `ConnectDialerOptions`, gRPC only). */
 export interface Http2DialerOptions {

@@ -1,12 +1,12 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { Gorums, type Message } from "../gen/stream_pb.js";
-import type { BidiStream } from "./bidi-stream.js";
-import { AsyncQueue } from "./async-queue.js";
-import type { StreamDialer } from "./channel.js";
-import { streamDownError, toConnectError } from "./errors.js";
-import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "./keepalive.js";
+import { Gorums, type Message } from "../../gen/stream_pb.js";
+import type { BidiStream } from "../bidi-stream.js";
+import { AsyncQueue } from "../async-queue.js";
+import type { StreamDialer } from "../channel.js";
+import { streamDownError, toConnectError } from "../errors.js";
+import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "../keepalive-options.js";
 
 /** How to reach one node with connect-node. */
 export interface ConnectDialerOptions {

@@ -1,22 +1,6 @@
 import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 
-/** The path of the one Gorums method. */
-export const NODE_STREAM_PATH = "/stream.Gorums/NodeStream";
-
-/** The content type we send; we accept it and `application/grpc+proto`. */
-export const GRPC_CONTENT_TYPE = "application/grpc";
-
-/** True for `application/grpc` and `application/grpc+proto` (any case, parameters allowed). */
-export function isGrpcProtoContentType(value: string | undefined): boolean {
-  if (value === undefined) {
-    return false;
-  }
-  const semi = value.indexOf(";");
-  const type = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
-  return type === "application/grpc" || type === "application/grpc+proto";
-}
-
 /**
  * Percent-encodes a grpc-message value as the gRPC spec asks: bytes of the
  * UTF-8 encoding outside printable ASCII, and "%", become %XX.
@@ -74,54 +58,4 @@ export function statusFromMetadata(md: http2.IncomingHttpHeaders): ConnectError 
     return new ConnectError(`invalid grpc-status: ${status}${text === "" ? "" : `: ${text}`}`, Code.Internal);
   }
   return new ConnectError(text, code as Code);
-}
-
-/** The gRPC code for a non-200 HTTP status (gRPC's http-grpc-status-mapping). */
-export function codeFromHttpStatus(httpStatus: number): Code {
-  switch (httpStatus) {
-    case 400:
-      return Code.Internal;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.Unimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Code.Unavailable;
-    default:
-      return Code.Unknown;
-  }
-}
-
-/**
- * Parses a grpc-timeout header ("100m", "5S", …) into milliseconds;
- * undefined when absent or malformed.
- */
-export function parseGrpcTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (m === null) {
-    return undefined;
-  }
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case "H":
-      return n * 3_600_000;
-    case "M":
-      return n * 60_000;
-    case "S":
-      return n * 1000;
-    case "m":
-      return n;
-    case "u":
-      return n / 1000;
-    default:
-      return n / 1_000_000;
-  }
 }
