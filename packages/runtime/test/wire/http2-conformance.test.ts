@@ -19,7 +19,7 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
-import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
+import { drain, echo, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
 import { cleanup } from "../helpers/test-servers.js";
 
@@ -188,12 +188,7 @@ describe("http2 NodeStream conformance", () => {
       let accepted: AcceptedNodeStream | undefined;
       const s = await startOurServer((a) => {
         accepted = a;
-        void (async () => {
-          for await (const m of a.stream.receive()) {
-            void a.stream.send(m);
-          }
-          a.stream.close();
-        })();
+        echo(a.stream);
       });
       const client = connectClient(s.addr);
       const n = 500;
@@ -289,12 +284,7 @@ describe("http2 NodeStream conformance", () => {
       let accepted: AcceptedNodeStream | undefined;
       const s = await startOurServer((a) => {
         accepted = a;
-        void (async () => {
-          for await (const m of a.stream.receive()) {
-            void a.stream.send(m);
-          }
-          a.stream.close();
-        })();
+        echo(a.stream);
       });
       const md = new grpc.Metadata();
       md.set("gorums-node-id", "0");
