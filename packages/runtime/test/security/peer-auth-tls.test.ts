@@ -135,7 +135,6 @@ describe("certificate names", () => {
 
 describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identity (protocol: %s)", (protocol) => {
   let mesh: Replicas | undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   async function connected(n: number, keyPair: (id: number) => KeyPair = pair): Promise<System[]> {
     mesh = await startReplicas(n, (id) => tlsIdentity(keyPair(id), protocol));
@@ -240,7 +239,6 @@ describe.each<Protocol>(["grpc", "connect"])("replicas with peerAuth tls-identit
 });
 
 describe("tls-identity without verified client certificates", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   it("an InboundManager with tls-identity behind a plaintext server refuses every stream with UNAUTHENTICATED", async () => {
     const manager = new InboundManager(1, withNodes({ 1: "127.0.0.1:1", 2: "127.0.0.1:2" }), { peerAuth: { mode: "tls-identity" } });
