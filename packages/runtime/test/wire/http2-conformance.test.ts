@@ -19,7 +19,7 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/node-stream-listener.js";
-import { drain, echo, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
+import { drain, echo, echoOnceThenFail, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
 import { cleanup } from "../helpers/test-servers.js";
 
@@ -206,14 +206,7 @@ describe("http2 NodeStream conformance", () => {
     });
 
     it("sees the status our server closes with, message decoded", async () => {
-      const s = await startOurServer((a) => {
-        void (async () => {
-          for await (const m of a.stream.receive()) {
-            await a.stream.send(m);
-            a.stream.close(new ConnectError("no entry: 100% ✓", Code.PermissionDenied));
-          }
-        })().catch(() => {});
-      });
+      const s = await startOurServer((a) => echoOnceThenFail(a.stream, new ConnectError("no entry: 100% ✓", Code.PermissionDenied)));
       const client = connectClient(s.addr);
       async function* requests() {
         yield msg(1);

@@ -56,6 +56,16 @@ export function echo(stream: BidiStream): void {
   })();
 }
 
+/** Echoes the first message back on `stream`, then ends the call with `err`. */
+export function echoOnceThenFail(stream: BidiStream, err: Error): void {
+  void (async () => {
+    for await (const m of stream.receive()) {
+      await stream.send(m);
+      stream.close(err);
+    }
+  })().catch(() => {});
+}
+
 /**
  * Our server: NodeStreams (gRPC) served by our stream with `onStream`
  * (default: echo), everything else by connect-node (a Gorums echo handler,

@@ -22,7 +22,7 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame } from "../../src/wire/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/http2-stream-dialer.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/node-stream-listener.js";
-import { drain, echo, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
+import { drain, echo, echoOnceThenFail, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
 import { cleanup } from "../helpers/test-servers.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -136,14 +136,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("surfaces the status the server closes with, as that ConnectError (message percent-decoded)", async () => {
-    const server = await startOurServer((a) => {
-      void (async () => {
-        for await (const m of a.stream.receive()) {
-          await a.stream.send(m);
-          a.stream.close(new ConnectError("not you, 100% ünïcode", Code.PermissionDenied));
-        }
-      })().catch(() => {});
-    });
+    const server = await startOurServer((a) => echoOnceThenFail(a.stream, new ConnectError("not you, 100% ünïcode", Code.PermissionDenied)));
     const stream = await dial(server).dial();
     await stream.send(msg(1));
     const { messages, error } = await drain(stream.receive());
