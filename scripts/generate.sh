@@ -11,6 +11,7 @@ buf generate --template packages/protoc-gen-gorums-ts/buf.gen.yaml
 npx -y pnpm@12.4.2 --filter @gorums/protoc-gen-gorums-ts run build
 buf generate --template packages/protoc-gen-gorums-ts/test/buf.gen.yaml
 buf generate --template packages/runtime/test/buf.gen.yaml
+buf generate --template packages/runtime/test/buf.gen.js.yaml
 buf generate --template packages/runtime/bench/buf.gen.yaml
 for template in examples/*/buf.gen.yaml; do
   buf generate --template "$template"

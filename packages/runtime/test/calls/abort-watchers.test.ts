@@ -8,7 +8,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { onAbort } from "../../src/calls/abort-watchers.js";
-import { type Configuration, quorumCall } from "../../src/index.js";
+import { quorumCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
@@ -38,16 +38,15 @@ describe("onAbort", () => {
 
 describe("calls sharing a signal", () => {
   let servers: TestServer[] = [];
-  let config: Configuration | undefined;
 
   it("100 quorum calls in flight on one signal add one abort listener, and aborting ends them all with Canceled", async () => {
     servers = await startTestServers(3);
     for (const s of servers) {
       s.state.delayMs = 10_000; // nobody answers before the abort
     }
-    config = configOf(servers);
+    const config = configOf(servers);
     const ac = new AbortController();
-    const calls = Array.from({ length: 100 }, (_, i) => quorumCall(config!.context({ signal: ac.signal }), TestService.method.echoQC, { value: `v${i}` }).majority());
+    const calls = Array.from({ length: 100 }, (_, i) => quorumCall(config.context({ signal: ac.signal }), TestService.method.echoQC, { value: `v${i}` }).majority());
     await new Promise((r) => setTimeout(r, 50));
     expect(getEventListeners(ac.signal, "abort")).toHaveLength(1);
     ac.abort();

@@ -4,19 +4,18 @@
  * byLatency puts a slow server last.
  */
 import { describe, expect, it } from "vitest";
-import { byLatency, type Configuration, quorumCall, rpcCall } from "../../src/index.js";
+import { byLatency, quorumCall, rpcCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf } from "./util.js";
 
 describe("latency", () => {
   let servers: TestServer[] = [];
-  let config: Configuration | undefined;
 
   it("is -1 until measured, then at least the server's delay after calls to a slow server", async () => {
     servers = await startTestServers(1);
     (servers[0] as TestServer).state.delayMs = 20;
-    config = configOf(servers);
+    const config = configOf(servers);
     const node = config.nodes()[0];
     expect(node?.latencyMs).toBe(-1);
     for (let i = 0; i < 10; i++) {
@@ -28,7 +27,7 @@ describe("latency", () => {
   it("orders a slow server last with byLatency after quorum calls", async () => {
     servers = await startTestServers(3);
     (servers[1] as TestServer).state.delayMs = 40;
-    config = configOf(servers);
+    const config = configOf(servers);
     for (let i = 0; i < 5; i++) {
       await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x" }).all();
     }

@@ -12,7 +12,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type Configuration, ErrIncomplete, mapRequest, type NodeResponse, quorumCall, rpcCall, type ServerInterceptor } from "../../src/index.js";
+import { ErrIncomplete, mapRequest, type NodeResponse, quorumCall, rpcCall, type ServerInterceptor } from "../../src/index.js";
 import { type Request, type Response, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, type TestServer } from "../helpers/test-servers.js";
 import { configOf, expectQuorumError } from "./util.js";
@@ -20,11 +20,10 @@ import { sleep } from "../helpers/wait.js";
 
 describe("quorumCall", () => {
   let servers: TestServer[] = [];
-  let config: Configuration | undefined;
 
   const setup = async (n: number, opts?: Parameters<typeof startTestServers>[1]) => {
     servers = await startTestServers(n, opts);
-    config = configOf(servers);
+    const config = configOf(servers);
     return config;
   };
 

@@ -62,7 +62,7 @@ describe("awaiting a Responses", () => {
   });
 
   it("then(onFulfilled, onRejected) calls the rejection handler, never the fulfillment one", async () => {
-    const { servers, config } = await cluster.use(startTestServers(1));
+    const { config } = await cluster.use(startTestServers(1));
     const r = quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "t" });
     const got = await r.then(
       () => "fulfilled",

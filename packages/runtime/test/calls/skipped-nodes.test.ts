@@ -37,7 +37,7 @@ describe("skipped nodes", () => {
   });
 
   it("threshold, majority and first count real replies only; majority is of the configuration's size", async () => {
-    const { servers, config: cfg } = await setup(5);
+    const { config: cfg } = await setup(5);
     const ctx = cfg.context({ timeoutMs: 5000 });
     // 2 skipped, 3 answer: majority (3 of 5) succeeds, threshold(4) cannot.
     expect((await quorumCall(ctx, TestService.method.echoQC, { value: "m" }, { interceptors: [skip([1, 2])] }).majority()).value).toBe("echo: m");

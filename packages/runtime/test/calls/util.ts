@@ -2,19 +2,11 @@
 import { ConnectError, type Code } from "@connectrpc/connect";
 import { expect } from "vitest";
 import { type Configuration, QuorumCallError } from "../../src/index.js";
+import { rejection } from "../helpers/rejection.js";
 import { configOf, type TestServer } from "../helpers/test-servers.js";
 
-export { configOf };
+export { configOf, rejection };
 
-/** The error `p` rejects with; fails the test when it resolves. */
-export async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  expect.fail("expected the promise to reject");
-}
 
 /** Asserts that `p` rejects with a ConnectError with this code; returns it. */
 export async function expectCode(p: Promise<unknown>, code: Code): Promise<ConnectError> {

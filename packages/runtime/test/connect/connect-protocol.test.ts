@@ -18,53 +18,26 @@ import {
   ErrIncomplete,
   type ManagerOptions,
   multicastCall,
-  newConfig,
   newLocalSystems,
   QuorumCallError,
   quorumCall,
   quorumCallStream,
   rpcCall,
-  Server,
   type ServerCtx,
   twoWayHandler,
   unicastCall,
   withNodeList,
 } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState } from "../helpers/test-servers.js";
+import { rejection } from "../helpers/rejection.js";
+import { registerTestService, startTestServers, type TestServer, type TestServerState, testCluster, testConfig, testServer } from "../helpers/test-servers.js";
+import { waitUntil } from "../helpers/wait.js";
 
 const CONNECT: ManagerOptions = { protocol: "connect" };
 
 /** `n` test servers and a Connect-protocol configuration of them, stopped and closed when the test ends. */
-async function connectCluster(n: number, opts: ManagerOptions = {}): Promise<{ servers: TestServer[]; config: Configuration }> {
-  const servers = await startTestServers(n);
-  const config = newConfig(
-    withNodeList(servers.map((s) => s.addr)),
-    { ...CONNECT, ...opts },
-  );
-  onTestFinished(async () => {
-    await config.close();
-    await stopAll(servers);
-  });
-  return { servers, config };
-}
-
-/** The error `p` rejects with. */
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => expect.fail("expected the call to fail"),
-    (err: unknown) => err,
-  );
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      expect.fail(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function connectCluster(n: number, opts: ManagerOptions = {}): Promise<{ servers: TestServer[]; config: Configuration }> {
+  return testCluster(n, { manager: { ...CONNECT, ...opts } });
 }
 
 describe("the Connect protocol: call types", () => {
@@ -81,7 +54,7 @@ describe("the Connect protocol: call types", () => {
     for (const v of ["a", "b", "c"]) {
       await unicastCall(ctx, TestService.method.writeUnicast, { value: v });
     }
-    await until(() => servers[0]!.state.writes.length === 3, "the writes");
+    await waitUntil(() => servers[0]!.state.writes.length === 3, "the writes");
     expect(servers[0]!.state.writes).toEqual(["a", "b", "c"]);
     expect(servers[1]!.state.writes).toEqual([]);
   });
@@ -89,7 +62,7 @@ describe("the Connect protocol: call types", () => {
   it("multicast: every node records the write", async () => {
     const { servers, config } = await connectCluster(3);
     await multicastCall(config.context(), TestService.method.write, { value: "all" });
-    await until(() => servers.every((s) => s.state.writes.includes("all")), "every server's write");
+    await waitUntil(() => servers.every((s) => s.state.writes.includes("all")), "every server's write");
   });
 
   it("quorum call: majority and all, one reply per node", async () => {
@@ -135,19 +108,19 @@ describe("the Connect protocol: errors and status codes", () => {
   it("a handler's ConnectError keeps its code; a plain Error is Unknown; a rejected promise too", async () => {
     const { config } = await connectCluster(1);
     const ctx = config.node(1)!.context({ timeoutMs: 5000 });
-    const denied = await failure(rpcCall(ctx, TestService.method.echoRPC, { value: `fail:${Code.PermissionDenied}` }));
+    const denied = await rejection(rpcCall(ctx, TestService.method.echoRPC, { value: `fail:${Code.PermissionDenied}` }));
     expect(denied).toBeInstanceOf(ConnectError);
     expect((denied as ConnectError).code).toBe(Code.PermissionDenied);
     expect((denied as ConnectError).rawMessage).toBe(`failure ${Code.PermissionDenied}`);
-    expect(((await failure(rpcCall(ctx, TestService.method.echoRPC, { value: "fail:0" }))) as ConnectError).code).toBe(Code.Unknown);
-    expect(((await failure(rpcCall(ctx, TestService.method.echoRPC, { value: `fail-async:${Code.NotFound}` }))) as ConnectError).code).toBe(Code.NotFound);
+    expect(((await rejection(rpcCall(ctx, TestService.method.echoRPC, { value: "fail:0" }))) as ConnectError).code).toBe(Code.Unknown);
+    expect(((await rejection(rpcCall(ctx, TestService.method.echoRPC, { value: `fail-async:${Code.NotFound}` }))) as ConnectError).code).toBe(Code.NotFound);
     // The stream survives a failed call.
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "after" })).value).toBe("echo: after");
   });
 
   it("a quorum call that every node fails: QuorumCallError(ErrIncomplete) with each node's code", async () => {
     const { config } = await connectCluster(3);
-    const err = await failure(quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: `fail:${Code.Aborted}` }).majority());
+    const err = await rejection(quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: `fail:${Code.Aborted}` }).majority());
     expect(err).toBeInstanceOf(QuorumCallError);
     expect((err as QuorumCallError).cause).toBe(ErrIncomplete);
     const codes = (err as QuorumCallError).nodeErrors.map((e) => (e.error as ConnectError).code);
@@ -156,24 +129,19 @@ describe("the Connect protocol: errors and status codes", () => {
   });
 
   it("a method the server does not have: Unimplemented", async () => {
-    const server = new Server();
+    const server = testServer();
     const addr = await server.listen("127.0.0.1:0");
-    const config = newConfig(withNodeList([addr]), CONNECT);
-    onTestFinished(async () => {
-      await config.close();
-      await server.stop();
-    });
-    const err = await failure(rpcCall(config.node(1)!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const config = testConfig(withNodeList([addr]), CONNECT);
+    const err = await rejection(rpcCall(config.node(1)!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unimplemented);
   });
 
   it("a node nobody listens on: Unavailable", async () => {
-    const server = new Server();
+    const server = testServer();
     const addr = await server.listen("127.0.0.1:0");
     await server.stop();
-    const config = newConfig(withNodeList([addr]), CONNECT);
-    onTestFinished(() => config.close());
-    const err = await failure(rpcCall(config.node(1)!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const config = testConfig(withNodeList([addr]), CONNECT);
+    const err = await rejection(rpcCall(config.node(1)!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unavailable);
   });
 
@@ -182,18 +150,18 @@ describe("the Connect protocol: errors and status codes", () => {
     const ctx = config.node(1)!.context({ timeoutMs: 5000 });
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "up" })).value).toBe("echo: up");
     servers[0]!.state.delayMs = 2000;
-    const inFlight = failure(rpcCall(ctx, TestService.method.echoRPC, { value: "cut" }));
-    await until(() => servers[0]!.state.nums.length === 2, "the call to reach the server");
+    const inFlight = rejection(rpcCall(ctx, TestService.method.echoRPC, { value: "cut" }));
+    await waitUntil(() => servers[0]!.state.nums.length === 2, "the call to reach the server");
     await servers[0]!.server.stop();
     expect([Code.Unavailable, Code.Canceled]).toContain(((await inFlight) as ConnectError).code);
-    expect(((await failure(rpcCall(ctx, TestService.method.echoRPC, { value: "down" }))) as ConnectError).code).toBe(Code.Unavailable);
+    expect(((await rejection(rpcCall(ctx, TestService.method.echoRPC, { value: "down" }))) as ConnectError).code).toBe(Code.Unavailable);
   });
 });
 
 describe("the Connect protocol: deadlines, cancellation, metadata", () => {
   it("a deadline fails the call with DeadlineExceeded and travels to the handler, whose signal aborts", async () => {
     const ended: Array<{ reason: unknown; at: number }> = [];
-    const server = new Server();
+    const server = testServer();
     server.registerHandler(
       twoWayHandler(TestService.method.echoRPC, async (ctx: ServerCtx, req) => {
         await new Promise<void>((resolve) => {
@@ -208,16 +176,12 @@ describe("the Connect protocol: deadlines, cancellation, metadata", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    const config = newConfig(withNodeList([addr]), CONNECT);
-    onTestFinished(async () => {
-      await config.close();
-      await server.stop();
-    });
+    const config = testConfig(withNodeList([addr]), CONNECT);
     const start = performance.now();
-    const err = await failure(rpcCall(config.node(1)!.context({ timeoutMs: 200 }), TestService.method.echoRPC, { value: "slow" }));
+    const err = await rejection(rpcCall(config.node(1)!.context({ timeoutMs: 200 }), TestService.method.echoRPC, { value: "slow" }));
     expect((err as ConnectError).code).toBe(Code.DeadlineExceeded);
     expect(performance.now() - start).toBeLessThan(2000);
-    await until(() => ended.length === 1, "the handler's signal to abort", 2000);
+    await waitUntil(() => ended.length === 1, "the handler's signal to abort", 2000);
     expect((ended[0]!.reason as ConnectError).code).toBe(Code.DeadlineExceeded);
     expect(ended[0]!.at - start).toBeGreaterThanOrEqual(150);
   });
@@ -226,7 +190,7 @@ describe("the Connect protocol: deadlines, cancellation, metadata", () => {
     const { servers, config } = await connectCluster(1);
     servers[0]!.state.delayMs = 1000;
     const ac = new AbortController();
-    const call = failure(rpcCall(config.node(1)!.context({ signal: ac.signal }), TestService.method.echoRPC, { value: "abort" }));
+    const call = rejection(rpcCall(config.node(1)!.context({ signal: ac.signal }), TestService.method.echoRPC, { value: "abort" }));
     setTimeout(() => ac.abort(), 50);
     expect(((await call) as ConnectError).code).toBe(Code.Canceled);
     servers[0]!.state.delayMs = 0;
@@ -236,7 +200,7 @@ describe("the Connect protocol: deadlines, cancellation, metadata", () => {
   it("stream metadata and per-call metadata reach ctx.metadata; ctx.peer is the caller; the stream is a Connect one", async () => {
     const seen: Array<{ stream: string | null; call: string | null; nodeID: number; address: string }> = [];
     const contentTypes: Array<string | null> = [];
-    const server = new Server({ onConnect: ({ header }) => contentTypes.push(header.get("content-type")) });
+    const server = testServer({ onConnect: ({ header }) => contentTypes.push(header.get("content-type")) });
     server.registerHandler(
       twoWayHandler(TestService.method.echoRPC, (ctx, req) => {
         seen.push({ stream: ctx.metadata.get("x-stream"), call: ctx.metadata.get("x-call"), nodeID: ctx.peer.nodeID, address: ctx.peer.address });
@@ -244,11 +208,7 @@ describe("the Connect protocol: deadlines, cancellation, metadata", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    const config = newConfig(withNodeList([addr]), { ...CONNECT, metadata: { "x-stream": "s1" } });
-    onTestFinished(async () => {
-      await config.close();
-      await server.stop();
-    });
+    const config = testConfig(withNodeList([addr]), { ...CONNECT, metadata: { "x-stream": "s1" } });
     const node = config.node(1)!;
     await rpcCall(node.context({ timeoutMs: 5000, metadata: { "x-call": "c1" } }), TestService.method.echoRPC, { value: "1" });
     await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "2" });
@@ -266,17 +226,12 @@ describe("the Connect protocol: deadlines, cancellation, metadata", () => {
 describe("the Connect protocol: calls back and symmetric configurations", () => {
   it("a client that serves (ManagerOptions.server) is in the server's clientConfig and answers its quorum call", async () => {
     const [target] = await startTestServers(1);
-    const clientSide = new Server();
+    const clientSide = testServer();
     const state: TestServerState = { writes: [], nums: [], delayMs: 0, streamReplies: 3 };
     registerTestService(clientSide, state, 42);
-    const config = newConfig(withNodeList([target!.addr]), { ...CONNECT, server: clientSide });
-    onTestFinished(async () => {
-      await config.close();
-      await stopAll([target!]);
-      await clientSide.stop();
-    });
+    const config = testConfig(withNodeList([target!.addr]), { ...CONNECT, server: clientSide });
     await rpcCall(config.node(1)!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "hello" });
-    await until(() => target!.server.clientConfig().size === 1, "the client in clientConfig");
+    await waitUntil(() => target!.server.clientConfig().size === 1, "the client in clientConfig");
     const back = await quorumCall(target!.server.clientConfig().context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "back" }).all();
     expect(back).toMatchObject({ value: "echo: back", num: 42n });
   });
@@ -296,6 +251,6 @@ describe("the Connect protocol: calls back and symmetric configurations", () => 
       expect([...replies.values()].map((r) => r.num).sort()).toEqual([1n, 2n, 3n]);
     }
     await multicastCall(local.systems[0]!.inboundConfig().context(), TestService.method.write, { value: "mesh" });
-    await until(() => states.every((st) => st.writes.includes("mesh")), "every replica's write");
+    await waitUntil(() => states.every((st) => st.writes.includes("mesh")), "every replica's write");
   });
 });

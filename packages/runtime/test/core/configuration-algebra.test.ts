@@ -6,7 +6,7 @@
  * needed; every configuration is closed afterwards.
  */
 import { describe, expect, it } from "vitest";
-import { Configuration, ErrIncomplete, type Node, QuorumCallError, byID, newConfig, withNodeList, withNodes } from "../../src/index.js";
+import { Configuration, ErrIncomplete, type Node, QuorumCallError, byID, withNodeList, withNodes } from "../../src/index.js";
 import { testConfig } from "../helpers/test-servers.js";
 
 const nodes = ["127.0.0.1:9081", "127.0.0.1:9082", "127.0.0.1:9083"];

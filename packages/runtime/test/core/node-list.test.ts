@@ -6,19 +6,10 @@
  * lazily, so no servers are needed; every configuration is closed afterwards.
  */
 import { describe, expect, it } from "vitest";
-import { Manager, type NodeListOption, newConfig, normalizeAddress, withNodeList, withNodes } from "../../src/index.js";
-import type { Configuration } from "../../src/core/configuration.js";
-import { cleanup } from "../helpers/test-servers.js";
+import { Manager, type NodeListOption, normalizeAddress, withNodeList, withNodes } from "../../src/index.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
 
 const nodes = ["127.0.0.1:9081", "127.0.0.1:9082", "127.0.0.1:9083"];
-const nodeMap = { 1: "127.0.0.1:9081", 2: "127.0.0.1:9082", 3: "127.0.0.1:9083", 4: "127.0.0.1:9084" };
-
-/** newConfig, closed after the test. */
-function config(list: NodeListOption): Configuration {
-  const c = newConfig(list);
-  cleanup(() => c.close());
-  return c;
-}
 
 /** A fresh manager, closed after the test. */
 function manager(): Manager {
@@ -29,21 +20,21 @@ function manager(): Manager {
 
 describe("newConfig (Go TestNewConfig)", () => {
   it("withNodeList: size 3, IDs 1..3, normalized addresses", () => {
-    const c = config(withNodeList(["localhost:9081", "127.0.0.1:9082", "[::ffff:127.0.0.1]:9083"]));
+    const c = testConfig(withNodeList(["localhost:9081", "127.0.0.1:9082", "[::ffff:127.0.0.1]:9083"]));
     expect(c.size).toBe(3);
     expect(c.nodeIDs()).toEqual([1, 2, 3]);
     expect(c.nodes().map((n) => n.address)).toEqual(nodes);
   });
 
   it("withNodes with a Record: size 4, sorted by ID, addresses kept per ID", () => {
-    const c = config(withNodes({ 4: "127.0.0.1:9084", 2: "127.0.0.1:9082", 3: "127.0.0.1:9083", 1: "127.0.0.1:9081" }));
+    const c = testConfig(withNodes({ 4: "127.0.0.1:9084", 2: "127.0.0.1:9082", 3: "127.0.0.1:9083", 1: "127.0.0.1:9081" }));
     expect(c.size).toBe(4);
     expect(c.nodeIDs()).toEqual([1, 2, 3, 4]);
     expect(c.node(4)?.address).toBe("127.0.0.1:9084");
   });
 
   it("withNodes with a Map: IDs as given (not renumbered), sorted", () => {
-    const c = config(
+    const c = testConfig(
       withNodes(
         new Map([
           [30, "localhost:9093"],
@@ -89,27 +80,27 @@ describe("newConfig (Go TestNewConfig)", () => {
   ];
   for (const [name, list, want] of rejects) {
     it(`rejects ${name} with exactly ${JSON.stringify(want)}`, () => {
-      expect(() => config(list())).toThrowError(new Error(want));
+      expect(() => testConfig(list())).toThrowError(new Error(want));
       expect(() => manager().newConfiguration(list())).toThrowError(new Error(want));
     });
   }
 
   it("rejects a bad address with `gorums: invalid address \"<a>\": …`", () => {
     for (const bad of ["127.0.0.1", "127.0.0.1:99999", "::1:80", "[foo]:80", "host:port"]) {
-      expect(() => config(withNodeList([bad]))).toThrow(`gorums: invalid address ${JSON.stringify(bad)}: `);
-      expect(() => config(withNodes({ 1: bad }))).toThrow(`gorums: invalid address ${JSON.stringify(bad)}: `);
+      expect(() => testConfig(withNodeList([bad]))).toThrow(`gorums: invalid address ${JSON.stringify(bad)}: `);
+      expect(() => testConfig(withNodes({ 1: bad }))).toThrow(`gorums: invalid address ${JSON.stringify(bad)}: `);
     }
   });
 
   it("checks ID 0 before the address, as Go does", () => {
-    expect(() => config(withNodes({ 0: "not an address" }))).toThrowError(new Error("gorums: node 0 is reserved"));
+    expect(() => testConfig(withNodes({ 0: "not an address" }))).toThrowError(new Error("gorums: node 0 is reserved"));
   });
 
   it("rejects node IDs that are not uint32", () => {
-    expect(() => config(withNodes(new Map([[-1, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID -1");
-    expect(() => config(withNodes(new Map([[1.5, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID 1.5");
-    expect(() => config(withNodes(new Map([[2 ** 32, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID 4294967296");
-    expect(config(withNodes(new Map([[2 ** 32 - 1, "127.0.0.1:9081"]]))).nodeIDs()).toEqual([4294967295]);
+    expect(() => testConfig(withNodes(new Map([[-1, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID -1");
+    expect(() => testConfig(withNodes(new Map([[1.5, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID 1.5");
+    expect(() => testConfig(withNodes(new Map([[2 ** 32, "127.0.0.1:9081"]])))).toThrow("gorums: invalid node ID 4294967296");
+    expect(testConfig(withNodes(new Map([[2 ** 32 - 1, "127.0.0.1:9081"]]))).nodeIDs()).toEqual([4294967295]);
   });
 
   it("rejects a missing node list (impl)", () => {

@@ -17,10 +17,11 @@
  * issue's local setting is 10,000).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newConfig, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { withNodeList } from "../../src/index.js";
 import { echoQC, echoRPC } from "../gen/testsvc/testsvc_gorums.js";
-import { killAll, type ServerProcess, startServerProcess, startServerProcesses } from "./server-process.js";
+import { startChildServer, startChildServers } from "../helpers/child-server.js";
+import { testConfig } from "../helpers/test-servers.js";
 import { sleep } from "../helpers/wait.js";
 
 const CALLS = Number(process.env.GORUMS_FAULT_CALLS ?? 2000);
@@ -28,18 +29,9 @@ const CALLS = Number(process.env.GORUMS_FAULT_CALLS ?? 2000);
 const IN_FLIGHT = 32;
 
 describe("server process crashes (kill -9) and restarts", () => {
-  let procs: ServerProcess[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await killAll(procs);
-    procs = [];
-  });
-
   it(`${CALLS} majority quorum calls over 5 processes survive kill -9 of one; the restarted process is used again within 2 s`, { timeout: 120_000 }, async () => {
-    procs = await startServerProcesses(5);
-    config = newConfig(withNodeList(procs.map((p) => p.addr)));
+    const procs = await startChildServers(5);
+    const config = testConfig(withNodeList(procs.map((p) => p.addr)));
     expect(config.nodeIDs()).toEqual([1, 2, 3, 4, 5]);
     const victimIndex = 2; // node 3
     const victim = config.node(3)!;
@@ -61,7 +53,7 @@ describe("server process crashes (kill -9) and restarts", () => {
           killed = p.exited.then(() => undefined);
         }
         try {
-          const reply = await echoQC(config!.context({ timeoutMs: 30_000 }), { value: `c${i}` }).majority();
+          const reply = await echoQC(config.context({ timeoutMs: 30_000 }), { value: `c${i}` }).majority();
           if (reply.value !== `echo: c${i}`) {
             failures.push(new Error(`call ${i}: wrong reply ${reply.value}`));
           }
@@ -86,7 +78,7 @@ describe("server process crashes (kill -9) and restarts", () => {
     expect(victim.lastError).toBeInstanceOf(ConnectError);
 
     // Restart on the same port: reconnected and answering within 2 s.
-    procs[victimIndex] = await startServerProcess({ port, id: 3 });
+    procs[victimIndex] = await startChildServer({ port, id: 3 });
     const restarted = performance.now();
     let seen: Map<number, { num: bigint }> = new Map();
     while (performance.now() - restarted < 5000) {
@@ -106,18 +98,9 @@ describe("server process crashes (kill -9) and restarts", () => {
 });
 
 describe("a stopped server process (SIGSTOP: connection open, no answers)", () => {
-  let procs: ServerProcess[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await killAll(procs); // continues stopped ones first
-    procs = [];
-  });
-
   it("calls to it fail with DeadlineExceeded on time; quorum calls via the others go on; after SIGCONT it answers again", { timeout: 60_000 }, async () => {
-    procs = await startServerProcesses(5);
-    config = newConfig(withNodeList(procs.map((p) => p.addr)));
+    const procs = await startChildServers(5);
+    const config = testConfig(withNodeList(procs.map((p) => p.addr)));
     // All five connected and answering.
     expect((await echoQC(config.context({ timeoutMs: 10_000 }), { value: "warm" }).all()).value).toBe("echo: warm");
     const frozen = procs[1]!; // node 2

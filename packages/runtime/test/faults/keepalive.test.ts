@@ -12,33 +12,24 @@
  * process is stopped leaves the server's clientConfig() once its PING goes
  * unanswered; without server keepalive it stays there.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Code } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, InboundManager, newConfig, Server, type ServerOptions, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { InboundManager, type ServerOptions, withNodeList } from "../../src/index.js";
 import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { killAll, requireDist, type ServerProcess, startServerProcess } from "./server-process.js";
+import { type NodeChild, startNodeChild } from "../helpers/child-process.js";
+import { startChildServer } from "../helpers/child-server.js";
+import { newState, registerTestService, testConfig, testServer } from "../helpers/test-servers.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 const CLIENT_PEER = fileURLToPath(new URL("./client-peer-process.mjs", import.meta.url));
 
-
+// Every process, server and configuration below goes when its test ends
+// (stopped processes are continued first).
 describe("keepalive against a stopped server process", () => {
-  let procs: ServerProcess[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await killAll(procs); // continues stopped ones first
-    procs = [];
-  });
-
   it("drops the silent connection (Unavailable), and a call without a deadline completes after SIGCONT", { timeout: 30_000 }, async () => {
-    const proc = await startServerProcess();
-    procs = [proc];
-    config = newConfig(withNodeList([proc.addr]), { keepalive: { intervalMs: 100, timeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 200 } });
+    const proc = await startChildServer();
+    const config = testConfig(withNodeList([proc.addr]), { keepalive: { intervalMs: 100, timeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 200 } });
     const node = config.nodes()[0]!;
     expect((await echoRPC(node.context({ timeoutMs: 10_000 }), { value: "warm" })).value).toBe("echo: warm");
     proc.child.kill("SIGSTOP");
@@ -53,9 +44,8 @@ describe("keepalive against a stopped server process", () => {
   });
 
   it("without keepalive nothing notices: the connection stays up and the call waits", { timeout: 30_000 }, async () => {
-    const proc = await startServerProcess();
-    procs = [proc];
-    config = newConfig(withNodeList([proc.addr]));
+    const proc = await startChildServer();
+    const config = testConfig(withNodeList([proc.addr]));
     const node = config.nodes()[0]!;
     expect((await echoRPC(node.context({ timeoutMs: 10_000 }), { value: "warm" })).value).toBe("echo: warm");
     proc.child.kill("SIGSTOP");
@@ -72,22 +62,13 @@ describe("keepalive against a stopped server process", () => {
 });
 
 describe("keepalive on a healthy connection", () => {
-  let server: Server | undefined;
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await server?.stop();
-    server = undefined;
-  });
-
   it("PINGs are answered: after many intervals the same stream serves, and no error was seen", async () => {
     let streams = 0;
     // Both sides PING: the server too (ServerOptions.keepalive).
-    server = new Server({ onConnect: () => streams++, keepalive: { intervalMs: 20, timeoutMs: 1000 } });
-    registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
+    const server = testServer({ onConnect: () => streams++, keepalive: { intervalMs: 20, timeoutMs: 1000 } });
+    registerTestService(server, newState(), 1);
     const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]), { keepalive: { intervalMs: 20, timeoutMs: 1000 } });
+    const config = testConfig(withNodeList([addr]), { keepalive: { intervalMs: 20, timeoutMs: 1000 } });
     const node = config.nodes()[0]!;
     expect((await echoRPC(node.context({ timeoutMs: 5000 }), { value: "a" })).value).toBe("echo: a");
     await sleep(600); // ~30 PINGs
@@ -98,25 +79,12 @@ describe("keepalive on a healthy connection", () => {
 });
 
 describe("server keepalive against a stopped client peer process", () => {
-  let server: Server | undefined;
-  const children: Array<ReturnType<typeof spawn>> = [];
-  afterEach(async () => {
-    for (const c of children.splice(0)) {
-      c.kill("SIGCONT");
-      c.kill("SIGKILL");
-    }
-    await server?.stop();
-    server = undefined;
-  });
-
   /** A server tracking client peers, and one client peer in a child process, connected. */
-  async function start(opts: ServerOptions): Promise<{ manager: InboundManager; child: ReturnType<typeof spawn> }> {
-    requireDist();
+  async function start(opts: ServerOptions): Promise<{ manager: InboundManager; child: NodeChild["child"] }> {
     const manager = new InboundManager(0);
-    server = new Server({ ...opts, inboundManager: manager });
+    const server = testServer({ ...opts, inboundManager: manager });
     const addr = await server.listen("127.0.0.1:0");
-    const child = spawn(process.execPath, [CLIENT_PEER, addr], { stdio: ["ignore", "pipe", "inherit"] });
-    children.push(child);
+    const { child } = startNodeChild(CLIENT_PEER, [addr]);
     await manager.waitForClientConfig((c) => c.size === 1, { signal: AbortSignal.timeout(10_000) });
     return { manager, child };
   }

@@ -16,22 +16,23 @@ import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MessageSchema } from "../../src/gen/stream_pb.js";
-import { type Configuration, newConfig, type NodeResponse, withNodeList } from "../../src/index.js";
+import { type NodeResponse, withNodeList } from "../../src/index.js";
 import { encodeFrame, FrameDecoder } from "../../src/wire/grpc/grpc-frame.js";
 import { echoQC, echoStream } from "../gen/testsvc/testsvc_gorums.js";
 import { RequestSchema, type Response, ResponseSchema } from "../gen/testsvc/testsvc_pb.js";
-import { startTestServers, stopAll, type TestServer } from "../helpers/test-servers.js";
-import { killAll, type ServerProcess, startServerProcesses } from "./server-process.js";
+import { startChildServers } from "../helpers/child-server.js";
+import { cleanup, startTestServers, testConfig } from "../helpers/test-servers.js";
 
 type Breakage = "trailers" | "rst" | "connection";
 
 /**
  * A raw HTTP/2 NodeStream server that answers each request with one
  * Response (num 3) and then breaks the stream as told. Counts streams.
+ * Closed when the test ends.
  */
-async function startBreakingServer(how: Breakage): Promise<{ addr: string; streams: () => number; close: () => Promise<void> }> {
+async function startBreakingServer(how: Breakage): Promise<{ addr: string; streams: () => number }> {
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   let streams = 0;
@@ -66,38 +67,23 @@ async function startBreakingServer(how: Breakage): Promise<{ addr: string; strea
     });
     stream.on("data", (chunk: Buffer) => decoder.push(chunk));
   });
+  cleanup(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of sessions) {
+      s.destroy();
+    }
+    await closed;
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    addr: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    streams: () => streams,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) {
-        s.destroy();
-      }
-      await closed;
-    },
-  };
+  return { addr: `127.0.0.1:${(server.address() as AddressInfo).port}`, streams: () => streams };
 }
 
 describe("a server closes the stream in the middle of a streaming quorum call", () => {
-  let servers: TestServer[] = [];
-  let breaking: Awaited<ReturnType<typeof startBreakingServer>> | undefined;
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await breaking?.close();
-    breaking = undefined;
-    await stopAll(servers);
-    servers = [];
-  });
-
   for (const how of ["trailers", "rst", "connection"] as const) {
     it(`(${how}) → that node reports Unavailable "stream is down"; the others keep answering; the next call reconnects`, async () => {
-      servers = await startTestServers(2);
-      breaking = await startBreakingServer(how);
-      config = newConfig(withNodeList([servers[0]!.addr, servers[1]!.addr, breaking.addr]));
+      const servers = await startTestServers(2);
+      const breaking = await startBreakingServer(how);
+      const config = testConfig(withNodeList([servers[0]!.addr, servers[1]!.addr, breaking.addr]));
       const seen: Array<NodeResponse<Response>> = [];
       const ctx = config.context({ timeoutMs: 10_000 });
       for await (const r of echoStream(ctx, { value: "s" }).results()) {
@@ -137,19 +123,10 @@ async function collectUntil<T>(seq: AsyncIterable<NodeResponse<T>>, match: (r: N
 }
 
 describe("GOAWAY and connection resets from server processes", () => {
-  let procs: ServerProcess[] = [];
-  let config: Configuration | undefined;
-  afterEach(async () => {
-    await config?.close();
-    config = undefined;
-    await killAll(procs);
-    procs = [];
-  });
-
   for (const cmd of ["goaway", "reset"] as const) {
     it(`${cmd}: calls in flight and the next calls succeed; the client reconnects`, { timeout: 60_000 }, async () => {
-      procs = await startServerProcesses(3);
-      config = newConfig(withNodeList(procs.map((p) => p.addr)));
+      const procs = await startChildServers(3);
+      const config = testConfig(withNodeList(procs.map((p) => p.addr)));
       expect((await echoQC(config.context({ timeoutMs: 10_000 }), { value: "warm" }).all()).value).toBe("echo: warm");
       const before = await procs[0]!.command<{ stats: { streams: number } }>("stats");
       expect(before.stats.streams).toBe(1);
@@ -171,7 +148,7 @@ describe("GOAWAY and connection resets from server processes", () => {
             );
           }
           try {
-            await echoQC(config!.context({ timeoutMs: 15_000 }), { value: `g${i}` }).all();
+            await echoQC(config.context({ timeoutMs: 15_000 }), { value: `g${i}` }).all();
           } catch (err) {
             failures.push(err);
           }

@@ -5,7 +5,8 @@
  * replies as they come.
  */
 import { create, type DescMessage, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
-import { createClient } from "@connectrpc/connect";
+import { type Code, ConnectError, createClient } from "@connectrpc/connect";
+import { expect } from "vitest";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import * as net from "node:net";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
@@ -172,4 +173,15 @@ export function testRawStream(addr: string, opts: RawStreamOptions = {}): RawStr
   const stream = openRawStream(addr, opts);
   cleanup(() => stream.close());
   return stream;
+}
+
+/** The error the server refused stream `s` with, which must be a ConnectError with `code` (fails the test if the stream ends cleanly). */
+export async function refusal(s: RawStream, code: Code): Promise<ConnectError> {
+  const err = await s.done.then(
+    () => new Error("the stream was not refused"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConnectError);
+  expect((err as ConnectError).code).toBe(code);
+  return err as ConnectError;
 }

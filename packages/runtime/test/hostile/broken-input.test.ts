@@ -28,29 +28,20 @@
 import * as net from "node:net";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Server } from "../../src/index.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { countGoodStreams, envelope, framesOf, GRPC_REQUEST, type GoodClient, goodClient, grpcFrame, rawCall, request } from "./helpers.js";
+import { envelope, framesOf, GRPC_REQUEST, grpcFrame, rawCall, request, startWatchedServer, type WatchedServer } from "./helpers.js";
 import { errorCodeOf, Flag, frame, FrameType, H2Error, headerBlock, nodeStreamHeaders, PREFACE, rawH2, settings } from "./raw-h2.js";
 
 const ECHO = "testsvc.TestService.Echo";
 
 describe("hostile and broken input; a well-behaved client is served throughout", () => {
-  let server: Server;
+  // One server for the whole suite: every case must leave it serving its good client.
+  let watched: WatchedServer;
   let addr: string;
-  let good: GoodClient;
-  const goodStreams = { n: 0 };
-
   beforeAll(async () => {
-    server = new Server({ onConnect: countGoodStreams(goodStreams) });
-    registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 3 }, 1);
-    addr = await server.listen("127.0.0.1:0");
-    good = await goodClient(addr, () => goodStreams.n);
+    watched = await startWatchedServer();
+    addr = watched.addr;
   });
-  afterAll(async () => {
-    await good?.close();
-    await server?.stop();
-  });
+  afterAll(() => watched?.close());
 
   describe("raw TCP that is not HTTP/2: the server drops the connection", () => {
     const cases: Array<[string, Buffer]> = [
@@ -68,7 +59,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
         const closed = new Promise<void>((resolve) => sock.once("close", () => resolve()));
         sock.write(bytes);
         await closed; // the server hung up (the test times out otherwise)
-        await good.expectServed(name);
+        await watched.good.expectServed(name);
       });
     }
 
@@ -93,7 +84,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
           } else {
             expect(errorCodeOf(goaway)).toBe(code);
           }
-          await good.expectServed(name);
+          await watched.good.expectServed(name);
         } finally {
           c.destroy();
         }
@@ -105,12 +96,12 @@ describe("hostile and broken input; a well-behaved client is served throughout",
       for (const c of conns) {
         c.write(Buffer.concat([PREFACE, settings()]));
       }
-      await good.expectServed("stalled");
+      await watched.good.expectServed("stalled");
       for (const c of conns) {
         c.destroy();
       }
       await Promise.all(conns.map((c) => c.closed));
-      await good.expectServed("stalled gone");
+      await watched.good.expectServed("stalled gone");
     });
   });
 
@@ -135,7 +126,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
         const answered = framesOf(res.body).map((m) => m.messageSeqNo);
         expect(answered).toEqual([1n]);
         expect(res.grpcStatus).toBe(code);
-        await good.expectServed(name);
+        await watched.good.expectServed(name);
       });
     }
   });
@@ -159,7 +150,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
         [3n, Code.Unimplemented],
         [4n, undefined],
       ]);
-      await good.expectServed("broken requests");
+      await watched.good.expectServed("broken requests");
     });
   });
 
@@ -183,7 +174,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
         // A garbage body: whoever answers must not be confused by it.
         const res = await rawCall(addr, [grpcFrame(Buffer.from([0xff, 0xff]))], { headers: h });
         check(res);
-        await good.expectServed(name);
+        await watched.good.expectServed(name);
       });
     }
 
@@ -204,7 +195,7 @@ describe("hostile and broken input; a well-behaved client is served throughout",
       } finally {
         c.destroy();
       }
-      await good.expectServed("huge header");
+      await watched.good.expectServed("huge header");
     });
   });
 });

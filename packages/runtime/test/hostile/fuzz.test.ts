@@ -19,12 +19,13 @@
  */
 import * as http2 from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MessageSchema } from "../../src/gen/stream_pb.js";
-import { type Configuration, newConfig, withNodeList } from "../../src/index.js";
+import { withNodeList } from "../../src/index.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
 import { RequestSchema } from "../gen/testsvc/testsvc_pb.js";
-import { type ServerProcess, startServerProcess } from "../faults/server-process.js";
+import { startChildServer } from "../helpers/child-server.js";
+import { testConfig } from "../helpers/test-servers.js";
 import { GRPC_REQUEST, grpcFrame } from "./helpers.js";
 import { dataFrame, headersFrame, nodeStreamHeaders, PREFACE, rawH2, settings } from "./raw-h2.js";
 import { prng } from "../helpers/prng.js";
@@ -180,18 +181,9 @@ function hardFrame(z: Fuzzer): Buffer {
 }
 
 describe(`fuzz: ${FRAMES} mutated frames at a server process (seed ${SEED})`, () => {
-  let proc: ServerProcess;
-  let good: Configuration;
-  beforeAll(async () => {
-    proc = await startServerProcess();
-    good = newConfig(withNodeList([proc.addr]));
-  });
-  afterAll(async () => {
-    await good?.close();
-    await proc?.kill();
-  });
-
   it("no crash, no stderr output, and a well-behaved client is served throughout", { timeout: TIME_BOUND_MS + 60_000 }, async () => {
+    const proc = await startChildServer();
+    const good = testConfig(withNodeList([proc.addr]));
     const z = new Fuzzer(prng(SEED));
     const started = performance.now();
     const deadline = started + TIME_BOUND_MS;
@@ -292,12 +284,8 @@ describe(`fuzz: ${FRAMES} mutated frames at a server process (seed ${SEED})`, ()
     expect(goodCalls, why).toBeGreaterThan(0);
     // The process survived and answers a normal call.
     expect(proc.alive(), why).toBe(true);
-    const after = newConfig(withNodeList([proc.addr]));
-    try {
-      expect((await echoQC(after.context({ timeoutMs: 10_000 }), { value: "end" }).all()).value).toBe("echo: end");
-    } finally {
-      await after.close();
-    }
+    const after = testConfig(withNodeList([proc.addr]));
+    expect((await echoQC(after.context({ timeoutMs: 10_000 }), { value: "end" }).all()).value).toBe("echo: end");
     expect(proc.stderr(), `${why}; stderr: ${proc.stderr()}`).toBe("");
     // Many soft frames reached a handler (not all: some are replies by their
     // sequence number, name no method, or do not decode; and a stream that

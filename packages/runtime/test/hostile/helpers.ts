@@ -2,15 +2,16 @@
  * Helpers for hostile-input tests: one raw gRPC call over node:http2 that
  * writes whatever bytes it is given, stream.Message envelopes, a test-side
  * frame splitter, and a well-behaved client whose one stream must survive
- * every hostile case.
+ * every hostile case, with the server it watches.
  */
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { expect } from "vitest";
 import { type Message, MessageSchema } from "../../src/gen/stream_pb.js";
-import { type Configuration, newConfig, type Server, withNodeList } from "../../src/index.js";
+import { type Configuration, newConfig, Server, type ServerOptions, withNodeList } from "../../src/index.js";
 import { echoQC, echoRPC } from "../gen/testsvc/testsvc_gorums.js";
 import { RequestSchema } from "../gen/testsvc/testsvc_pb.js";
+import { cleanup, newState, registerTestService } from "../helpers/test-servers.js";
 
 /** The request headers of a gRPC NodeStream. */
 export const GRPC_REQUEST: http2.OutgoingHttpHeaders = { ":method": "POST", ":path": "/stream.Gorums/NodeStream", "content-type": "application/grpc", te: "trailers" };
@@ -149,12 +150,17 @@ export async function goodClient(addr: string, goodStreams: () => number): Promi
     expect((await echoQC(config.context({ timeoutMs: 10_000 }), { value: tag }).all()).value).toBe(`echo: ${tag}`);
     expect(goodStreams()).toBe(1);
   };
-  await check("hello");
+  try {
+    await check("hello");
+  } catch (err) {
+    await config.close();
+    throw err;
+  }
   return { config, expectServed: check, close: () => config.close() };
 }
 
 /** An onConnect that counts the streams of good clients into `counter.n`. */
-export function countGoodStreams(counter: { n: number }): (info: { header: Headers }) => void {
+function countGoodStreams(counter: { n: number }): (info: { header: Headers }) => void {
   return ({ header }) => {
     if (header.get("x-client") === "good") {
       counter.n++;
@@ -162,7 +168,47 @@ export function countGoodStreams(counter: { n: number }): (info: { header: Heade
   };
 }
 
-/** The server's listen address as "host:port". */
-export async function listenLocal(server: Server): Promise<string> {
-  return server.listen("127.0.0.1:0");
+/** A TestService server under attack and the well-behaved client that watches it. */
+export interface WatchedServer {
+  readonly server: Server;
+  readonly addr: string;
+  readonly good: GoodClient;
+  /** Closes the good client, then stops the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a TestService server (node 1; `opts`, its onConnect counting the
+ * streams of good clients) listening at `listenAt`, and connects a good
+ * client to it. The caller closes it (in an afterAll, for a server that a
+ * whole suite shares); in a test, use `testWatchedServer`.
+ */
+export async function startWatchedServer(opts: ServerOptions = {}, listenAt = "127.0.0.1:0"): Promise<WatchedServer> {
+  const goodStreams = { n: 0 };
+  const server = new Server({ ...opts, onConnect: countGoodStreams(goodStreams) });
+  registerTestService(server, newState(), 1);
+  const addr = await server.listen(listenAt);
+  let good: GoodClient;
+  try {
+    good = await goodClient(addr, () => goodStreams.n);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    server,
+    addr,
+    good,
+    async close() {
+      await good.close();
+      await server.stop();
+    },
+  };
+}
+
+/** startWatchedServer in a test: closed when the test ends. */
+export async function testWatchedServer(opts: ServerOptions = {}): Promise<WatchedServer> {
+  const s = await startWatchedServer(opts);
+  cleanup(s.close);
+  return s;
 }

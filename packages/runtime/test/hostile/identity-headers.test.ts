@@ -18,8 +18,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLIENT_ID_BASE, InboundManager, Server, type ServerInterceptor, withNodes } from "../../src/index.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { countGoodStreams, envelope, framesOf, GRPC_REQUEST, type GoodClient, goodClient, grpcFrame, rawCall, request } from "./helpers.js";
+import { envelope, framesOf, GRPC_REQUEST, grpcFrame, rawCall, request, startWatchedServer, type WatchedServer } from "./helpers.js";
 
 const ECHO = "testsvc.TestService.Echo";
 
@@ -29,7 +28,7 @@ async function callWith(addr: string, identity: Record<string, string | string[]
 }
 
 /** A server that records the peer ID of every request it serves. */
-async function startServer(inboundManager?: InboundManager): Promise<{ server: Server; addr: string; peers: number[]; good: GoodClient }> {
+async function startServer(inboundManager?: InboundManager): Promise<WatchedServer & { peers: number[] }> {
   const peers: number[] = [];
   const record: ServerInterceptor = (ctx, req, next) => {
     if (ctx.metadata.get("x-client") !== "good") {
@@ -37,11 +36,8 @@ async function startServer(inboundManager?: InboundManager): Promise<{ server: S
     }
     return next(ctx, req);
   };
-  const goodStreams = { n: 0 };
-  const server = new Server({ interceptors: [record], onConnect: countGoodStreams(goodStreams), ...(inboundManager ? { inboundManager } : {}) });
-  registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 3 }, 1);
-  const addr = await server.listen(inboundManager?.node(inboundManager.myID)?.address ?? "127.0.0.1:0");
-  return { server, addr, peers, good: await goodClient(addr, () => goodStreams.n) };
+  const opts = { interceptors: [record], ...(inboundManager ? { inboundManager } : {}) };
+  return { ...(await startWatchedServer(opts, inboundManager?.node(inboundManager.myID)?.address)), peers };
 }
 
 const bogus: Array<[string, Record<string, string | string[]>]> = [
@@ -66,10 +62,7 @@ describe("identity headers without an InboundManager: client peers by Go's rule,
   beforeAll(async () => {
     s = await startServer();
   });
-  afterAll(async () => {
-    await s?.good.close();
-    await s?.server.stop();
-  });
+  afterAll(() => s?.close());
 
   for (const [name, identity] of bogus) {
     const client = plainClientPeers.has(name);
@@ -100,10 +93,7 @@ describe("identity headers with an InboundManager (me: 1; peers 2 at 127.0.0.1:1
     manager = new InboundManager(1, withNodes({ 1: self, 2: "127.0.0.1:1", 3: "127.0.0.2:2" }));
     s = await startServer(manager);
   });
-  afterAll(async () => {
-    await s?.good.close();
-    await s?.server.stop();
-  });
+  afterAll(() => s?.close());
 
   type Outcome = "refused" | "external" | "client";
   const cases: Array<[string, () => Record<string, string | string[]>, Outcome]> = [

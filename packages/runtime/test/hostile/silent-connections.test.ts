@@ -9,18 +9,19 @@
  * server without the option.
  */
 import * as net from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, newConfig, Server, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, withNodeList } from "../../src/index.js";
 import { echoRPC } from "../gen/testsvc/testsvc_gorums.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { countGoodStreams, type GoodClient, goodClient } from "./helpers.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
+import { testWatchedServer } from "./helpers.js";
 import { PREFACE, rawH2 } from "./raw-h2.js";
 
 const HANDSHAKE_MS = 300;
 
-/** A plain TCP connection to `addr` that sends `bytes` (maybe none) and then nothing. */
-async function silentSocket(addr: string, bytes?: Uint8Array): Promise<{ closedByServer: Promise<number>; destroy: () => void }> {
+/** A plain TCP connection to `addr` that sends `bytes` (maybe none) and then nothing; destroyed when the test ends. */
+async function silentSocket(addr: string, bytes?: Uint8Array): Promise<{ closedByServer: Promise<number> }> {
   const sock = net.connect({ host: "127.0.0.1", port: Number(addr.split(":")[1]) });
+  cleanup(() => sock.destroy());
   sock.on("error", () => {});
   sock.on("data", () => {});
   await new Promise<void>((resolve) => sock.once("connect", () => resolve()));
@@ -29,72 +30,47 @@ async function silentSocket(addr: string, bytes?: Uint8Array): Promise<{ closedB
     sock.write(bytes);
   }
   const closedByServer = new Promise<number>((resolve) => sock.once("close", () => resolve(Date.now() - opened)));
-  return { closedByServer, destroy: () => sock.destroy() };
+  return { closedByServer };
 }
 
 describe("connections that never start HTTP/2", () => {
-  let server: Server | undefined;
-  let good: GoodClient | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) {
-      c();
-    }
-    await good?.close();
-    good = undefined;
-    await server?.stop();
-    server = undefined;
-  });
-
-  async function start(handshakeTimeoutMs?: number): Promise<string> {
-    const goodStreams = { n: 0 };
-    server = new Server({ onConnect: countGoodStreams(goodStreams), ...(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {}) });
-    registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 1 }, 1);
-    const addr = await server.listen("127.0.0.1:0");
-    good = await goodClient(addr, () => goodStreams.n);
-    return addr;
-  }
+  /** A watched server with handshakeTimeoutMs (the default when undefined), gone when the test ends. */
+  const start = (handshakeTimeoutMs?: number) => testWatchedServer(handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs } : {});
 
   it("a silent socket and one that stops half-way through the preface are dropped after handshakeTimeoutMs", async () => {
-    const addr = await start(HANDSHAKE_MS);
+    const { addr, good } = await start(HANDSHAKE_MS);
     const silent = await silentSocket(addr);
     const half = await silentSocket(addr, PREFACE.subarray(0, 12));
-    cleanups.push(silent.destroy, half.destroy);
     const [silentMs, halfMs] = await Promise.all([silent.closedByServer, half.closedByServer]);
     // Not before the timeout (a little slack for timer granularity), and not long after it.
     expect(silentMs).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
     expect(halfMs).toBeGreaterThanOrEqual(HANDSHAKE_MS - 50);
     expect(Math.max(silentMs, halfMs)).toBeLessThan(HANDSHAKE_MS + 5000);
-    await good!.expectServed("after silent sockets");
+    await good.expectServed("after silent sockets");
   });
 
   it("a connection that started HTTP/2 stays open, idle, well past the handshake timeout", async () => {
-    const addr = await start(HANDSHAKE_MS);
+    const { addr, good } = await start(HANDSHAKE_MS);
     const idle = await rawH2(addr); // preface and SETTINGS, then nothing
-    cleanups.push(() => idle.destroy());
+    cleanup(() => idle.destroy());
     let closed = false;
     void idle.closed.then(() => {
       closed = true;
     });
     await new Promise((r) => setTimeout(r, HANDSHAKE_MS * 4));
     expect(closed).toBe(false);
-    await good!.expectServed("idle but valid");
+    await good.expectServed("idle but valid");
   });
 
   for (const off of [0, Infinity]) {
     it(`handshakeTimeoutMs ${off} turns the timeout off: clients are served, a silent socket stays`, async () => {
-      const addr = await start(off);
+      const { addr } = await start(off);
       // Fresh connections (a config each) all work: nothing drops a session early.
       for (let i = 0; i < 5; i++) {
-        const config = newConfig(withNodeList([addr]));
-        try {
-          expect((await echoRPC(config.nodes()[0]!.context({ timeoutMs: 5000 }), { value: `c${i}` })).value).toBe(`echo: c${i}`);
-        } finally {
-          await config.close();
-        }
+        const config = testConfig(withNodeList([addr]));
+        expect((await echoRPC(config.nodes()[0]!.context({ timeoutMs: 5000 }), { value: `c${i}` })).value).toBe(`echo: c${i}`);
       }
       const silent = await silentSocket(addr);
-      cleanups.push(silent.destroy);
       const outcome = await Promise.race([silent.closedByServer.then(() => "closed"), new Promise((r) => setTimeout(() => r("open"), HANDSHAKE_MS * 2))]);
       expect(outcome).toBe("open");
     });
@@ -102,9 +78,8 @@ describe("connections that never start HTTP/2", () => {
 
   it("by default a silent socket is kept for grpc-go's 120 s, not dropped at once", async () => {
     expect(DEFAULT_HANDSHAKE_TIMEOUT_MS).toBe(120_000);
-    const addr = await start();
+    const { addr } = await start();
     const silent = await silentSocket(addr);
-    cleanups.push(silent.destroy);
     const outcome = await Promise.race([silent.closedByServer.then(() => "closed"), new Promise((r) => setTimeout(() => r("open"), HANDSHAKE_MS * 3))]);
     expect(outcome).toBe("open");
   });

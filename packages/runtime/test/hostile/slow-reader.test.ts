@@ -17,12 +17,13 @@ import { EventEmitter } from "node:events";
 import * as http2 from "node:http2";
 import type { Http2Stream } from "node:http2";
 import { create } from "@bufbuild/protobuf";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MessageSchema } from "../../src/gen/stream_pb.js";
-import { newConfig, withNodeList } from "../../src/index.js";
+import { withNodeList } from "../../src/index.js";
 import { FrameWriter } from "../../src/wire/grpc/frame-writer.js";
 import { echoQC } from "../gen/testsvc/testsvc_gorums.js";
-import { type ServerProcess, startServerProcess } from "../faults/server-process.js";
+import { type ChildServer, startChildServer } from "../helpers/child-server.js";
+import { cleanup, testConfig } from "../helpers/test-servers.js";
 import { envelope, GRPC_REQUEST, grpcFrame, request } from "./helpers.js";
 import { sleep } from "../helpers/wait.js";
 
@@ -65,31 +66,24 @@ describe("FrameWriter backpressure", () => {
 });
 
 describe("a client that stops reading replies (server process memory)", () => {
-  let proc: ServerProcess | undefined;
-  let client: http2.ClientHttp2Session | undefined;
-  afterEach(async () => {
-    client?.destroy();
-    client = undefined;
-    await proc?.kill();
-    proc = undefined;
-  });
-
   type Mem = { mem: NodeJS.MemoryUsage };
   type Stats = { stats: { requests: number; streamSent: number; streamFailed: number } };
 
   /**
    * Starts a server process, measures its memory, opens a raw NodeStream
    * that never reads, writes `frames`, and returns the growth of the
-   * process' memory (rss, after a GC) at its peak over ~2 s.
+   * process' memory (rss, after a GC) at its peak over ~2 s. The process
+   * and the client go when the test ends.
    */
-  async function growthWhileNotReading(frames: Buffer[]): Promise<{ growth: number; stats: Stats["stats"] }> {
-    proc = await startServerProcess({ exposeGC: true });
+  async function growthWhileNotReading(frames: Buffer[]): Promise<{ growth: number; stats: Stats["stats"]; proc: ChildServer; client: http2.ClientHttp2Session }> {
+    const proc = await startChildServer({ exposeGC: true });
     // Warm up: the process has served a call (and loaded everything) before the baseline.
-    const warm = newConfig(withNodeList([proc.addr]));
+    const warm = testConfig(withNodeList([proc.addr]));
     await echoQC(warm.context({ timeoutMs: 10_000 }), { value: "big:1048576" }).all();
     await warm.close();
     const base = (await proc.command<Mem>("mem")).mem.rss;
-    client = http2.connect(`http://${proc.addr}`);
+    const client = http2.connect(`http://${proc.addr}`);
+    cleanup(() => client.destroy());
     client.on("error", () => {});
     const req = client.request(GRPC_REQUEST, { endStream: false });
     req.on("error", () => {});
@@ -103,30 +97,24 @@ describe("a client that stops reading replies (server process memory)", () => {
       peak = Math.max(peak, (await proc.command<Mem>("mem")).mem.rss - base);
     }
     const { stats } = await proc.command<Stats>("stats");
-    return { growth: peak, stats };
+    return { growth: peak, stats, proc, client };
   }
 
   /** After the client left: the process is alive, its handler saw the end, and it serves a good client. */
-  async function expectRecovered(): Promise<void> {
-    client?.destroy();
-    client = undefined;
-    const p = proc!;
-    const config = newConfig(withNodeList([p.addr]));
-    try {
-      expect((await echoQC(config.context({ timeoutMs: 10_000 }), { value: "after" }).all()).value).toBe("echo: after");
-    } finally {
-      await config.close();
-    }
-    expect(p.alive()).toBe(true);
-    expect(p.stderr()).toBe("");
+  async function expectRecovered({ proc, client }: { proc: ChildServer; client: http2.ClientHttp2Session }): Promise<void> {
+    client.destroy();
+    const config = testConfig(withNodeList([proc.addr]));
+    expect((await echoQC(config.context({ timeoutMs: 10_000 }), { value: "after" }).all()).value).toBe("echo: after");
+    expect(proc.alive()).toBe(true);
+    expect(proc.stderr()).toBe("");
   }
 
   it("a streaming handler sending 200 × 1 MiB: its sends wait, memory stays bounded", { timeout: 60_000 }, async () => {
     const r = await growthWhileNotReading([grpcFrame(envelope(1n, "testsvc.TestService.EchoStream", request("flood:200:1048576")))]);
     expect(r.growth).toBeLessThan(BOUND);
     expect(r.stats.streamSent).toBeLessThan(50); // stuck in send() long before 200
-    await expectRecovered();
-    const { stats } = await proc!.command<Stats>("stats");
+    await expectRecovered(r);
+    const { stats } = await r.proc.command<Stats>("stats");
     expect(stats.streamFailed).toBe(1); // its pending send resolved false when the client left
   });
 
@@ -135,7 +123,7 @@ describe("a client that stops reading replies (server process memory)", () => {
     const r = await growthWhileNotReading(frames);
     expect(r.growth).toBeLessThan(BOUND);
     expect(r.stats.requests).toBeLessThan(1 + 50); // the warm-up call, then only a few
-    await expectRecovered();
+    await expectRecovered(r);
   });
 
   it("a flood of 200,000 requests for 64 KiB replies: the server stops serving and reading, memory stays bounded", { timeout: 60_000 }, async () => {
@@ -145,6 +133,6 @@ describe("a client that stops reading replies (server process memory)", () => {
     // Served: the warm-up call and the replies that fit the reply high-water mark
     // (without backpressure, tens of thousands in these 2 s, and gigabytes).
     expect(r.stats.requests).toBeLessThan(1 + 100);
-    await expectRecovered();
+    await expectRecovered(r);
   });
 });

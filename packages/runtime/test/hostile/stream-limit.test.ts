@@ -11,10 +11,9 @@
  * GORUMS_HOSTILE_STREAMS sets the size of the big flood (default 10,000).
  */
 import * as http2 from "node:http2";
-import { afterEach, describe, expect, it } from "vitest";
-import { Server, type ServerOptions } from "../../src/index.js";
-import { registerTestService } from "../helpers/test-servers.js";
-import { countGoodStreams, envelope, GRPC_REQUEST, type GoodClient, goodClient, grpcFrame, request } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cleanup } from "../helpers/test-servers.js";
+import { envelope, GRPC_REQUEST, grpcFrame, request, testWatchedServer } from "./helpers.js";
 import { errorCodeOf, FrameType, H2Error, type H2Frame, headersFrame, nodeStreamHeaders, rawH2 } from "./raw-h2.js";
 
 const FLOOD = Number(process.env.GORUMS_HOSTILE_STREAMS ?? 10_000);
@@ -22,28 +21,6 @@ const FLOOD = Number(process.env.GORUMS_HOSTILE_STREAMS ?? 10_000);
 const MAX_CONCURRENT_STREAMS = 0x3;
 
 describe("streams per connection", () => {
-  let server: Server | undefined;
-  let good: GoodClient | undefined;
-  const cleanups: Array<() => void> = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) {
-      c();
-    }
-    await good?.close();
-    good = undefined;
-    await server?.stop();
-    server = undefined;
-  });
-
-  async function start(opts: ServerOptions = {}): Promise<string> {
-    const goodStreams = { n: 0 };
-    server = new Server({ ...opts, onConnect: countGoodStreams(goodStreams) });
-    registerTestService(server, { writes: [], nums: [], delayMs: 0, streamReplies: 3 }, 1);
-    const addr = await server.listen("127.0.0.1:0");
-    good = await goodClient(addr, () => goodStreams.n);
-    return addr;
-  }
-
   /** The value of SETTINGS_MAX_CONCURRENT_STREAMS in a SETTINGS frame. */
   function advertisedLimit(f: H2Frame): number | undefined {
     for (let at = 0; at + 6 <= f.payload.byteLength; at += 6) {
@@ -62,7 +39,7 @@ describe("streams per connection", () => {
    */
   async function flood(addr: string, n: number, limit: number, ack = false) {
     const c = await rawH2(addr, { ackSettings: ack });
-    cleanups.push(() => c.destroy());
+    cleanup(() => c.destroy());
     const settings = await c.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & 1) === 0);
     if (ack) {
       await c.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & 1) === 1); // our SETTINGS acknowledged too
@@ -104,20 +81,17 @@ describe("streams per connection", () => {
       [{}, 1000],
       [{ maxStreamsPerConnection: 50 }, 50],
     ] as const) {
-      const addr = await start(opts);
-      const c = await rawH2(addr);
-      cleanups.push(() => c.destroy());
+      const s = await testWatchedServer(opts);
+      const c = await rawH2(s.addr);
+      cleanup(() => c.destroy());
       expect(advertisedLimit(await c.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & 1) === 0))).toBe(want);
-      await good!.expectServed("limit");
-      await good!.close();
-      good = undefined;
-      await server!.stop();
-      server = undefined;
+      await s.good.expectServed("limit");
+      await s.close();
     }
   });
 
   it("1,100 streams at once: the first 1000 are served, the other 100 refused with REFUSED_STREAM", async () => {
-    const addr = await start();
+    const { addr, good } = await testWatchedServer();
     const r = await flood(addr, 1100, 1000);
     expect(r.limit).toBe(1000);
     expect(r.accepted.length).toBe(1000);
@@ -125,14 +99,14 @@ describe("streams per connection", () => {
     expect(r.refused.length).toBe(100);
     expect(r.refused[0]).toBe(2 * 1000 + 1);
     expect(r.goaway).toBeUndefined();
-    await good!.expectServed("1100 streams");
+    await good.expectServed("1100 streams");
     r.conn.destroy();
     await r.conn.closed;
-    await good!.expectServed("1100 streams gone");
+    await good.expectServed("1100 streams gone");
   });
 
   it(`${FLOOD} streams at once: never more than 1000 served; the rest refused or the connection dropped`, { timeout: 60_000 }, async () => {
-    const addr = await start();
+    const { addr, good } = await testWatchedServer();
     const r = await flood(addr, FLOOD, 1000);
     expect(r.accepted.length).toBe(Math.min(1000, FLOOD));
     expect(r.accepted.every((id) => id <= 2 * 999 + 1)).toBe(true);
@@ -141,11 +115,11 @@ describe("streams per connection", () => {
       expect(r.goaway).toBeDefined();
     }
     expect(r.refused.length).toBeGreaterThan(0);
-    await good!.expectServed("flood");
+    await good.expectServed("flood");
   });
 
   it("a client that acknowledged the limit and exceeds it loses its connection (GOAWAY)", async () => {
-    const addr = await start({ maxStreamsPerConnection: 20 });
+    const { addr, good } = await testWatchedServer({ maxStreamsPerConnection: 20 });
     // Up to the limit: served (our stream answers each with headers at once).
     const r = await flood(addr, 20, 20, true);
     expect(r.limit).toBe(20);
@@ -163,14 +137,14 @@ describe("streams per connection", () => {
     const goaway = await r.conn.waitFor((f) => f.type === FrameType.GOAWAY, 5_000);
     expect(errorCodeOf(goaway)).not.toBe(H2Error.NO_ERROR);
     expect(r.conn.frames.some((f) => f.type === FrameType.HEADERS && f.streamId > 2 * 19 + 1)).toBe(false);
-    await good!.expectServed("acked");
+    await good.expectServed("acked");
   });
 
   it("a well-behaved HTTP/2 client queues streams beyond the limit: they open as others close", async () => {
-    const addr = await start({ maxStreamsPerConnection: 10 });
+    const { addr, good } = await testWatchedServer({ maxStreamsPerConnection: 10 });
     const client = http2.connect(`http://${addr}`);
     client.on("error", () => {});
-    cleanups.push(() => client.destroy());
+    cleanup(() => client.destroy());
     await new Promise((resolve) => client.once("remoteSettings", resolve));
     expect(client.remoteSettings.maxConcurrentStreams).toBe(10);
     const responded: http2.ClientHttp2Stream[] = [];
@@ -214,6 +188,6 @@ describe("streams per connection", () => {
     for (const s of streams) {
       s.close();
     }
-    await good!.expectServed("queued");
+    await good.expectServed("queued");
   });
 });

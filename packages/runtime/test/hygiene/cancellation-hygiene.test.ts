@@ -14,12 +14,12 @@
  * asserted. A streaming call cut short ends incomplete, as Go behavior 25.)
  */
 import { getEventListeners } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Configuration, newConfig, newLocalSystems, quorumCall, Server, withNodeList } from "../../src/index.js";
+import { describe, expect, it } from "vitest";
+import { newLocalSystems, quorumCall } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
-
-import { activeTimers, registerMixService, runCallMix } from "./call-mix.js";
+import { cleanup, configOf, startServersWith } from "../helpers/test-servers.js";
 import { waitUntil } from "../helpers/wait.js";
+import { activeTimers, registerMixService, runCallMix } from "./call-mix.js";
 
 /** 20 000 by default; GORUMS_HYGIENE_CALLS=100000 for the full run. */
 const CALLS = Number(process.env.GORUMS_HYGIENE_CALLS ?? 20_000);
@@ -27,28 +27,9 @@ const CALLS = Number(process.env.GORUMS_HYGIENE_CALLS ?? 20_000);
 const TIMEOUT_MS = Math.max(60_000, CALLS * 3);
 
 describe("resource hygiene under random cancellation", () => {
-  let servers: Server[] = [];
-  const configs: Configuration[] = [];
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    await Promise.all(configs.splice(0).map((c) => c.close()));
-    await Promise.all(servers.map((s) => s.stop()));
-    servers = [];
-    for (const c of cleanups.splice(0)) {
-      await c();
-    }
-  });
-
   it(`${CALLS} calls to 3 servers leave no pending calls, timers or abort listeners`, { timeout: TIMEOUT_MS }, async () => {
-    const addrs: string[] = [];
-    for (const id of [1, 2, 3]) {
-      const server = new Server();
-      registerMixService(server, id, id === 3 ? 2 : 0);
-      servers.push(server);
-      addrs.push(await server.listen("127.0.0.1:0"));
-    }
-    const config = newConfig(withNodeList(addrs));
-    configs.push(config);
+    const servers = await startServersWith(3, (server, _state, id) => registerMixService(server, id, id === 3 ? 2 : 0));
+    const config = configOf(servers);
     // Connect every node before measuring the baseline.
     await quorumCall(config.context({ timeoutMs: 10_000 }), TestService.method.echoQC, { value: "warm-up" }).all();
     const baseline = activeTimers();
@@ -70,7 +51,7 @@ describe("resource hygiene under random cancellation", () => {
 
   it(`${Math.ceil(CALLS / 4)} calls over a System's inboundConfig leave no pending calls, timers or abort listeners`, { timeout: TIMEOUT_MS }, async () => {
     const { systems, stop } = await newLocalSystems(3);
-    cleanups.push(stop);
+    cleanup(stop);
     for (const s of systems) {
       registerMixService(s.server, s.myID, s.myID === 3 ? 2 : 0);
     }

@@ -24,7 +24,6 @@ function echoServer(name: string): Server {
 }
 
 describe("a plain Server's client peers", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   it("lists a client that serves calls in clientConfig() and quorum-calls it back", async () => {
     const server = echoServer("server");

@@ -13,7 +13,6 @@ import { type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import {
-  type Configuration,
   Server,
   type ServerCtx,
   type ServerInterceptor,
@@ -27,7 +26,7 @@ import {
 import { RequestSchema, type ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
 import { waitUntil } from "../helpers/wait.js";
-import { cleanup, testConfig } from "../helpers/test-servers.js";
+import { cleanup, testConfig, testServer } from "../helpers/test-servers.js";
 
 type Req = MessageShape<typeof RequestSchema>;
 type Resp = MessageShape<typeof ResponseSchema>;
@@ -47,7 +46,8 @@ const settle = () => new Promise((r) => setTimeout(r, 200));
  * A server whose EchoRPC handler is driven by the request value:
  * "block:<k>" waits for gate k; "release:<k>" calls ctx.release() then waits
  * for gate k; "release3:<k>" releases, waits for gate k, then releases twice
- * more; anything else answers at once. Every start and end is logged.
+ * more; anything else answers at once. Every start and end is logged. The
+ * server stops when the test ends.
  */
 async function startGatedServer(opts: { interceptors?: ServerInterceptor[] } = {}) {
   const gates = new Map<string, ReturnType<typeof gate>>();
@@ -60,7 +60,7 @@ async function startGatedServer(opts: { interceptors?: ServerInterceptor[] } = {
     return g;
   };
   const log: string[] = [];
-  const server = new Server(opts);
+  const server = testServer(opts);
   server.registerHandler(
     "testsvc.TestService.EchoRPC",
     twoWayHandler(TestService.method.echoRPC, async (ctx: ServerCtx, req: Req) => {
@@ -85,12 +85,10 @@ async function startGatedServer(opts: { interceptors?: ServerInterceptor[] } = {
 }
 
 describe("per-stream FIFO dispatch", () => {
-  let config: Configuration | undefined;
 
   it("a blocked handler holds later requests on the same stream", async () => {
     const s = await startGatedServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "block:a" });
     await waitUntil(() => s.log.includes("start block:a"), "a to start");
@@ -110,8 +108,7 @@ describe("per-stream FIFO dispatch", () => {
 
   it("ctx.release() lets a later request overtake the blocked one", async () => {
     const s = await startGatedServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     let aDone = false;
     const a = rpcCall(ctx, TestService.method.echoRPC, { value: "release:a" }).then((r) => {
@@ -129,8 +126,7 @@ describe("per-stream FIFO dispatch", () => {
 
   it("release() is idempotent: extra releases and the return free no further request", async () => {
     const s = await startGatedServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     // a releases (b may start), b blocks without releasing, c must wait for b
     // even when a releases twice more and returns while b is running.
@@ -150,8 +146,7 @@ describe("per-stream FIFO dispatch", () => {
 
   it("separate streams are not serialized with each other", async () => {
     const s = await startGatedServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     const other = newConfig(withNodeList([s.addr]));
     try {
       const a = rpcCall(config.nodes()[0]!.context({ timeoutMs: 10_000 }), TestService.method.echoRPC, { value: "block:a" });
@@ -180,7 +175,7 @@ describe("per-stream FIFO dispatch", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = testConfig(withNodeList([addr]));
+    const config = testConfig(withNodeList([addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 10_000 });
     const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { num: BigInt(i) })));
     expect(replies.map((r) => r.num)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
@@ -262,7 +257,6 @@ describe("ctx.signal", () => {
 });
 
 describe("server interceptors", () => {
-  let config: Configuration | undefined;
 
   /** Appends `name`in- to the request before next and `name`out- to the reply after (Go's TestServerInterceptorsChain). */
   const appending =
@@ -281,7 +275,7 @@ describe("server interceptors", () => {
       "testsvc.TestService.EchoRPC",
       twoWayHandler(TestService.method.echoRPC, (_ctx, req) => ({ value: `${req.value}server-` })),
     );
-    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    const config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const reply = await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "client-" });
     expect(reply.value).toBe("client-i1in-i2in-server-i2out-i1out");
   });
@@ -305,7 +299,7 @@ describe("server interceptors", () => {
         writes.push(req.value);
       }),
     );
-    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    const config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     await unicastCall(ctx, TestService.method.writeUnicast, { value: "w" });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "e" });
@@ -333,7 +327,7 @@ describe("server interceptors", () => {
         return { value: req.value };
       }),
     );
-    config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
+    const config = testConfig(withNodeList([await server.listen("127.0.0.1:0")]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const err = await rpcCall(ctx, TestService.method.echoRPC, { value: "forbidden" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);

@@ -16,7 +16,7 @@
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type Configuration, Server, oneWayHandler, rpcCall, streamHandler, twoWayHandler, unimplementedHandler, withNodeList } from "../../src/index.js";
+import { Server, oneWayHandler, rpcCall, streamHandler, twoWayHandler, unimplementedHandler, withNodeList } from "../../src/index.js";
 import { RequestSchema, ResponseSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { startTestServers, type TestServer, testConfig, testServer } from "../helpers/test-servers.js";
 import { testRawStream, payloadOf, type RawStream } from "../helpers/raw-stream.js";
@@ -225,11 +225,10 @@ describe("unimplementedHandler (raw stream)", () => {
 
 describe("server error codes through the client API", () => {
   let servers: TestServer[] = [];
-  let config: Configuration | undefined;
 
   it("an rpc rejects with the handler's ConnectError code, or Unknown for a plain Error", async () => {
     servers = await startTestServers(1);
-    config = testConfig(withNodeList([servers[0]!.addr]));
+    const config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const codeOf = async (value: string) => {
       try {

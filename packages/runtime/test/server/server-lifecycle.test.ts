@@ -12,7 +12,7 @@
 import * as net from "node:net";
 import { ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type Configuration, QuorumCallError, Server, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
+import { QuorumCallError, Server, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, startTestServers, stopAll, type TestServer, type TestServerState, cleanup, testConfig } from "../helpers/test-servers.js";
 
@@ -35,7 +35,6 @@ function newState(): TestServerState {
 
 describe("server lifecycle", () => {
   let servers: TestServer[] = [];
-  let config: Configuration | undefined;
 
   it('listen("127.0.0.1:0") resolves to the bound "127.0.0.1:<port>"', async () => {
     const server = new Server();
@@ -65,7 +64,7 @@ describe("server lifecycle", () => {
     await expect(b.listen(busy)).rejects.toThrow();
     const addr = await b.listen("127.0.0.1:0");
     expect(addr).not.toBe(busy);
-    config = testConfig(withNodeList([addr]));
+    const config = testConfig(withNodeList([addr]));
     expect((await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" })).num).toBe(2n);
   });
 
@@ -111,7 +110,7 @@ describe("server lifecycle", () => {
 
   it("stop() closes a listener that has open client streams", async () => {
     servers = await startTestServers(1);
-    config = testConfig(withNodeList([servers[0]!.addr]));
+    const config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     expect((await rpcCall(ctx, TestService.method.echoRPC, { value: "a" })).value).toBe("echo: a");
     await servers[0]!.server.stop();
@@ -122,7 +121,7 @@ describe("server lifecycle", () => {
     servers = await startTestServers(1);
     const s = servers[0]!;
     s.state.delayMs = 60_000; // handlers block until the stream ends or the server stops
-    config = testConfig(withNodeList([s.addr]), { backoff: { initialMs: 50, maxMs: 200 } });
+    const config = testConfig(withNodeList([s.addr]), { backoff: { initialMs: 50, maxMs: 200 } });
     const node = config.nodes()[0]!;
     // No timeout: only the stop can end these calls.
     const ctx = node.context();
@@ -150,7 +149,7 @@ describe("server lifecycle", () => {
     for (const s of servers) {
       s.state.delayMs = 60_000;
     }
-    config = testConfig(withNodeList(servers.map((s) => s.addr)), { backoff: { initialMs: 50, maxMs: 200 } });
+    const config = testConfig(withNodeList(servers.map((s) => s.addr)), { backoff: { initialMs: 50, maxMs: 200 } });
     const p = quorumCall(config.context(), TestService.method.echoQC, { value: "x" }).majority();
     p.catch(() => {});
     while (servers.some((s) => s.state.nums.length === 0)) {
@@ -163,7 +162,7 @@ describe("server lifecycle", () => {
   it("a new server on the same port serves the next calls of the same configuration", async () => {
     servers = await startTestServers(1);
     const addr = servers[0]!.addr;
-    config = testConfig(withNodeList([addr]), { backoff: { initialMs: 20, maxMs: 200 } });
+    const config = testConfig(withNodeList([addr]), { backoff: { initialMs: 20, maxMs: 200 } });
     const node = config.nodes()[0]!;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "before" })).num).toBe(1n);
 
@@ -198,7 +197,7 @@ describe("server lifecycle", () => {
 
   it("10 concurrent rpcs on one stream all succeed (Go behavior 5)", async () => {
     servers = await startTestServers(1);
-    config = testConfig(withNodeList([servers[0]!.addr]));
+    const config = testConfig(withNodeList([servers[0]!.addr]));
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     const replies = await Promise.all(
       Array.from({ length: 10 }, (_, i) => rpcCall(ctx, TestService.method.echoRPC, { value: `c${i}`, num: BigInt(i) })),
@@ -210,7 +209,7 @@ describe("server lifecycle", () => {
     servers = await startTestServers(1);
     const server = servers[0]!.server;
     // A client connected: a plain server still tracks nobody.
-    config = testConfig(withNodeList([servers[0]!.addr]));
+    const config = testConfig(withNodeList([servers[0]!.addr]));
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" });
     expect(server.config().size).toBe(0);
     expect(server.config().nodeIDs()).toEqual([]);

@@ -11,7 +11,6 @@
 import { describe, expect, it } from "vitest";
 import {
   CLIENT_ID_BASE,
-  type Configuration,
   NODE_ID_HEADER,
   type PeerInfo,
   Server,
@@ -23,7 +22,7 @@ import {
 } from "../../src/index.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { openRawStream, payloadOf } from "../helpers/raw-stream.js";
-import { cleanup, testConfig } from "../helpers/test-servers.js";
+import { testConfig, testServer } from "../helpers/test-servers.js";
 
 interface Seen {
   metadata: Headers;
@@ -31,11 +30,11 @@ interface Seen {
   method: string;
 }
 
-/** A server that records the ctx of every EchoRPC/EchoQC call and every onConnect. */
+/** A server that records the ctx of every EchoRPC/EchoQC call and every onConnect; stopped when the test ends. */
 async function startRecordingServer() {
   const calls: Seen[] = [];
   const connects: Array<{ header: Headers; peerAddress: string }> = [];
-  const server = new Server({ onConnect: (info) => connects.push(info) });
+  const server = testServer({ onConnect: (info) => connects.push(info) });
   const record = twoWayHandler(TestService.method.echoRPC, (ctx, req) => {
     calls.push({ metadata: ctx.metadata, peer: ctx.peer, method: ctx.method });
     return { value: req.value };
@@ -47,12 +46,10 @@ async function startRecordingServer() {
 }
 
 describe("server metadata and peer", () => {
-  let config: Configuration | undefined;
 
   it("ManagerOptions.metadata reaches ctx.metadata on every call (Go behavior 41)", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]), { metadata: { id: "1", "x-app": "store" } });
+    const config = testConfig(withNodeList([s.addr]), { metadata: { id: "1", "x-app": "store" } });
     const ctx = config.nodes()[0]!.context({ timeoutMs: 5000 });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "a" });
     await rpcCall(ctx, TestService.method.echoRPC, { value: "b" });
@@ -66,8 +63,7 @@ describe("server metadata and peer", () => {
 
   it("per-call metadata reaches ctx.metadata of that call only, next to the stream headers", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]), { metadata: { id: "1" } });
+    const config = testConfig(withNodeList([s.addr]), { metadata: { id: "1" } });
     await quorumCall(config.context({ timeoutMs: 5000, metadata: { trace: "t-42" } }), TestService.method.echoQC, { value: "a" }).all();
     await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "b" }).all();
     expect(s.calls.map((c) => c.method)).toEqual(["testsvc.TestService.EchoQC", "testsvc.TestService.EchoQC"]);
@@ -79,15 +75,13 @@ describe("server metadata and peer", () => {
 
   it("per-call metadata of a node context works for rpc too", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]));
+    const config = testConfig(withNodeList([s.addr]));
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000, metadata: { user: "ann" } }), TestService.method.echoRPC, {});
     expect(s.calls[0]!.metadata.get("user")).toBe("ann");
   });
 
   it("message entries of a raw stream are in ctx.metadata", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
     const raw = openRawStream(s.addr, { headers: { "x-stream": "hdr" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}), { "x-msg": "entry" });
@@ -101,7 +95,6 @@ describe("server metadata and peer", () => {
 
   it("ctx.peer.address is the client's own 127.0.0.1:<port>; onConnect gets it and the headers", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
     const raw = openRawStream(s.addr, { headers: { message: "hello" } });
     try {
       raw.send(1n, "testsvc.TestService.EchoRPC", payloadOf(RequestSchema, {}));
@@ -121,8 +114,7 @@ describe("server metadata and peer", () => {
 
   it("a plain client: peer.nodeID 0, one onConnect per stream with its metadata, no gorums-node-id", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
-    config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" } });
+    const config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" } });
     const other = newConfig(withNodeList([s.addr]), { metadata: { message: "other" } });
     try {
       await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, {});
@@ -146,9 +138,8 @@ describe("server metadata and peer", () => {
 
   it("a client with ManagerOptions.server announces gorums-node-id 0 and keeps its metadata (Go behavior 43)", async () => {
     const s = await startRecordingServer();
-    cleanup(() => s.server.stop());
     const clientSide = new Server();
-    config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" }, server: clientSide });
+    const config = testConfig(withNodeList([s.addr]), { metadata: { message: "hello" }, server: clientSide });
     await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, {});
     expect(s.connects.length).toBe(1);
     expect(s.connects[0]!.header.get(NODE_ID_HEADER)).toBe("0");

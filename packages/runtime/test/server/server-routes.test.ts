@@ -8,13 +8,12 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { describe, expect, it } from "vitest";
-import { type Configuration, Server, quorumCall, withNodeList } from "../../src/index.js";
+import { Server, quorumCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { cleanup, registerTestService, testConfig, testServer } from "../helpers/test-servers.js";
 
 describe("co-hosted Connect services", () => {
   let server: Server | undefined;
-  let config: Configuration | undefined;
 
   async function start(): Promise<string> {
     server = testServer({
@@ -61,7 +60,7 @@ describe("co-hosted Connect services", () => {
 
   it("Gorums calls keep working next to the co-hosted service", async () => {
     const addr = await start();
-    config = testConfig(withNodeList([addr]));
+    const config = testConfig(withNodeList([addr]));
     const client = createClient(TestService, createGrpcTransport({ baseUrl: `http://${addr}`, sessionManager: session(addr) }));
     const [gorums, plain] = await Promise.all([
       quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "g" }).all(),

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QuorumCallError, type SecureServerOptions, Server, newConfig, quorumCall, rpcCall, withNodeList } from "../../src/index.js";
 import { TestService } from "../gen/testsvc/testsvc_pb.js";
 import { registerTestService, cleanup } from "../helpers/test-servers.js";
+import { rejection } from "../helpers/rejection.js";
 
 interface KeyPair {
   key: Buffer;
@@ -48,16 +49,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The error a call fails with; fails the test if the call succeeds. */
-async function failure(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("the call succeeded");
-}
-
 describe("TLS", () => {
 
   async function startTLSServers(n: number, tls: SecureServerOptions) {
@@ -86,11 +77,11 @@ describe("TLS", () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { tls: {}, backoff: { initialMs: 50, maxMs: 200 } });
     cleanup(() => config.close());
-    const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const err = await rejection(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).not.toBe(Code.DeadlineExceeded);
     expect((err as ConnectError).rawMessage).toMatch(/certificate/);
-    const qcErr = await failure(quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x" }).majority());
+    const qcErr = await rejection(quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "x" }).majority());
     expect(qcErr).toBeInstanceOf(QuorumCallError);
     expect((qcErr as QuorumCallError).nodeErrors[0]?.error).toBeInstanceOf(ConnectError);
   });
@@ -100,7 +91,7 @@ describe("TLS", () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { tls: {}, backoff: { initialMs: 50, maxMs: 200 } });
     cleanup(() => config.close());
-    const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const err = await rejection(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unavailable);
   });
 
@@ -108,7 +99,7 @@ describe("TLS", () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { backoff: { initialMs: 50, maxMs: 200 } });
     cleanup(() => config.close());
-    const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const err = await rejection(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).not.toBe(Code.DeadlineExceeded);
   });
@@ -118,7 +109,7 @@ describe("TLS", () => {
     const addrs = await startTLSServers(1, { key: serverPair.key, cert: serverPair.cert });
     const config = newConfig(withNodeList(addrs), { backoff: { initialMs: 50, maxMs: 200 } });
     cleanup(() => config.close());
-    const err = await failure(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const err = await rejection(rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect((err as ConnectError).code).toBe(Code.Unavailable);
   });
 
@@ -135,7 +126,7 @@ describe("TLS", () => {
     cleanup(() => withCert.close());
     cleanup(() => withoutCert.close());
     expect((await rpcCall(withCert.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "m" })).value).toBe("echo: m");
-    const err = await failure(rpcCall(withoutCert.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
+    const err = await rejection(rpcCall(withoutCert.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" }));
     expect(err).toBeInstanceOf(ConnectError);
   });
 });

@@ -11,7 +11,7 @@
 import { type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { type Configuration, oneWayHandler, rpcCall, Server, twoWayHandler, unicastCall, withNodeList } from "../../src/index.js";
+import { oneWayHandler, rpcCall, Server, twoWayHandler, unicastCall, withNodeList } from "../../src/index.js";
 import { type RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
 import { testConfig, testServer } from "../helpers/test-servers.js";
 
@@ -19,7 +19,6 @@ type Req = MessageShape<typeof RequestSchema>;
 
 describe("synchronous handlers", () => {
   let server: Server | undefined;
-  let config: Configuration | undefined;
 
   /** EchoRPC answers synchronously except for "slow:<ms>"; "throw"/"boom" throw; Write logs one-way messages. */
   async function start() {
@@ -54,8 +53,8 @@ describe("synchronous handlers", () => {
       }),
     );
     const addr = await server.listen("127.0.0.1:0");
-    config = testConfig(withNodeList([addr]));
-    return { log, ctx: () => config!.nodes()[0]!.context({ timeoutMs: 10_000 }) };
+    const config = testConfig(withNodeList([addr]));
+    return { log, ctx: () => config.nodes()[0]!.context({ timeoutMs: 10_000 }) };
   }
 
   it("answer with the returned reply, in arrival order, behind an asynchronous handler that came first", async () => {

@@ -62,7 +62,6 @@ function clientServer(name: string): { server: Server; log: ClientLog } {
 
 describe("client peers", () => {
   let mesh: Replicas | undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   /** Three replicas; Echo records the caller's node ID; EchoQC calls its clients back (after release). */
   async function start(): Promise<{ m: Replicas; seen: Map<number, number[]> }> {

@@ -14,7 +14,6 @@ import { registerTestService, cleanup } from "../helpers/test-servers.js";
 import { freePorts, newState, portOf } from "./helpers.js";
 import { sleep, waitUntil } from "../helpers/wait.js";
 
-const cleanups: Array<() => Promise<unknown> | void> = [];
 
 /**
  * A replica shaped like Go's NewSystem: a Server whose InboundManager knows

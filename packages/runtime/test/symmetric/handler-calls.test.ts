@@ -58,7 +58,6 @@ async function outer(ctx: ServerCtx, value: string): Promise<string> {
 
 describe("handlers calling their replicas through ctx.config()", () => {
   let mesh: Replicas | undefined;
-  const cleanups: Array<() => Promise<void>> = [];
 
   async function start(): Promise<Replicas> {
     const innerCalls = new Map<number, number>();

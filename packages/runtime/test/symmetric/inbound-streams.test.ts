@@ -28,7 +28,6 @@ import { openRawStream, type RawStream, payloadOf } from "../helpers/raw-stream.
 import { sleep, waitUntil } from "../helpers/wait.js";
 
 describe("Server with an InboundManager", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   /** Server 1 of peers {1: itself, 2, 3: 127.0.0.1 addresses that need not listen}. */
   async function start(): Promise<{ server: Server; manager: InboundManager; changes: number[][]; state: ReturnType<typeof newState> }> {

@@ -15,7 +15,6 @@ import { freePorts, newState } from "./helpers.js";
 import { waitUntil } from "../helpers/wait.js";
 
 describe("known peers by DNS name", () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
 
   async function dialAsPeer2(resolvesTo: string[]): Promise<{ inbound: InboundManager; error?: unknown }> {
     const inbound = new InboundManager(1, withNodes({ 1: "127.0.0.1:1", 2: "replica-2.replicas:9080" }), {

@@ -19,7 +19,7 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame, encodeFrames } from "../../src/wire/grpc/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
 import type { AcceptedNodeStream } from "../../src/wire/grpc/node-stream-listener.js";
-import { drain, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
+import { drain, echo, echoOnceThenFail, type H2Server, msg, startConnectServer, startH2Server, startOurServer, take } from "./http2-harness.js";
 import { waitUntil } from "../helpers/wait.js";
 import { cleanup } from "../helpers/test-servers.js";
 
@@ -101,13 +101,6 @@ function framesOf(body: Buffer): Message[] {
 }
 
 describe("http2 NodeStream conformance", () => {
-
-  async function server(s: Promise<H2Server>): Promise<H2Server> {
-    const started = await s;
-    cleanup(() => started.close());
-    return started;
-  }
-
   function dialer(addr: string, readMaxBytes?: number): StreamDialer {
     const d = http2StreamDialer({ address: addr, headers: new Headers({ "x-test": "1" }), ...(readMaxBytes !== undefined ? { readMaxBytes } : {}) });
     cleanup(() => d.close());
@@ -116,7 +109,7 @@ describe("http2 NodeStream conformance", () => {
 
   describe("our client ↔ connect-node server", () => {
     it("echoes pipelined messages in order and ends cleanly", async () => {
-      const s = await server(startConnectServer());
+      const s = await startConnectServer();
       const stream = await dialer(s.addr).dial();
       const n = 2000;
       for (let i = 1; i <= n; i++) {
@@ -129,19 +122,17 @@ describe("http2 NodeStream conformance", () => {
     });
 
     it("ends the iteration cleanly when the handler returns, and with its ConnectError when it throws", async () => {
-      const s = await server(
-        startConnectServer(async function* (requests) {
-          for await (const m of requests) {
-            if (m.messageSeqNo === 3n) {
-              return;
-            }
-            if (m.messageSeqNo === 13n) {
-              throw new ConnectError("refused: 100% ünïcode", Code.FailedPrecondition);
-            }
-            yield m;
+      const s = await startConnectServer(async function* (requests) {
+        for await (const m of requests) {
+          if (m.messageSeqNo === 3n) {
+            return;
           }
-        }),
-      );
+          if (m.messageSeqNo === 13n) {
+            throw new ConnectError("refused: 100% ünïcode", Code.FailedPrecondition);
+          }
+          yield m;
+        }
+      });
       const ok = await dialer(s.addr).dial();
       for (const i of [1, 2, 3]) {
         void ok.send(msg(i));
@@ -164,19 +155,17 @@ describe("http2 NodeStream conformance", () => {
     it("connect-node's handler sees a Canceled call when our client cancels", async () => {
       let seen: unknown;
       let entered = false;
-      const s = await server(
-        startConnectServer(async function* (requests) {
-          entered = true;
-          try {
-            for await (const m of requests) {
-              yield m;
-            }
-            seen = "clean end";
-          } catch (err) {
-            seen = err;
+      const s = await startConnectServer(async function* (requests) {
+        entered = true;
+        try {
+          for await (const m of requests) {
+            yield m;
           }
-        }),
-      );
+          seen = "clean end";
+        } catch (err) {
+          seen = err;
+        }
+      });
       const stream = await dialer(s.addr).dial();
       await stream.send(msg(1));
       await take(stream.receive()[Symbol.asyncIterator](), 1);
@@ -197,17 +186,10 @@ describe("http2 NodeStream conformance", () => {
 
     it("echoes in order, with the request headers delivered", async () => {
       let accepted: AcceptedNodeStream | undefined;
-      const s = await server(
-        startOurServer((a) => {
-          accepted = a;
-          void (async () => {
-            for await (const m of a.stream.receive()) {
-              void a.stream.send(m);
-            }
-            a.stream.close();
-          })();
-        }),
-      );
+      const s = await startOurServer((a) => {
+        accepted = a;
+        echo(a.stream);
+      });
       const client = connectClient(s.addr);
       const n = 500;
       async function* requests() {
@@ -224,16 +206,7 @@ describe("http2 NodeStream conformance", () => {
     });
 
     it("sees the status our server closes with, message decoded", async () => {
-      const s = await server(
-        startOurServer((a) => {
-          void (async () => {
-            for await (const m of a.stream.receive()) {
-              await a.stream.send(m);
-              a.stream.close(new ConnectError("no entry: 100% ✓", Code.PermissionDenied));
-            }
-          })().catch(() => {});
-        }),
-      );
+      const s = await startOurServer((a) => echoOnceThenFail(a.stream, new ConnectError("no entry: 100% ✓", Code.PermissionDenied)));
       const client = connectClient(s.addr);
       async function* requests() {
         yield msg(1);
@@ -257,12 +230,10 @@ describe("http2 NodeStream conformance", () => {
 
     it("ordinary Connect requests on the same server go to connect-node (the fallback)", async () => {
       let ours = 0;
-      const s = await server(
-        startOurServer((a) => {
-          ours++;
-          a.stream.close();
-        }),
-      );
+      const s = await startOurServer((a) => {
+        ours++;
+        a.stream.close();
+      });
       const sessionManager = new Http2SessionManager(`http://${s.addr}`);
       cleanup(() => sessionManager.abort());
       const client = createClient(Gorums, createConnectTransport({ baseUrl: `http://${s.addr}`, httpVersion: "2", sessionManager }));
@@ -304,17 +275,10 @@ describe("http2 NodeStream conformance", () => {
 
     it("echoes in order and ends with status OK after the client half-closes", async () => {
       let accepted: AcceptedNodeStream | undefined;
-      const s = await server(
-        startOurServer((a) => {
-          accepted = a;
-          void (async () => {
-            for await (const m of a.stream.receive()) {
-              void a.stream.send(m);
-            }
-            a.stream.close();
-          })();
-        }),
-      );
+      const s = await startOurServer((a) => {
+        accepted = a;
+        echo(a.stream);
+      });
       const md = new grpc.Metadata();
       md.set("gorums-node-id", "0");
       const call = grpcCall(s.addr, md);
@@ -332,15 +296,13 @@ describe("http2 NodeStream conformance", () => {
     });
 
     it("gets our server's error status with the decoded message", async () => {
-      const s = await server(
-        startOurServer((a) => {
-          void (async () => {
-            for await (const _ of a.stream.receive()) {
-              a.stream.close(new ConnectError("slow down, 50% ünïcode", Code.ResourceExhausted));
-            }
-          })().catch(() => {});
-        }),
-      );
+      const s = await startOurServer((a) => {
+        void (async () => {
+          for await (const _ of a.stream.receive()) {
+            a.stream.close(new ConnectError("slow down, 50% ünïcode", Code.ResourceExhausted));
+          }
+        })().catch(() => {});
+      });
       const call = grpcCall(s.addr);
       const result = outcome(call);
       call.write(toBinary(MessageSchema, msg(1)));
@@ -351,11 +313,9 @@ describe("http2 NodeStream conformance", () => {
 
     it("a grpc-js cancel ends our server's receive", async () => {
       let serverSide: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-      const s = await server(
-        startOurServer((a) => {
-          serverSide = drain(a.stream.receive());
-        }),
-      );
+      const s = await startOurServer((a) => {
+        serverSide = drain(a.stream.receive());
+      });
       const call = grpcCall(s.addr);
       const result = outcome(call);
       call.write(toBinary(MessageSchema, msg(1)));
@@ -373,7 +333,7 @@ describe("http2 NodeStream conformance", () => {
 
   describe("our client ↔ raw HTTP/2 servers", () => {
     function rawServer(onStream: (stream: http2.ServerHttp2Stream) => void): Promise<H2Server> {
-      return server(startH2Server((srv) => srv.on("stream", onStream)));
+      return startH2Server((srv) => srv.on("stream", onStream));
     }
 
     it("a trailers-only response (status in the headers) throws that code", async () => {
@@ -476,28 +436,26 @@ describe("http2 NodeStream conformance", () => {
   describe("raw HTTP/2 clients ↔ our server", () => {
     async function ourServer(readMaxBytes?: number): Promise<{ s: H2Server; streams: Array<Promise<{ messages: Message[]; error?: ConnectError }>> }> {
       const streams: Array<Promise<{ messages: Message[]; error?: ConnectError }>> = [];
-      const s = await server(
-        startOurServer((a) => {
-          a.stream.open?.(); // adopted at once, as a Server does
-          streams.push(
-            (async () => {
-              const messages: Message[] = [];
-              try {
-                for await (const m of a.stream.receive()) {
-                  messages.push(m);
-                  // Rejects once the stream failed (a reply to a message that came with the bad frame).
-                  a.stream.send(create(MessageSchema, { ...m, method: "ours" })).catch(() => {});
-                }
-                a.stream.close();
-                return { messages };
-              } catch (err) {
-                a.stream.close(err as Error);
-                return { messages, error: err as ConnectError };
+      const s = await startOurServer((a) => {
+        a.stream.open?.(); // adopted at once, as a Server does
+        streams.push(
+          (async () => {
+            const messages: Message[] = [];
+            try {
+              for await (const m of a.stream.receive()) {
+                messages.push(m);
+                // Rejects once the stream failed (a reply to a message that came with the bad frame).
+                a.stream.send(create(MessageSchema, { ...m, method: "ours" })).catch(() => {});
               }
-            })(),
-          );
-        }, readMaxBytes),
-      );
+              a.stream.close();
+              return { messages };
+            } catch (err) {
+              a.stream.close(err as Error);
+              return { messages, error: err as ConnectError };
+            }
+          })(),
+        );
+      }, readMaxBytes);
       return { s, streams };
     }
 
@@ -568,7 +526,7 @@ describe("http2 NodeStream conformance", () => {
     it("serveNodeStream itself refuses a wrong content type with 415 and grpc-status InvalidArgument", async () => {
       const { serveNodeStream } = await import("../../src/wire/grpc/node-stream-listener.js");
       let served: unknown = "not called";
-      const s = await server(startH2Server((srv) => srv.on("stream", (st, headers) => (served = serveNodeStream(st, headers)))));
+      const s = await startH2Server((srv) => srv.on("stream", (st, headers) => (served = serveNodeStream(st, headers))));
       const res = await rawCall(s.addr, [Buffer.from("x")], { ...GRPC_REQUEST, "content-type": "application/json" });
       expect(res.headers[":status"]).toBe(415);
       expect(res.headers["grpc-status"]).toBe(String(Code.InvalidArgument));

@@ -11,6 +11,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Gorums, type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { BidiStream } from "../../src/wire/bidi-stream.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/grpc/node-stream-listener.js";
+import { cleanup } from "../helpers/test-servers.js";
 
 /** A running HTTP/2 server. */
 export interface H2Server {
@@ -22,26 +23,23 @@ export interface H2Server {
   close(): Promise<void>;
 }
 
-/** Starts an HTTP/2 (h2c) server on 127.0.0.1:0. */
+/** Starts an HTTP/2 (h2c) server on 127.0.0.1:0; it is closed when the current test ends (if the test has not closed it). */
 export async function startH2Server(setup: (server: http2.Http2Server) => void): Promise<H2Server> {
   const server = http2.createServer();
   const sessions: http2.ServerHttp2Session[] = [];
   server.on("session", (s) => sessions.push(s));
   setup(server);
+  const close = async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of sessions) {
+      s.destroy();
+    }
+    await closed;
+  };
+  cleanup(close);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
-  return {
-    addr: `127.0.0.1:${port}`,
-    server,
-    sessions,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) {
-        s.destroy();
-      }
-      await closed;
-    },
-  };
+  return { addr: `127.0.0.1:${port}`, server, sessions, close };
 }
 
 /** Echoes every message back on `stream`; ends the call when the client half-closes. */
@@ -56,6 +54,16 @@ export function echo(stream: BidiStream): void {
       stream.close(err instanceof Error ? err : undefined);
     }
   })();
+}
+
+/** Echoes the first message back on `stream`, then ends the call with `err`. */
+export function echoOnceThenFail(stream: BidiStream, err: Error): void {
+  void (async () => {
+    for await (const m of stream.receive()) {
+      await stream.send(m);
+      stream.close(err);
+    }
+  })().catch(() => {});
 }
 
 /**

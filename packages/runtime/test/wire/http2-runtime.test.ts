@@ -96,7 +96,6 @@ describe("http2 NodeStream under the Channel", () => {
         onStreamDown: (_c, err) => (serverDown = err),
       });
     });
-    cleanup(() => h2.close());
     // The client serves "client.Echo" calls that the server starts.
     const client = new Channel({
       nodeID: 1,

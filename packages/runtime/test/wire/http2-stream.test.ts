@@ -15,37 +15,28 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { toBinary } from "@bufbuild/protobuf";
 import { type Message, MessageSchema } from "../../src/gen/stream_pb.js";
 import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame } from "../../src/wire/grpc/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/grpc/node-stream-listener.js";
-import { drain, echo, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
+import { drain, echo, echoOnceThenFail, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
+import { cleanup } from "../helpers/test-servers.js";
 import { waitUntil } from "../helpers/wait.js";
 
 describe("http2 NodeStream: our client ↔ our server", () => {
-  let server: H2Server | undefined;
-  let dialer: StreamDialer | undefined;
-  afterEach(async () => {
-    dialer?.close();
-    dialer = undefined;
-    await server?.close();
-    server = undefined;
-  });
-
-  function dial(headers: Headers = new Headers(), readMaxBytes?: number): StreamDialer {
-    if (server === undefined) {
-      throw new Error("no server");
-    }
-    dialer = http2StreamDialer({ address: server.addr, headers, ...(readMaxBytes !== undefined ? { readMaxBytes } : {}) });
-    return dialer;
+  /** A dialer to `server`, closed when the test ends (the server too: http2-harness). */
+  function dial(server: H2Server, headers: Headers = new Headers(), readMaxBytes?: number): StreamDialer {
+    const d = http2StreamDialer({ address: server.addr, headers, ...(readMaxBytes !== undefined ? { readMaxBytes } : {}) });
+    cleanup(() => d.close());
+    return d;
   }
 
   it("echoes messages in order; a client close half-closes: the server's receive ends cleanly", async () => {
     let serverEnd: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       serverEnd = (async () => {
         const messages: Message[] = [];
         try {
@@ -60,7 +51,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
         }
       })();
     });
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     const it = stream.receive()[Symbol.asyncIterator]();
     for (let i = 1; i <= 3; i++) {
       await stream.send(msg(i));
@@ -79,8 +70,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("delivers a few thousand pipelined messages in order, sent without waiting", async () => {
-    server = await startOurServer();
-    const stream = await dial().dial();
+    const server = await startOurServer();
+    const stream = await dial(server).dial();
     const n = 5000;
     const sends: Promise<void>[] = [];
     for (let i = 1; i <= n; i++) {
@@ -95,11 +86,11 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("hands the server the request headers (no grpc-timeout) and the peer address, before any message", async () => {
     let accepted: AcceptedNodeStream | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       accepted = a;
       echo(a.stream);
     });
-    const stream = await dial(new Headers({ "gorums-node-id": "7", "x-meta": "a b" })).dial();
+    const stream = await dial(server, new Headers({ "gorums-node-id": "7", "x-meta": "a b" })).dial();
     await waitUntil(() => accepted !== undefined);
     expect(accepted?.headers.get("gorums-node-id")).toBe("7");
     expect(accepted?.headers.get("x-meta")).toBe("a b");
@@ -111,8 +102,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("reuses one session for every dial and makes a new one after GOAWAY", async () => {
-    server = await startOurServer();
-    const d = dial();
+    const server = await startOurServer();
+    const d = dial(server);
     const a = await d.dial();
     const b = await d.dial();
     const [ra] = await Promise.all([take(a.receive()[Symbol.asyncIterator](), 1), a.send(msg(1))]);
@@ -133,12 +124,11 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("rejects a dial with Unavailable when nothing listens, and a closed dialer's dials", async () => {
-    server = await startOurServer();
+    const server = await startOurServer();
     const addr = server.addr;
     await server.close();
-    server = undefined;
     const d = http2StreamDialer({ address: addr, headers: new Headers() });
-    dialer = d;
+    cleanup(() => d.close());
     const err = await rejection(d.dial());
     expect(err.code).toBe(Code.Unavailable);
     d.close();
@@ -146,15 +136,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("surfaces the status the server closes with, as that ConnectError (message percent-decoded)", async () => {
-    server = await startOurServer((a) => {
-      void (async () => {
-        for await (const m of a.stream.receive()) {
-          await a.stream.send(m);
-          a.stream.close(new ConnectError("not you, 100% ünïcode", Code.PermissionDenied));
-        }
-      })().catch(() => {});
-    });
-    const stream = await dial().dial();
+    const server = await startOurServer((a) => echoOnceThenFail(a.stream, new ConnectError("not you, 100% ünïcode", Code.PermissionDenied)));
+    const stream = await dial(server).dial();
     await stream.send(msg(1));
     const { messages, error } = await drain(stream.receive());
     expect(messages.map((m) => m.messageSeqNo)).toEqual([1n]);
@@ -165,8 +148,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("a plain Error closing the server stream is Unknown", async () => {
-    server = await startOurServer((a) => a.stream.close(new Error("oops")));
-    const stream = await dial().dial();
+    const server = await startOurServer((a) => a.stream.close(new Error("oops")));
+    const stream = await dial(server).dial();
     const { error } = await drain(stream.receive());
     expect(error?.code).toBe(Code.Unknown);
     expect(error?.rawMessage).toBe("oops");
@@ -174,10 +157,10 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("ends the client's iteration cleanly when the server ends the call with status 0", async () => {
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       void a.stream.send(msg(9)).then(() => a.stream.close());
     });
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     const { messages, error } = await drain(stream.receive());
     expect(error).toBeUndefined();
     expect(messages.map((m) => m.messageSeqNo)).toEqual([9n]);
@@ -186,10 +169,10 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("a client close with a reason cancels the call: the server's receive throws Canceled", async () => {
     let serverSide: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       serverSide = drain(a.stream.receive());
     });
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     await stream.send(msg(1));
     await waitUntil(() => serverSide !== undefined);
     await new Promise((r) => setTimeout(r, 20));
@@ -202,10 +185,10 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("session loss: both ends' receive throw Unavailable, sends then reject", async () => {
     let serverSide: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       serverSide = drain(a.stream.receive());
     });
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     const clientSide = drain(stream.receive());
     await stream.send(msg(1));
     await waitUntil(() => serverSide !== undefined);
@@ -219,7 +202,7 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("the client's session loss: the server's receive throws Unavailable", async () => {
     let serverSide: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       serverSide = drain(a.stream.receive());
     });
     const client = http2.connect(`http://${server.addr}`);
@@ -236,8 +219,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("a new dial after session loss gets a fresh session", async () => {
-    server = await startOurServer();
-    const d = dial();
+    const server = await startOurServer();
+    const d = dial(server);
     const a = await d.dial();
     const lost = drain(a.receive());
     server.sessions[0]?.destroy();
@@ -251,10 +234,10 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("backpressure: while the receiver does not read, a send after a blocked write waits for 'drain'", async () => {
     let accepted: AcceptedNodeStream | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       accepted = a;
     });
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     await waitUntil(() => accepted !== undefined);
     // One tick's sends: one batch, one 6 MiB write — far beyond what the
     // receiver buffers (1 MiB) plus the HTTP/2 window, so the write cannot drain.
@@ -279,8 +262,8 @@ describe("http2 NodeStream: our client ↔ our server", () => {
   });
 
   it("a message larger than the client's readMaxBytes fails the client with ResourceExhausted", async () => {
-    server = await startOurServer();
-    const stream = await dial(new Headers(), 1024).dial();
+    const server = await startOurServer();
+    const stream = await dial(server, new Headers(), 1024).dial();
     await stream.send(msg(1, new Uint8Array(100)));
     await stream.send(msg(2, new Uint8Array(5000)));
     const { messages, error } = await drain(stream.receive());
@@ -290,10 +273,10 @@ describe("http2 NodeStream: our client ↔ our server", () => {
 
   it("a message larger than the server's readMaxBytes ends the call with ResourceExhausted", async () => {
     let serverSide: Promise<{ messages: Message[]; error?: ConnectError }> | undefined;
-    server = await startOurServer((a) => {
+    const server = await startOurServer((a) => {
       serverSide = drain(a.stream.receive());
     }, 1024);
-    const stream = await dial().dial();
+    const stream = await dial(server).dial();
     const clientSide = drain(stream.receive());
     await stream.send(msg(1, new Uint8Array(10)));
     await stream.send(msg(2, new Uint8Array(2000)));

@@ -1,8 +1,9 @@
 // A TestService server in its own process, for fault and hostile-input tests
-// (spawned by server-process.ts; run with plain node on the built runtime in
-// ../../dist, so no TypeScript loader is involved).
+// (spawned by child-server.ts; plain node on the built runtime in ../../dist,
+// with the generated test service as JavaScript in ../gen-js, so no
+// TypeScript loader is involved).
 //
-// Usage: node server-process.mjs [--port N] [--id N] [--max-streams N]
+// Usage: node child-server-main.mjs [--port N] [--id N] [--max-streams N]
 // Prints one JSON line {"addr": "127.0.0.1:port"} once listening, then
 // serves. Commands on stdin, one per line, each answered by one JSON line
 // on stdout: "mem" → {"mem": process.memoryUsage() after a GC when exposed},
@@ -11,15 +12,15 @@
 // (answered when they are all closed),
 // "reset" → TCP RST on every connection, "exit" → stop and exit 0.
 //
-// Handlers (same method names and wire shapes as testsvc.proto):
+// Handlers (registered through the generated registerTestServiceServer):
 //   Echo, EchoRPC, EchoQC: "echo: <value>" with num = id; a value
 //     "big:<bytes>" answers with a value of that many bytes.
 //   EchoStream: value "flood:<count>:<bytes>" sends <count> replies of
 //     <bytes> bytes each, awaiting every send (backpressure); else 3 replies.
 //   Write, WriteUnicast: counted.
 import * as readline from "node:readline";
-import { Server, oneWayHandler, streamHandler, twoWayHandler } from "../../dist/index.js";
-import { method } from "./testsvc-descriptor.mjs";
+import { Server } from "../../dist/index.js";
+import { registerTestServiceServer } from "../gen-js/testsvc/testsvc_gorums.js";
 
 const args = process.argv.slice(2);
 function arg(name, dflt) {
@@ -47,12 +48,14 @@ const server = new Server({
   },
   ...(maxStreams === undefined ? {} : { maxStreamsPerConnection: maxStreams }),
 });
-for (const name of ["Echo", "EchoRPC", "EchoQC"]) {
-  server.registerHandler(`testsvc.TestService.${name}`, twoWayHandler(method(name), (_ctx, req) => echo(req)));
-}
-server.registerHandler(
-  "testsvc.TestService.EchoStream",
-  streamHandler(method("EchoStream"), async (ctx, req, send) => {
+const count = () => {
+  stats.writes++;
+};
+registerTestServiceServer(server, {
+  echo: (_ctx, req) => echo(req),
+  echoRPC: (_ctx, req) => echo(req),
+  echoQC: (_ctx, req) => echo(req),
+  async echoStream(ctx, req, send) {
     stats.requests++;
     const m = /^flood:(\d+):(\d+)$/.exec(req.value);
     if (m === null) {
@@ -70,22 +73,16 @@ server.registerHandler(
       }
       stats.streamSent++;
     }
-  }),
-);
-for (const name of ["Write", "WriteUnicast"]) {
-  server.registerHandler(
-    `testsvc.TestService.${name}`,
-    oneWayHandler(method(name), () => {
-      stats.writes++;
-    }),
-  );
-}
+  },
+  write: count,
+  writeUnicast: count,
+});
 
 /** The server's HTTP/2 sessions (a private field: the test reaches in to misbehave on purpose). */
 function sessions() {
   const s = server["listener"]?.["sessions"];
   if (!(s instanceof Set)) {
-    throw new Error("Server.listener.sessions is gone: update server-process.mjs");
+    throw new Error("Server.listener.sessions is gone: update child-server-main.mjs");
   }
   return [...s];
 }
