@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { requireDist } from "../faults/server-process.js";
+import { requireDist } from "../helpers/child-process.js";
 
 const runtimeDir = fileURLToPath(new URL("../..", import.meta.url));
 
