@@ -16,3 +16,5 @@ export { HEALED_MS, PARTITION_MS, planPartitions, runPartitions } from "./partit
 export type { Partition, PartitionKind, PartitionPlanOptions, PartitionWindow } from "./partition-schedule.js";
 export { formatPartitionFigures, partitionFigures } from "./partition-figures.js";
 export type { HealFigure, PartitionFigures, PartitionSides, SideCount } from "./partition-figures.js";
+export { buildToxiproxy, Toxiproxy, TOXIPROXY_DIR } from "./toxiproxy.js";
+export type { ToxicKind, ToxicSpec, ToxicStream } from "./toxiproxy.js";
