@@ -71,13 +71,14 @@ describe.skipIf(!GO && process.env.CI !== "true")("Toxiproxy through the harness
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "toxiproxy-"));
     toxiproxy = await Toxiproxy.start(await buildToxiproxy(dir), { seed: 7 });
-    echo = createServer((s) => {
+    const server = createServer((s) => {
       // reset_peer resets the proxy's upstream connection too.
       s.on("error", () => s.destroy());
       s.pipe(s);
     });
-    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-    const a = echo.address();
+    echo = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const a = server.address();
     upstream = `127.0.0.1:${typeof a === "object" && a !== null ? a.port : 0}`;
   }, 180_000);
   afterAll(async () => {
