@@ -19,7 +19,13 @@ export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 /** Where replicas run instead of 127.0.0.1: each at its address, started through `wrap(id)` (such as NetHosts.exec). */
 export interface Placement {
   addrs: ReadonlyMap<number, string>;
-  wrap(id: number): string[];
+  wrap?(id: number): string[];
+  /**
+   * The addresses the replicas know each other by (their `--replicas`),
+   * such as a proxy in front of each; each then listens at its `addrs`
+   * entry (`--listen`). Default: `addrs`.
+   */
+  peers?: ReadonlyMap<number, string>;
 }
 
 /** N replica processes (IDs 1..N), replica I keeping its value in `stateRoot/I`; on 127.0.0.1 ports, or as `placement` says. */
@@ -27,6 +33,7 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: build the example first (pnpm --filter @gorums/example-register build)`);
   }
+  const peers = placement?.peers;
   const opts = {
     args: (id: number, addrs: ReadonlyMap<number, string>) => [
       MAIN,
@@ -34,13 +41,15 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
       "--id",
       String(id),
       "--replicas",
-      [...addrs].map(([i, a]) => `${i}=${a}`).join(","),
+      [...(peers ?? addrs)].map(([i, a]) => `${i}=${a}`).join(","),
+      ...(peers !== undefined ? ["--listen", addrs.get(id) as string] : []),
       "--state-dir",
       join(stateRoot, String(id)),
     ],
     readyLine: READY_LINE,
   };
-  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, wrap: placement.wrap });
+  const wrap = placement?.wrap;
+  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, ...(wrap !== undefined ? { wrap } : {}) });
 }
 
 /** A client process. */
