@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ProcessSet } from "@gorums/fault-harness";
+import { afterEach } from "vitest";
 import { CLIENT_READY_LINE } from "../src/client-main.js";
 import { READY_LINE } from "../src/replica-main.js";
 
@@ -100,11 +101,28 @@ export function startClient(args: readonly string[], wrap: readonly string[] = [
   };
 }
 
-/** kill -9 of the clients, then of every replica of `replicas`; resolves once all have exited (a test's cleanup). */
-export async function endProcesses(clients: readonly ClientProcess[], replicas: ProcessSet | undefined): Promise<void> {
-  for (const c of clients) {
-    c.kill();
-  }
-  await Promise.all(clients.map((c) => c.done));
-  await replicas?.killAll();
+/** The processes of one test: what `useRunProcesses` ends after it. */
+export interface RunProcesses {
+  replicas: ProcessSet | undefined;
+  clients: ClientProcess[];
+}
+
+/**
+ * Registers the afterEach that ends (kill -9) the clients, then the
+ * replicas, that the test put in the returned holder, also when it failed,
+ * and then runs `then` (more cleanup, such as the test hosts).
+ */
+export function useRunProcesses(then?: () => unknown): RunProcesses {
+  const procs: RunProcesses = { replicas: undefined, clients: [] };
+  afterEach(async () => {
+    for (const c of procs.clients) {
+      c.kill();
+    }
+    await Promise.all(procs.clients.map((c) => c.done));
+    await procs.replicas?.killAll();
+    procs.clients = [];
+    procs.replicas = undefined;
+    await then?.();
+  });
+  return procs;
 }

@@ -35,16 +35,15 @@ import {
   linkFaultFigures,
   livenessFigures,
   planLinkFaults,
-  type ProcessSet,
   type ProxyLink,
   readHistoryLines,
-  runChecker,
   runLinkFaults,
   Toxiproxy,
 } from "@gorums/fault-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { endCheckedRun, expectCheckedRun } from "./checked-run.js";
 import { useCheckerDir } from "./checker-dir.js";
-import { type ClientProcess, endProcesses, registerReplicas, startClient } from "./processes.js";
+import { registerReplicas, startClient, useRunProcesses } from "./processes.js";
 
 const SEED = Number(process.env.GORUMS_REGISTER_PROXY_SEED ?? 1);
 const FAULT_MS = Number(process.env.GORUMS_REGISTER_PROXY_MS ?? 12_000);
@@ -92,12 +91,7 @@ describe("the link-fault schedule of a seed", () => {
 describe.skipIf(!GO && process.env.CI !== "true")("ABD register with every link through Toxiproxy under latency, resets and stalls, checked by Porcupine", () => {
   const tmp = useCheckerDir("register-proxy-", { toxiproxy: true });
   let toxiproxy: Toxiproxy | undefined;
-  let replicas: ProcessSet | undefined;
-  let clients: ClientProcess[] = [];
-  afterEach(async () => {
-    await endProcesses(clients, replicas);
-    clients = [];
-    replicas = undefined;
+  const procs = useRunProcesses(async () => {
     await toxiproxy?.stop();
     toxiproxy = undefined;
   });
@@ -106,7 +100,7 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register with every link 
     `seed ${SEED}, ${FAULT_MS} ms of link faults: the history of every client is linearizable`,
     { timeout: FAULT_MS + TAIL_MS + CHECK_TIMEOUT_S * 1000 + 60_000 },
     async () => {
-      const { dir, checker } = tmp;
+      const { dir } = tmp;
       const t0 = performance.now();
       const proxy = await Toxiproxy.start(tmp.toxiproxy, { seed: SEED });
       toxiproxy = proxy;
@@ -115,45 +109,32 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register with every link 
       const through = async (name: string, r: number) => [r, await proxy.createProxy(name, listen.get(r) as string)] as const;
       const peers = new Map(await Promise.all(REPLICA_IDS.map((r) => through(peerLink(r), r))));
       const set = await registerReplicas(N, join(dir, "state"), { addrs: listen, peers });
-      replicas = set;
+      procs.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       const histories = CLIENT_IDS.map((c) => join(dir, `history-c${c}.jsonl`));
       for (const c of CLIENT_IDS) {
         const list = await Promise.all(REPLICA_IDS.map((r) => through(clientLink(c, r), r)));
         const args = ["--replicas", list.map(([r, a]) => `${r}=${a}`).join(","), "--id", String(c), "--history", histories[c - 1] as string];
-        clients.push(startClient([...args, "--duration-ms", String(FAULT_MS + TAIL_MS), "--keepalive-ms", "500", "--connect-timeout-ms", "1000"]));
+        procs.clients.push(startClient([...args, "--duration-ms", String(FAULT_MS + TAIL_MS), "--keepalive-ms", "500", "--connect-timeout-ms", "1000"]));
       }
-      await Promise.all(clients.map((c) => c.ready));
+      await Promise.all(procs.clients.map((c) => c.ready));
 
       const plan = planLinkFaults(SEED, { links: LINKS, ms: FAULT_MS, maxPerGroup: MAX_PER_CLIENT });
       const windows = await runLinkFaults(proxy, plan, { ms: FAULT_MS });
-      const results = await Promise.all(clients.map((c) => c.done));
-      clients = [];
-      await set.killAll();
-      expect(set.alivePids(), "replica processes left running").toEqual([]);
+      const run = await endCheckedRun(procs.clients, set, tmp, histories, CHECK_TIMEOUT_S);
+      procs.clients = [];
 
-      const check = await runChecker(checker, histories, { htmlPath: join(dir, "violation.html"), timeoutS: CHECK_TIMEOUT_S });
       const liveness = livenessFigures(histories);
       const figures = linkFaultFigures(histories, windows, new Map(CLIENT_IDS.map((c) => [`c${c}`, c])));
       const count = (k: string) => windows.filter((w) => w.fault.kind === k).length;
       const summary =
         `seed ${SEED}: ${windows.length} link faults (${count("latency")} latency, ${count("reset")} reset, ${count("stall")} stall; ` +
-        `${windows.filter((w) => w.fault.link.group === "replicas").length} on the replicas' links); ${formatLiveness(liveness)}; ` +
-        `checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}; ` +
+        `${windows.filter((w) => w.fault.link.group === "replicas").length} on the replicas' links); ${formatLiveness(liveness)}; ${run.verdict}; ` +
         `${Math.round(performance.now() - t0)} ms`;
-      const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
-      console.log(
-        `register proxy faults: ${summary}\n${formatLinkFaultFigures(figures)}` +
-          `${reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : ""}`,
-      );
-      if (check.linearizable !== true) {
-        tmp.keep();
-      }
+      console.log(`register proxy faults: ${summary}\n${formatLinkFaultFigures(figures)}${run.failures}`);
 
-      expect(results.map((r) => r.code), `${summary}\n${results.map((r) => r.stderr).join("\n")}`).toEqual(results.map(() => 0));
-      expect(set.unexpectedExits, summary).toEqual([]);
-      expect(check.linearizable, `${summary}\n${check.output}\nhistories and visualization kept in ${dir}`).toBe(true);
+      expectCheckedRun(run, set, tmp, summary);
       expect(windows.length, summary).toBe(plan.length);
       // The clients went on through every kind of fault on their links, and after the last one.
       for (const k of ["latency", "reset", "stall"] as const) {

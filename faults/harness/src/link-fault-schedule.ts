@@ -7,6 +7,7 @@
  * timing of a loaded machine still varies.
  */
 import { rng } from "./rng.js";
+import { monotonicNs, scheduleClock } from "./schedule-clock.js";
 import type { Toxiproxy, ToxicSpec } from "./toxiproxy.js";
 
 /**
@@ -123,8 +124,6 @@ export interface LinkFaultWindow {
   endNs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const monotonicNs = () => Number(process.hrtime.bigint());
 
 /**
  * Runs `plan` on `toxiproxy` from now: adds each fault's toxics at its
@@ -133,8 +132,7 @@ const monotonicNs = () => Number(process.hrtime.bigint());
  * each fault was in place.
  */
 export async function runLinkFaults(toxiproxy: Toxiproxy, plan: readonly LinkFault[], opts: { ms: number }): Promise<LinkFaultWindow[]> {
-  const start = performance.now();
-  const until = (at: number) => sleep(Math.max(0, at - (performance.now() - start)));
+  const until = scheduleClock();
   const added = new Set<LinkFault>();
   let ended = false;
   const one = async (f: LinkFault): Promise<LinkFaultWindow | undefined> => {
