@@ -5,8 +5,9 @@
  * process) fails with Unavailable after the timeout, on both protocols,
  * instead of waiting for the kernel's SYN retries; so does a connection to
  * a server that accepts and never sends its HTTP/2 SETTINGS (gRPC). A
- * failed attempt counts for the backoff: a node kept connected dials again,
- * and again times out.
+ * failed attempt counts for the backoff: until the retry is due, calls fail
+ * at once with its error, and a node kept connected dials again, spaced by
+ * the backoff, and again times out.
  */
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -66,6 +67,20 @@ describe("connectTimeoutMs on the grpc protocol, against a server that accepts a
     onTestFinished(() => config.close());
     await waitUntil(() => muted.accepted >= 3, "three connection attempts", 10_000);
     expect(config.nodes()[0]?.lastError?.rawMessage).toMatch(/connect timeout \(200 ms\)/);
+  });
+
+  it("counts a timed-out attempt for the backoff: until the retry is due, calls fail at once with its error", { timeout: 20_000 }, async () => {
+    const muted = await listener(mutedListener);
+    const config = newConfig(withNodeList([muted.addr]), { connectTimeoutMs: 200, backoff: { initialMs: 5000, maxMs: 5000, jitter: 0 } });
+    onTestFinished(() => config.close());
+    const node = config.nodes()[0]!;
+    await expect(echoRPC(node.context({ timeoutMs: 15_000 }), { value: "first" })).rejects.toThrow();
+    const attempts = muted.accepted;
+    const t0 = performance.now();
+    await expect(echoRPC(node.context({ timeoutMs: 15_000 }), { value: "second" })).rejects.toThrow(/connect timeout \(200 ms\)/);
+    // At once, not after another 200 ms attempt (the count of connections below is the proof; the bound is loose for a loaded machine).
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(muted.accepted, "no new attempt before the backoff allows one").toBe(attempts);
   });
 
   it("waits as long as the default (20 s) without the option: no attempt is given up within a second", { timeout: 20_000 }, async () => {
