@@ -1,7 +1,7 @@
 /**
  * The Toxiproxy client of the fault harness against a real Toxiproxy server
  * (built from faults/toxiproxy/go.mod) and a TCP echo server on 127.0.0.1:
- * each toxic the fault tests use does to a connection what it stands for.
+ * each toxic of the client does to a connection what it stands for.
  * Needs go (skipped loudly without it, except on CI, where it fails).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -141,6 +141,14 @@ describe.skipIf(!GO && process.env.CI !== "true")("Toxiproxy through the harness
     p.socket.write("0123456789");
     expect(await p.ended).toBe("closed");
     expect(p.received()).toBe("0123");
+  });
+
+  it("slicer passes everything, in small chunks spaced by its delay", async () => {
+    const p = await through("slicer");
+    await toxiproxy.addToxic("slicer", { name: "chunks", stream: "upstream", toxic: { type: "slicer", average_size: 10, size_variation: 0, delay: 20_000 } });
+    // 100 bytes in 10 chunks 20 ms apart.
+    expect(await echoMs(p, "x".repeat(100))).toBeGreaterThanOrEqual(150);
+    expect(p.received()).toBe("x".repeat(100));
   });
 
   it("refuses a proxy it cannot make, with its reason", async () => {
