@@ -10,8 +10,10 @@
  * three of a client's five links at a time: 50–200 ms latency each way
  * with jitter; resets (RST 0–300 ms after data, new connections too);
  * stalls (all data dropped, the connection left open, closed when the stall
- * ends). The clients run random reads and writes, each phase with a 1000
- * ms deadline, HTTP/2 keepalive (500 ms) and a 1000 ms connect timeout.
+ * ends); and on every client link for the whole run, 5% of the
+ * connections reset at once. The clients run random reads and writes,
+ * each phase with a 1000 ms deadline, HTTP/2 keepalive (500 ms) and a
+ * 1000 ms connect timeout.
  * Then the histories of all clients together must be linearizable, and
  * the figures are printed: per kind of fault, the operations of the
  * clients while a link of theirs had it, and with all their links clean.
@@ -38,6 +40,7 @@ import {
   type ProxyLink,
   readHistoryLines,
   runLinkFaults,
+  type ToxicSpec,
   Toxiproxy,
 } from "@gorums/fault-harness";
 import { describe, expect, it } from "vitest";
@@ -54,6 +57,12 @@ const MAX_PER_CLIENT = 3;
 /** The clients go on this long after the schedule ends, with every link clean. */
 const TAIL_MS = 2000;
 const CHECK_TIMEOUT_S = Math.max(60, Math.round(FAULT_MS / 1000));
+/**
+ * On every client link for the whole run: 5% of the connections a client
+ * makes are reset (RST) as soon as data arrives, decided per connection
+ * (Toxiproxy's toxicity), so a dial after a fault may fail again.
+ */
+const FLAKY: ToxicSpec = { name: "flaky", stream: "upstream", toxicity: 0.05, toxic: { type: "reset_peer", timeout: 0 } };
 const REPLICA_IDS = Array.from({ length: N }, (_, i) => i + 1);
 const CLIENT_IDS = Array.from({ length: CLIENTS }, (_, i) => i + 1);
 
@@ -115,6 +124,9 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register with every link 
       const histories = CLIENT_IDS.map((c) => join(dir, `history-c${c}.jsonl`));
       for (const c of CLIENT_IDS) {
         const list = await Promise.all(REPLICA_IDS.map((r) => through(clientLink(c, r), r)));
+        for (const r of REPLICA_IDS) {
+          await proxy.addToxic(clientLink(c, r), FLAKY);
+        }
         const args = ["--replicas", list.map(([r, a]) => `${r}=${a}`).join(","), "--id", String(c), "--history", histories[c - 1] as string];
         procs.clients.push(startClient([...args, "--duration-ms", String(FAULT_MS + TAIL_MS), "--keepalive-ms", "500", "--connect-timeout-ms", "1000"]));
       }
