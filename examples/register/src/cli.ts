@@ -16,6 +16,8 @@ export interface ReplicaCommand {
   replicas: Map<number, string>;
   /** Directory of the stable storage; undefined: memory only. */
   stateDir: string | undefined;
+  /** Where to listen when that is not its own entry of `replicas` (which it still announces: the address the others reach it at, such as a proxy's). */
+  listen: string | undefined;
 }
 
 /** One operation given on the command line. */
@@ -45,12 +47,16 @@ export interface ClientCommand {
   slowWriteMs: number;
   /** HTTP/2 keepalive: PING every replica this often and drop a connection whose PING goes unanswered as long; undefined: off. */
   keepaliveMs: number | undefined;
+  /** ManagerOptions.connectTimeoutMs: give up a connection attempt after this long; undefined: the runtime's default (20 s). */
+  connectTimeoutMs: number | undefined;
 }
 
 export const USAGE = `Usage:
-  node dist/main.js replica --id I --replicas ID=HOST:PORT,... [--state-dir DIR]
+  node dist/main.js replica --id I --replicas ID=HOST:PORT,... [--state-dir DIR] [--listen HOST:PORT]
       One replica of the register in this process: a symmetric gorums System that
-      listens on its own entry of --replicas and connects to the others. Prints
+      listens on its own entry of --replicas and connects to the others. With
+      --listen it listens there instead, and its own entry is only the address it
+      announces, where the others reach it (a proxy in front of it). Prints
       "replica I ready on HOST:PORT …" once it serves; stops on SIGINT or SIGTERM.
       With --state-dir, its value is fsynced to DIR/register.json before it
       acknowledges a write, and read back at start: kill -9 and restart is safe.
@@ -73,6 +79,8 @@ export const USAGE = `Usage:
       --keepalive-ms MS  PING each replica every MS and drop a connection whose
                          PING is not answered within MS (a silent partition),
                          then dial again (default: off)
+      --connect-timeout-ms MS  give up a connection attempt to a replica that
+                         makes no connection within MS (default 20000)
       --reads PERCENT    share of reads among random operations (default 50)
       --pause-ms MS      pause between random operations (default 0)
   node dist/main.js --help`;
@@ -92,7 +100,7 @@ export function parseCommand(argv: readonly string[]): Command {
 }
 
 function parseReplica(args: string[]): ReplicaCommand {
-  const { values } = parse("replica", args, { id: { type: "string" }, replicas: { type: "string" }, "state-dir": { type: "string" } }, false);
+  const { values } = parse("replica", args, { id: { type: "string" }, replicas: { type: "string" }, "state-dir": { type: "string" }, listen: { type: "string" } }, false);
   const replicas = replicaList(values.replicas, "replica");
   if (values.id === undefined) {
     throw new UsageError("replica: --id is required");
@@ -105,7 +113,10 @@ function parseReplica(args: string[]): ReplicaCommand {
   if (stateDir === "") {
     throw new UsageError("replica: --state-dir needs a directory");
   }
-  return { kind: "replica", id, replicas, stateDir };
+  if (values.listen === "") {
+    throw new UsageError("replica: --listen needs HOST:PORT");
+  }
+  return { kind: "replica", id, replicas, stateDir, listen: values.listen };
 }
 
 function parseClient(args: string[]): ClientCommand {
@@ -120,6 +131,7 @@ function parseClient(args: string[]): ClientCommand {
       "timeout-ms": { type: "string" },
       "slow-write": { type: "string" },
       "keepalive-ms": { type: "string" },
+      "connect-timeout-ms": { type: "string" },
       "duration-ms": { type: "string" },
       reads: { type: "string" },
       "pause-ms": { type: "string" },
@@ -147,6 +159,7 @@ function parseClient(args: string[]): ClientCommand {
     timeoutMs: integer(values["timeout-ms"], "--timeout-ms", 1000, 1, 600_000),
     slowWriteMs: integer(values["slow-write"], "--slow-write", 0, 0, 600_000),
     keepaliveMs: values["keepalive-ms"] === undefined ? undefined : integer(values["keepalive-ms"], "--keepalive-ms", 0, 10, 600_000),
+    connectTimeoutMs: values["connect-timeout-ms"] === undefined ? undefined : integer(values["connect-timeout-ms"], "--connect-timeout-ms", 0, 10, 600_000),
   };
 }
 

@@ -25,7 +25,10 @@ const NO_HISTORY: HistorySink = { append: () => {}, close: () => {} };
 /** Runs the client; resolves with the exit code (1 if an operation of the command line failed). */
 export async function runClient(cmd: ClientCommand): Promise<number> {
   const keepalive = cmd.keepaliveMs === undefined ? {} : { keepalive: { intervalMs: cmd.keepaliveMs, timeoutMs: cmd.keepaliveMs } };
-  const config = newConfig(withNodes(cmd.replicas), keepalive);
+  const config = newConfig(withNodes(cmd.replicas), {
+    ...keepalive,
+    ...(cmd.connectTimeoutMs !== undefined ? { connectTimeoutMs: cmd.connectTimeoutMs } : {}),
+  });
   const sink = cmd.history === undefined ? NO_HISTORY : new HistoryFile(cmd.history);
   const history = new History(cmd.id, sink);
   const client = new AbdClient(config, { id: cmd.id, writeBack: cmd.writeBack, timeoutMs: cmd.timeoutMs });

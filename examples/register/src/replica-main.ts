@@ -1,6 +1,8 @@
 // The `replica` subcommand: one replica of the register in this process, a
 // symmetric System that knows every replica's address, optionally with its
-// value on stable storage so that it can be killed and restarted.
+// value on stable storage so that it can be killed and restarted. With
+// --listen it listens there and announces its entry of --replicas (a proxy's
+// address, say).
 //
 //   node dist/main.js replica --id 2 --state-dir /tmp/register-2 \
 //     --replicas 1=127.0.0.1:9001,2=127.0.0.1:9002,3=127.0.0.1:9003
@@ -17,7 +19,8 @@ export const READY_LINE = /^replica (\d+) ready on (\S+)/;
 /** Runs a replica until SIGINT, SIGTERM, or the parent process going away; resolves with the exit code. */
 export async function runReplica(cmd: ReplicaCommand): Promise<number> {
   const name = `replica ${cmd.id}`;
-  const addr = cmd.replicas.get(cmd.id) as string;
+  // Its own entry of --replicas is what it announces; it listens there unless --listen says otherwise.
+  const addr = cmd.listen ?? (cmd.replicas.get(cmd.id) as string);
   let replica: RegisterReplica;
   let stateNote = "no --state-dir: state in memory only";
   try {

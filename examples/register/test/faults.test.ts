@@ -18,10 +18,11 @@
  * directory named in the failure.
  */
 import { join } from "node:path";
-import { formatLiveness, haveGo, livenessFigures, planFaults, type ProcessSet, runChecker, runFaults } from "@gorums/fault-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { formatLiveness, haveGo, livenessFigures, planFaults, runFaults } from "@gorums/fault-harness";
+import { describe, expect, it } from "vitest";
+import { endCheckedRun, expectCheckedRun } from "./checked-run.js";
 import { useCheckerDir } from "./checker-dir.js";
-import { type ClientProcess, endProcesses, registerReplicas, startClient } from "./processes.js";
+import { registerReplicas, startClient, useRunProcesses } from "./processes.js";
 
 const SEED = Number(process.env.GORUMS_REGISTER_FAULT_SEED ?? 1);
 const FAULT_MS = Number(process.env.GORUMS_REGISTER_FAULT_MS ?? 10_000);
@@ -43,26 +44,20 @@ if (!GO) {
 
 describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under kill -9, restart and SIGSTOP, checked by Porcupine", () => {
   const tmp = useCheckerDir("register-faults-");
-  let replicas: ProcessSet | undefined;
-  let clients: ClientProcess[] = [];
-  afterEach(async () => {
-    await endProcesses(clients, replicas);
-    clients = [];
-    replicas = undefined;
-  });
+  const procs = useRunProcesses();
 
   it(
     `seed ${SEED}, ${FAULT_MS} ms of faults${WRITE_BACK ? "" : " (--no-write-back)"}: the history of every client is linearizable`,
     { timeout: FAULT_MS + TAIL_MS + CHECK_TIMEOUT_S * 1000 + 60_000 },
     async () => {
-      const { dir, checker } = tmp;
+      const { dir } = tmp;
       const t0 = performance.now();
       const set = await registerReplicas(N, join(dir, "state"));
-      replicas = set;
+      procs.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       const histories = Array.from({ length: CLIENTS }, (_, i) => join(dir, `history-${i + 1}.jsonl`));
-      clients = histories.map((history, i) =>
+      procs.clients = histories.map((history, i) =>
         startClient([
           "--replicas",
           set.replicaList,
@@ -75,29 +70,20 @@ describe.skipIf(!GO && process.env.CI !== "true")("ABD register processes under 
           ...(WRITE_BACK ? [] : ["--no-write-back"]),
         ]),
       );
-      await Promise.all(clients.map((c) => c.ready));
+      await Promise.all(procs.clients.map((c) => c.ready));
 
       const counts = await runFaults(set, planFaults(SEED, { n: N, maxFaulty: MAX_FAULTY, ms: FAULT_MS }), { maxFaulty: MAX_FAULTY, ms: FAULT_MS });
-      const results = await Promise.all(clients.map((c) => c.done));
-      clients = [];
-      await set.killAll();
-      expect(set.alivePids(), "replica processes left running").toEqual([]);
+      const run = await endCheckedRun(procs.clients, set, tmp, histories, CHECK_TIMEOUT_S);
+      procs.clients = [];
 
-      const check = await runChecker(checker, histories, { htmlPath: join(dir, "violation.html"), timeoutS: CHECK_TIMEOUT_S });
       const figures = livenessFigures(histories);
       const summary =
         `seed ${SEED}: ${counts.kills} kills (${counts.restarts} restarts), ${counts.stops} stops, ${counts.skipped} planned faults skipped; ` +
-        `${formatLiveness(figures)}; checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}; ` +
+        `${formatLiveness(figures)}; ${run.verdict}; ` +
         `${Math.round(performance.now() - t0)} ms`;
-      const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
-      console.log(`register faults: ${summary}${reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : ""}`);
-      if (check.linearizable !== true) {
-        tmp.keep();
-      }
+      console.log(`register faults: ${summary}${run.failures}`);
 
-      expect(results.map((r) => r.code), `${summary}\n${results.map((r) => r.stderr).join("\n")}`).toEqual(results.map(() => 0));
-      expect(set.unexpectedExits, summary).toEqual([]);
-      expect(check.linearizable, `${summary}\n${check.output}\nhistories and visualization kept in ${dir}`).toBe(true);
+      expectCheckedRun(run, set, tmp, summary);
       expect(figures.ok, summary).toBeGreaterThan(0);
       expect(counts.kills, summary).toBeGreaterThan(0);
       expect(counts.stops, summary).toBeGreaterThan(0);

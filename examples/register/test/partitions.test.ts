@@ -32,13 +32,12 @@ import {
   netnsRefusal,
   partitionFigures,
   planPartitions,
-  type ProcessSet,
-  runChecker,
   runPartitions,
 } from "@gorums/fault-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { endCheckedRun, expectCheckedRun } from "./checked-run.js";
 import { useCheckerDir } from "./checker-dir.js";
-import { type ClientProcess, endProcesses, registerReplicas, startClient } from "./processes.js";
+import { registerReplicas, startClient, useRunProcesses } from "./processes.js";
 
 const SEED = Number(process.env.GORUMS_REGISTER_PARTITION_SEED ?? 1);
 const PARTITION_MS = Number(process.env.GORUMS_REGISTER_PARTITION_MS ?? 15_000);
@@ -89,12 +88,7 @@ describe("the partition schedule of a seed", () => {
 describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("ABD register on test hosts (network namespaces) under partitions, checked by Porcupine", () => {
   const tmp = useCheckerDir("register-partitions-");
   let net: NetHosts | undefined;
-  let replicas: ProcessSet | undefined;
-  let clients: ClientProcess[] = [];
-  afterEach(async () => {
-    await endProcesses(clients, replicas);
-    clients = [];
-    replicas = undefined;
+  const procs = useRunProcesses(() => {
     net?.destroy();
     net = undefined;
   });
@@ -103,7 +97,7 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
     `seed ${SEED}, ${PARTITION_MS} ms of partitions: the history of every client is linearizable`,
     { timeout: PARTITION_MS + TAIL_MS + CHECK_TIMEOUT_S * 1000 + 60_000 },
     async () => {
-      const { dir, checker } = tmp;
+      const { dir } = tmp;
       const t0 = performance.now();
       const hosts = await NetHosts.create([...REPLICAS, ...CLIENT_HOSTS]);
       net = hosts;
@@ -111,11 +105,11 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
         addrs: new Map(REPLICAS.map((r, i) => [i + 1, `${hosts.addr(r)}:${PORT}`])),
         wrap: (id) => hosts.exec(`r${id}`),
       });
-      replicas = set;
+      procs.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       const histories = CLIENT_HOSTS.map((c) => join(dir, `history-${c}.jsonl`));
-      clients = CLIENT_HOSTS.map((c, i) =>
+      procs.clients = CLIENT_HOSTS.map((c, i) =>
         startClient(
           [
             "--replicas",
@@ -131,14 +125,12 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
           hosts.exec(c),
         ),
       );
-      await Promise.all(clients.map((c) => c.ready));
+      await Promise.all(procs.clients.map((c) => c.ready));
 
       const plan = planPartitions(SEED, { replicas: REPLICAS, clients: CLIENT_HOSTS, ms: PARTITION_MS });
       const windows = await runPartitions(hosts, plan, { ms: PARTITION_MS });
-      const results = await Promise.all(clients.map((c) => c.done));
-      clients = [];
-      await set.killAll();
-      expect(set.alivePids(), "replica processes left running").toEqual([]);
+      const run = await endCheckedRun(procs.clients, set, tmp, histories, CHECK_TIMEOUT_S);
+      procs.clients = [];
       hosts.destroy();
       net = undefined;
       const left = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
@@ -146,25 +138,17 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
         .filter((l) => hosts.hub === l.split(" ")[0] || [...hosts.namespaces.values()].includes(l.split(" ")[0] ?? ""));
       expect(left, "namespaces left behind").toEqual([]);
 
-      const check = await runChecker(checker, histories, { htmlPath: join(dir, "violation.html"), timeoutS: CHECK_TIMEOUT_S });
       const liveness = livenessFigures(histories);
       const figures = partitionFigures(histories, windows, { replicas: REPLICAS, clients: new Map(CLIENT_HOSTS.map((c, i) => [c, i + 1])) });
       const summary =
         `seed ${SEED}, keepalive ${KEEPALIVE_MS > 0 ? `${KEEPALIVE_MS} ms` : "off"}: ${windows.length} partitions (${windows.map((w) => w.partition.kind).join(", ")}); ${formatLiveness(liveness)}; ` +
-        `checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}; ` +
+        `${run.verdict}; ` +
         `${Math.round(performance.now() - t0)} ms`;
-      const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
       console.log(
-        `register partitions: ${summary}\n${formatPartitionFigures(figures)}\n${windows.map((w) => `  ${w.partition.description}: ${Math.round((w.endNs - w.startNs) / 1e6)} ms`).join("\n")}` +
-          `${reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : ""}`,
+        `register partitions: ${summary}\n${formatPartitionFigures(figures)}\n${windows.map((w) => `  ${w.partition.description}: ${Math.round((w.endNs - w.startNs) / 1e6)} ms`).join("\n")}${run.failures}`,
       );
-      if (check.linearizable !== true) {
-        tmp.keep();
-      }
 
-      expect(results.map((r) => r.code), `${summary}\n${results.map((r) => r.stderr).join("\n")}`).toEqual(results.map(() => 0));
-      expect(set.unexpectedExits, summary).toEqual([]);
-      expect(check.linearizable, `${summary}\n${check.output}\nhistories and visualization kept in ${dir}`).toBe(true);
+      expectCheckedRun(run, set, tmp, summary);
       expect(windows.length, summary).toBe(plan.length);
       const kinds = new Set(windows.map((w) => w.partition.kind));
       expect(kinds.size, summary).toBe(Math.min(3, plan.length));

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ProcessSet } from "@gorums/fault-harness";
+import { afterEach } from "vitest";
 import { CLIENT_READY_LINE } from "../src/client-main.js";
 import { READY_LINE } from "../src/replica-main.js";
 
@@ -19,7 +20,13 @@ export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 /** Where replicas run instead of 127.0.0.1: each at its address, started through `wrap(id)` (such as NetHosts.exec). */
 export interface Placement {
   addrs: ReadonlyMap<number, string>;
-  wrap(id: number): string[];
+  wrap?(id: number): string[];
+  /**
+   * The addresses the replicas know each other by (their `--replicas`),
+   * such as a proxy in front of each; each then listens at its `addrs`
+   * entry (`--listen`). Default: `addrs`.
+   */
+  peers?: ReadonlyMap<number, string>;
 }
 
 /** N replica processes (IDs 1..N), replica I keeping its value in `stateRoot/I`; on 127.0.0.1 ports, or as `placement` says. */
@@ -27,6 +34,7 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: build the example first (pnpm --filter @gorums/example-register build)`);
   }
+  const peers = placement?.peers;
   const opts = {
     args: (id: number, addrs: ReadonlyMap<number, string>) => [
       MAIN,
@@ -34,13 +42,15 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
       "--id",
       String(id),
       "--replicas",
-      [...addrs].map(([i, a]) => `${i}=${a}`).join(","),
+      [...(peers ?? addrs)].map(([i, a]) => `${i}=${a}`).join(","),
+      ...(peers !== undefined ? ["--listen", addrs.get(id) as string] : []),
       "--state-dir",
       join(stateRoot, String(id)),
     ],
     readyLine: READY_LINE,
   };
-  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, wrap: placement.wrap });
+  const wrap = placement?.wrap;
+  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, ...(wrap !== undefined ? { wrap } : {}) });
 }
 
 /** A client process. */
@@ -91,11 +101,28 @@ export function startClient(args: readonly string[], wrap: readonly string[] = [
   };
 }
 
-/** kill -9 of the clients, then of every replica of `replicas`; resolves once all have exited (a test's cleanup). */
-export async function endProcesses(clients: readonly ClientProcess[], replicas: ProcessSet | undefined): Promise<void> {
-  for (const c of clients) {
-    c.kill();
-  }
-  await Promise.all(clients.map((c) => c.done));
-  await replicas?.killAll();
+/** The processes of one test: what `useRunProcesses` ends after it. */
+export interface RunProcesses {
+  replicas: ProcessSet | undefined;
+  clients: ClientProcess[];
+}
+
+/**
+ * Registers the afterEach that ends (kill -9) the clients, then the
+ * replicas, that the test put in the returned holder, also when it failed,
+ * and then runs `then` (more cleanup, such as the test hosts).
+ */
+export function useRunProcesses(then?: () => unknown): RunProcesses {
+  const procs: RunProcesses = { replicas: undefined, clients: [] };
+  afterEach(async () => {
+    for (const c of procs.clients) {
+      c.kill();
+    }
+    await Promise.all(procs.clients.map((c) => c.done));
+    await procs.replicas?.killAll();
+    procs.clients = [];
+    procs.replicas = undefined;
+    await then?.();
+  });
+  return procs;
 }

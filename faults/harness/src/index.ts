@@ -1,6 +1,6 @@
 // The shared helpers of the fault tests (examples/paxos, examples/register):
 // processes under signals, test hosts in network namespaces, seeded fault and
-// partition schedules, the checker, liveness figures.
+// partition schedules, link faults through Toxiproxy, the checker, liveness figures.
 export { freePorts, ProcessSet } from "./process-set.js";
 export type { ProcessSetOptions, ProcessState } from "./process-set.js";
 export { planFaults, runFaults } from "./fault-schedule.js";
@@ -16,3 +16,9 @@ export { HEALED_MS, PARTITION_MS, planPartitions, runPartitions } from "./partit
 export type { Partition, PartitionKind, PartitionPlanOptions, PartitionWindow } from "./partition-schedule.js";
 export { formatPartitionFigures, partitionFigures } from "./partition-figures.js";
 export type { HealFigure, PartitionFigures, PartitionSides, SideCount } from "./partition-figures.js";
+export { buildToxiproxy, Toxiproxy, TOXIPROXY_DIR } from "./toxiproxy.js";
+export type { ToxicKind, ToxicSpec, ToxicStream } from "./toxiproxy.js";
+export { LINK_FAULT_MS, planLinkFaults, runLinkFaults } from "./link-fault-schedule.js";
+export type { LinkFault, LinkFaultKind, LinkFaultPlanOptions, LinkFaultWindow, ProxyLink } from "./link-fault-schedule.js";
+export { formatLinkFaultFigures, linkFaultFigures } from "./link-fault-figures.js";
+export type { LinkFaultFigures, OperationFigures } from "./link-fault-figures.js";

@@ -8,6 +8,7 @@
  */
 import type { Link, NetHosts } from "./net-hosts.js";
 import { rng } from "./rng.js";
+import { monotonicNs, scheduleClock } from "./schedule-clock.js";
 
 /** What a partition cuts. */
 export type PartitionKind = "minority" | "bridge" | "link";
@@ -117,8 +118,6 @@ export interface PartitionWindow {
   endNs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const monotonicNs = () => Number(process.hrtime.bigint());
 
 /**
  * Runs `plan` on `net` from now: cuts each partition's links at its time,
@@ -127,8 +126,7 @@ const monotonicNs = () => Number(process.hrtime.bigint());
  * checked before each partition: true skips the rest.
  */
 export async function runPartitions(net: NetHosts, plan: readonly Partition[], opts: { ms: number; cancelled?: () => boolean }): Promise<PartitionWindow[]> {
-  const start = performance.now();
-  const until = (at: number) => sleep(Math.max(0, at - (performance.now() - start)));
+  const until = scheduleClock();
   const windows: PartitionWindow[] = [];
   try {
     for (const p of plan) {

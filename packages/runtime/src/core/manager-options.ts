@@ -49,6 +49,16 @@ export interface ManagerOptions {
    * (grpc-go default: 5 minutes), or they close the connection.
    */
   keepalive?: KeepaliveOptions;
+  /**
+   * How long one connection attempt to a node may take before it is given
+   * up with Unavailable and counts as a failed attempt for `backoff`: the
+   * TCP and TLS handshakes and, on the gRPC protocol, the node's first
+   * HTTP/2 SETTINGS frame (as grpc-go, which also waits for the server's
+   * preface). Default 20 s, grpc-go's minimum connect timeout; without it a
+   * dial into a network that drops SYNs would wait for the kernel's SYN
+   * retries (about two minutes on Linux).
+   */
+  connectTimeoutMs?: number;
   /** @private Further stream headers (identity headers set by a System). */
   streamHeaders?: Record<string, string>;
   /**

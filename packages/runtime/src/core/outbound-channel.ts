@@ -39,6 +39,7 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
   };
   const makeDialer = (h: Headers): StreamDialer =>
     options.protocol === "connect" ? connectStreamDialer({ ...dialOptions, headers: h }) : http2StreamDialer({ ...dialOptions, headers: h });

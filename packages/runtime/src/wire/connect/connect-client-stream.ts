@@ -5,6 +5,7 @@ import { Gorums, type Message } from "../../gen/stream_pb.js";
 import type { BidiStream } from "../bidi-stream.js";
 import { AsyncQueue } from "../async-queue.js";
 import type { StreamDialer } from "../channel.js";
+import { connectTimeoutError, DEFAULT_CONNECT_TIMEOUT_MS } from "../connect-timeout.js";
 import { streamDownError, toConnectError } from "../errors.js";
 import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "../keepalive-options.js";
 
@@ -20,6 +21,8 @@ export interface ConnectDialerOptions {
   readonly readMaxBytes?: number;
   /** PING the node while streams are open (connect-node's session PINGs); off when absent. */
   readonly keepalive?: KeepaliveOptions;
+  /** Give up a connection attempt (TCP and TLS handshakes) that takes longer (default 20 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -46,7 +49,15 @@ export function connectStreamDialer(options: ConnectDialerOptions): StreamDialer
       if (closed) {
         throw streamDownError();
       }
-      const state = await sessionManager.connect();
+      // connect-node has no connect timeout of its own: abort the attempt (the manager dials afresh next time).
+      const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      const timer = setTimeout(() => sessionManager.abort(connectTimeoutError(options.address, timeoutMs)), timeoutMs);
+      let state: Awaited<ReturnType<typeof sessionManager.connect>>;
+      try {
+        state = await sessionManager.connect();
+      } finally {
+        clearTimeout(timer);
+      }
       if (state === "error") {
         // Whatever kept us from connecting (refused, TLS failure), the node is unavailable.
         const cause = sessionManager.error();

@@ -1,7 +1,9 @@
 import * as http2 from "node:http2";
+import type { Socket } from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BidiStream } from "../bidi-stream.js";
 import type { StreamDialer } from "../channel.js";
+import { connectTimeoutError, DEFAULT_CONNECT_TIMEOUT_MS, dialSocket } from "../connect-timeout.js";
 import { streamDownError } from "../errors.js";
 import { GRPC_CONTENT_TYPE } from "./content-type.js";
 import { NODE_STREAM_PATH } from "./node-stream-path.js";
@@ -22,6 +24,8 @@ export interface Http2DialerOptions {
   readonly readMaxBytes?: number;
   /** PING the node while streams are open; off when absent. */
   readonly keepalive?: KeepaliveOptions;
+  /** Give up a connection whose TCP and TLS handshakes and the node's first SETTINGS frame take longer (default 20 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Headers that the transport sets itself; the same names in `headers` are ignored. */
@@ -37,7 +41,10 @@ const CLOSE_GRACE_MS = 1000;
  * session is reused by later dials while it is alive and made anew after a
  * GOAWAY, an error or a close. A dial resolves once the session is
  * connected (the request headers go out at once) and rejects with
- * Unavailable when the node cannot be reached. The session keeps the
+ * Unavailable when the node cannot be reached. As in grpc-go, a connection
+ * is made once the node's first SETTINGS frame arrives: one that takes
+ * longer than `connectTimeoutMs` is torn down with Unavailable (before the
+ * session connected, the dial rejects; after, its streams fail). The session keeps the
  * process alive only while one of its streams holds it (`setRef(true)`,
  * the state a stream opens in), as undici's idle sockets do not.
  */
@@ -53,8 +60,22 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
   let closed = false;
 
   function newSession(): Promise<http2.ClientHttp2Session> {
-    const s = http2.connect(authority, options.tls ?? {});
+    let socket: Socket | undefined;
+    const s = http2.connect(authority, {
+      ...options.tls,
+      createConnection: () => (socket = dialSocket(options.address, options.tls)),
+    });
     session = s;
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const connectTimer = setTimeout(() => {
+      const err = connectTimeoutError(options.address, timeoutMs, s.connecting ? "connection" : "HTTP/2 SETTINGS from the node");
+      s.destroy(err);
+      socket?.destroy(err);
+    }, timeoutMs);
+    connectTimer.unref();
+    const made = () => clearTimeout(connectTimer);
+    s.once("remoteSettings", made);
+    s.once("close", made);
     const forget = () => {
       if (session === s) {
         session = undefined;
