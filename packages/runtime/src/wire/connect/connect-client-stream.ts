@@ -7,23 +7,11 @@ import { AsyncQueue } from "../async-queue.js";
 import type { StreamDialer } from "../channel.js";
 import { connectTimeoutError, DEFAULT_CONNECT_TIMEOUT_MS } from "../connect-timeout.js";
 import { streamDownError, toConnectError } from "../errors.js";
+import type { DialerOptions } from "../dialer-options.js";
 import { DEFAULT_KEEPALIVE_TIMEOUT_MS, type KeepaliveOptions } from "../keepalive-options.js";
 
 /** How to reach one node with connect-node. */
-export interface ConnectDialerOptions {
-  /** "host:port" of the node. */
-  readonly address: string;
-  /** Headers sent when a stream opens (metadata, identity). */
-  readonly headers: Headers;
-  /** TLS client options; plain HTTP/2 when absent. */
-  readonly tls?: http2.SecureClientSessionOptions;
-  /** Largest message accepted from the node, in bytes. */
-  readonly readMaxBytes?: number;
-  /** PING the node while streams are open (connect-node's session PINGs); off when absent. */
-  readonly keepalive?: KeepaliveOptions;
-  /** Give up a connection attempt (TCP and TLS handshakes) that takes longer (default 20 s). */
-  readonly connectTimeoutMs?: number;
-}
+export type ConnectDialerOptions = DialerOptions;
 
 /**
  * A dialer that opens NodeStreams in the Connect protocol (binary, over

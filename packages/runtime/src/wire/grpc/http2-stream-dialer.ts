@@ -9,24 +9,11 @@ import { GRPC_CONTENT_TYPE } from "./content-type.js";
 import { NODE_STREAM_PATH } from "./node-stream-path.js";
 import { Http2ClientStream } from "./http2-client-stream.js";
 import { connectErrorFromNodeError } from "./http2-errors.js";
-import { type KeepaliveOptions } from "../keepalive-options.js";
+import type { DialerOptions } from "../dialer-options.js";
 import { keepSessionAlive } from "./keepalive.js";
 
-/** How to reach one node over node:http2 (the shape of `ConnectDialerOptions`, gRPC only). */
-export interface Http2DialerOptions {
-  /** "host:port" of the node (IPv6 in brackets). */
-  readonly address: string;
-  /** Headers sent when a stream opens (metadata, identity). */
-  readonly headers: Headers;
-  /** TLS client options; plain HTTP/2 (h2c) when absent. */
-  readonly tls?: http2.SecureClientSessionOptions;
-  /** Largest message accepted from the node, in bytes (default 4 MiB). */
-  readonly readMaxBytes?: number;
-  /** PING the node while streams are open; off when absent. */
-  readonly keepalive?: KeepaliveOptions;
-  /** Give up a connection whose TCP and TLS handshakes and the node's first SETTINGS frame take longer (default 20 s). */
-  readonly connectTimeoutMs?: number;
-}
+/** How to reach one node over node:http2. */
+export type Http2DialerOptions = DialerOptions;
 
 /** Headers that the transport sets itself; the same names in `headers` are ignored. */
 const RESERVED = new Set(["content-type", "te", "grpc-timeout", "content-length", "connection", "host", "transfer-encoding"]);
