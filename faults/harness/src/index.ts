@@ -7,7 +7,7 @@ export { planFaults, runFaults } from "./fault-schedule.js";
 export type { Fault, FaultCounts, PlanOptions, RunFaultsOptions } from "./fault-schedule.js";
 export { rng } from "./rng.js";
 export { buildChecker, CHECKER_DIR, haveGo, runChecker } from "./checker.js";
-export type { CheckResult } from "./checker.js";
+export type { CheckerModel, CheckResult } from "./checker.js";
 export { formatLiveness, livenessFigures, readHistoryLines } from "./history-stats.js";
 export type { HistoryLine, LivenessFigures } from "./history-stats.js";
 export { deleteStaleNetns, DEFAULT_NETNS_PREFIX, NET_PREFIX, NetHosts, netnsRefusal } from "./net-hosts.js";
