@@ -1,0 +1,37 @@
+/**
+ * The temporary directory of a checked test, with the checker
+ * (faults/checker) built into it before the tests and the directory removed
+ * after them, unless a failed check asked to keep it (for its histories
+ * and visualization).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { buildChecker } from "./checker.js";
+
+/** What `useCheckerDir` gives the tests once `beforeAll` ran. */
+export interface CheckerDir {
+  /** The directory (mkdtemp). */
+  readonly dir: string;
+  /** The checker binary in it. */
+  readonly checker: string;
+  /** Keep the directory after the tests. */
+  keep(): void;
+}
+
+/** Registers the beforeAll that makes the directory and builds the checker, and the afterAll that removes it. */
+export function useCheckerDir(prefix: string): CheckerDir {
+  let kept = false;
+  const state = { dir: "", checker: "", keep: () => (kept = true) } as { dir: string; checker: string; keep(): void };
+  beforeAll(async () => {
+    state.dir = mkdtempSync(join(tmpdir(), prefix));
+    state.checker = await buildChecker(state.dir);
+  }, 180_000);
+  afterAll(() => {
+    if (!kept && state.dir !== "") {
+      rmSync(state.dir, { recursive: true, force: true });
+    }
+  });
+  return state;
+}
