@@ -21,27 +21,27 @@
  * GORUMS_PAXOS_PARTITION_SEED sets the seed (default 5: leader, minority, leader),
  * GORUMS_PAXOS_PARTITION_MS the length of the schedule (default 10,000 ms).
  */
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import {
-  type ClientProcess,
-  endProcesses,
+  failureReasons,
+  finishPartitionRun,
+  formatCheck,
   formatLiveness,
   formatPartitionFigures,
-  haveGo,
+  formatWindows,
   isolate,
   livenessFigures,
   NetHosts,
-  netnsRefusal,
   type PartitionKind,
   partitionFigures,
   planPartitions,
-  type ProcessSet,
   runChecker,
   runPartitions,
+  skipPartitionTest,
   useCheckerDir,
+  usePartitionRun,
 } from "@gorums/fault-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { paxosReplicas, startKvClient } from "./replica-process.js";
 
 const SEED = Number(process.env.GORUMS_PAXOS_PARTITION_SEED ?? 5);
@@ -61,13 +61,7 @@ const REPLICAS = Array.from({ length: N }, (_, i) => `r${i + 1}`);
 const CLIENT_HOSTS = Array.from({ length: CLIENTS }, (_, i) => `c${i + 1}`);
 const plan = () => planPartitions(SEED, { replicas: REPLICAS, clients: CLIENT_HOSTS, ms: PARTITION_MS, kinds: KINDS });
 
-const GO = haveGo();
-const REFUSAL = netnsRefusal();
-if (REFUSAL !== undefined) {
-  console.error(`\n*** paxos partitions: this machine refuses network namespaces (${REFUSAL}): the partition test is SKIPPED ***\n`);
-} else if (!GO) {
-  console.error("\n*** paxos partitions: `go` is not on PATH: the linearizability check (faults/checker) cannot run; skipped ***\n");
-}
+const SKIP = skipPartitionTest("paxos partitions");
 
 describe("the leader-isolation schedule of a seed", () => {
   it("isolates the leader, and cuts a minority, each at least once, one partition at a time", () => {
@@ -81,18 +75,9 @@ describe("the leader-isolation schedule of a seed", () => {
   });
 });
 
-describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("Paxos on test hosts (network namespaces) with the leader isolated, checked by Porcupine", () => {
+describe.skipIf(SKIP)("Paxos on test hosts (network namespaces) with the leader isolated, checked by Porcupine", () => {
   const tmp = useCheckerDir("paxos-partitions-");
-  let net: NetHosts | undefined;
-  let replicas: ProcessSet | undefined;
-  let clients: ClientProcess[] = [];
-  afterEach(async () => {
-    await endProcesses(clients, replicas);
-    clients = [];
-    replicas = undefined;
-    net?.destroy();
-    net = undefined;
-  });
+  const run = usePartitionRun();
 
   it(
     `seed ${SEED}, ${PARTITION_MS} ms of partitions: the history of every client is linearizable`,
@@ -101,22 +86,23 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("Pa
       const { dir, checker } = tmp;
       const t0 = performance.now();
       const hosts = await NetHosts.create([...REPLICAS, ...CLIENT_HOSTS]);
-      net = hosts;
+      run.net = hosts;
       const paxos = await paxosReplicas(N, {
         stateRoot: join(dir, "state"),
         placement: { addrs: new Map(REPLICAS.map((r, i) => [i + 1, `${hosts.addr(r)}:${PORT}`])), wrap: (id) => hosts.exec(`r${id}`) },
       });
       const set = paxos.set;
-      replicas = set;
+      run.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       const histories = CLIENT_HOSTS.map((c) => join(dir, `history-${c}.jsonl`));
-      clients = CLIENT_HOSTS.map((c, i) =>
+      const clients = CLIENT_HOSTS.map((c, i) =>
         startKvClient(
           ["--replicas", set.replicaList, "--id", String(i + 1), "--history", histories[i] as string, "--duration-ms", String(PARTITION_MS + TAIL_MS), "--timeout-ms", String(SUBMIT_TIMEOUT_MS), "--keepalive-ms", "500"],
           hosts.exec(c),
         ),
       );
+      run.clients = clients;
       await Promise.all(clients.map((c) => c.ready));
 
       const all = [...REPLICAS, ...CLIENT_HOSTS];
@@ -131,15 +117,9 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("Pa
         },
       });
       const results = await Promise.all(clients.map((c) => c.done));
-      clients = [];
-      await set.killAll();
-      expect(set.alivePids(), "replica processes left running").toEqual([]);
-      hosts.destroy();
-      net = undefined;
-      const left = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
-        .split("\n")
-        .filter((l) => hosts.hub === l.split(" ")[0] || [...hosts.namespaces.values()].includes(l.split(" ")[0] ?? ""));
-      expect(left, "namespaces left behind").toEqual([]);
+      const { alive, namespacesLeft } = await finishPartitionRun(run);
+      expect(alive, "replica processes left running").toEqual([]);
+      expect(namespacesLeft, "namespaces left behind").toEqual([]);
 
       const check = await runChecker(checker, histories, { model: "kv", htmlPath: join(dir, "violation.html"), timeoutS: CHECK_TIMEOUT_S });
       const liveness = livenessFigures(histories);
@@ -154,14 +134,11 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("Pa
         });
       const summary =
         `seed ${SEED}: ${windows.length} partitions (${windows.map((w) => w.partition.kind).join(", ")}); ${formatLiveness(liveness)}; ` +
-        `checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}; ` +
-        `${Math.round(performance.now() - t0)} ms`;
-      const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
+        `${formatCheck(check)}; ${Math.round(performance.now() - t0)} ms`;
       console.log(
         `paxos partitions: ${summary}\n${formatPartitionFigures(figures)}\n` +
           `a new leader after an isolation: ${takeovers.map((t) => (t.ms === undefined ? `none while r${t.isolated} was cut` : `r${t.next?.node} ${Math.round(t.ms)} ms after r${t.isolated} was cut`)).join("; ")}\n` +
-          `${windows.map((w) => `  ${w.partition.description}: ${Math.round((w.endNs - w.startNs) / 1e6)} ms`).join("\n")}` +
-          `${reasons.length > 0 ? `\nwhy Submits failed (per client):\n${reasons.join("\n")}` : ""}`,
+          `${formatWindows(windows)}${failureReasons(results, "why Submits failed (per client)")}`,
       );
       if (check.linearizable !== true) {
         tmp.keep();

@@ -20,4 +20,6 @@ export type { Link } from "./net-hosts.js";
 export { HEALED_MS, isolate, PARTITION_MS, planPartitions, runPartitions } from "./partition-schedule.js";
 export type { Partition, PartitionKind, PartitionPlanOptions, PartitionWindow } from "./partition-schedule.js";
 export { formatPartitionFigures, partitionFigures } from "./partition-figures.js";
+export { failureReasons, finishPartitionRun, formatCheck, formatWindows, skipPartitionTest, usePartitionRun } from "./partition-run.js";
+export type { PartitionRun } from "./partition-run.js";
 export type { HealFigure, PartitionFigures, PartitionSides, SideCount } from "./partition-figures.js";
