@@ -39,7 +39,6 @@ export class Learner {
   private readonly decided = new Map<number, LogEntry>();
   private readonly firstSlotOf = new Map<string, number>();
   private readonly appliedAt = new Map<string, Applied>();
-  private readonly waiters = new Map<string, Array<(slot: number) => void>>();
   private readonly applyWaiters = new Map<string, Array<(applied: Applied) => void>>();
   private readonly onApplyListeners: Array<() => void> = [];
   private readonly onLearnListeners: Array<(entry: LearnedEntry) => void> = [];
@@ -66,13 +65,6 @@ export class Learner {
       if (first === undefined || slot < first) {
         this.firstSlotOf.set(command.id, slot);
       }
-      const waiting = this.waiters.get(command.id);
-      if (waiting !== undefined) {
-        this.waiters.delete(command.id);
-        for (const w of waiting) {
-          w(slot);
-        }
-      }
     }
     this.applyReady();
     return true;
@@ -96,19 +88,6 @@ export class Learner {
   /** The decided entry of a slot. */
   entry(slot: number): LogEntry | undefined {
     return this.decided.get(slot);
-  }
-
-  /** Resolves with a slot once the command with this id is decided. */
-  whenDecided(id: string): Promise<number> {
-    const slot = this.firstSlotOf.get(id);
-    if (slot !== undefined) {
-      return Promise.resolve(slot);
-    }
-    return new Promise((resolve) => {
-      const list = this.waiters.get(id) ?? [];
-      list.push(resolve);
-      this.waiters.set(id, list);
-    });
   }
 
   /** Resolves once the command with this id is applied (every slot before it decided), with its slot and result. */

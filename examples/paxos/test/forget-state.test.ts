@@ -17,16 +17,11 @@
  * until the kernel reports the process stopped: nothing depends on timing.
  */
 import { join } from "node:path";
-import { haveGo, type ProcessSet, runChecker, useCheckerDir } from "@gorums/fault-harness";
+import { type ProcessSet, runChecker, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
 import { afterEach, describe, expect, it } from "vitest";
 import { paxosReplicas, startKvClient } from "./replica-process.js";
 
-const GO = haveGo();
-if (!GO) {
-  console.error("\n*** paxos forget-state: `go` is not on PATH: the linearizability check (faults/checker) cannot run; skipped ***\n");
-}
-
-describe.skipIf(!GO && process.env.CI !== "true")("replicas that forget their state at restart, under a schedule made to expose it", () => {
+describe.skipIf(skipWithoutGo("paxos forget-state"))("replicas that forget their state at restart, under a schedule made to expose it", () => {
   const tmp = useCheckerDir("paxos-forget-state-");
   let replicas: ProcessSet | undefined;
   afterEach(async () => {
@@ -42,7 +37,7 @@ describe.skipIf(!GO && process.env.CI !== "true")("replicas that forget their st
     await Promise.all(set.ids.map((id) => set.start(id)));
     const histories = [join(dir, "history-1.jsonl"), join(dir, "history-2.jsonl")];
     const client = async (id: number, op: string) => {
-      const c = startKvClient(["--replicas", set.replicaList, "--id", String(id), "--history", histories[id - 1] as string, "--deadline-ms", "15000", op]);
+      const c = startKvClient(["--replicas", set.replicaList, "--id", String(id), "--history", histories[id - 1] as string, "--deadline-ms", "30000", op]);
       const done = await c.done;
       expect(done.code, `client ${id} ${op}: ${done.stdout}${done.stderr}`).toBe(0);
       return done.stdout;
@@ -60,14 +55,14 @@ describe.skipIf(!GO && process.env.CI !== "true")("replicas that forget their st
     return { got: got === null ? undefined : (JSON.parse(got[1] as string) as string), check };
   }
 
-  it("with their state: the get after the restart returns the put's value, and the history is linearizable", { timeout: 60_000 }, async () => {
+  it("with their state: the get after the restart returns the put's value, and the history is linearizable", { timeout: 90_000 }, async () => {
     const { got, check } = await scenario("durable", false);
     expect(got).toBe("v1");
     expect(check.operations, check.output).toBe(2);
     expect(check.linearizable, check.output).toBe(true);
   });
 
-  it("with --forget-state: the get returns \"\" after the put was answered, and Porcupine finds the history not linearizable", { timeout: 60_000 }, async () => {
+  it("with --forget-state: the get returns \"\" after the put was answered, and Porcupine finds the history not linearizable", { timeout: 90_000 }, async () => {
     const { got, check } = await scenario("forget", true);
     expect(got).toBe("");
     expect(check.operations, check.output).toBe(2);

@@ -29,9 +29,9 @@ import {
   formatLiveness,
   formatPartitionFigures,
   formatWindows,
+  hostPlacement,
   isolate,
   livenessFigures,
-  NetHosts,
   type PartitionKind,
   partitionFigures,
   planPartitions,
@@ -85,11 +85,10 @@ describe.skipIf(SKIP)("Paxos on test hosts (network namespaces) with the leader 
     async () => {
       const { dir, checker } = tmp;
       const t0 = performance.now();
-      const hosts = await NetHosts.create([...REPLICAS, ...CLIENT_HOSTS]);
-      run.net = hosts;
+      const hosts = await run.createHosts([...REPLICAS, ...CLIENT_HOSTS]);
       const paxos = await paxosReplicas(N, {
         stateRoot: join(dir, "state"),
-        placement: { addrs: new Map(REPLICAS.map((r, i) => [i + 1, `${hosts.addr(r)}:${PORT}`])), wrap: (id) => hosts.exec(`r${id}`) },
+        placement: hostPlacement(hosts, REPLICAS, PORT),
       });
       const set = paxos.set;
       run.replicas = set;

@@ -29,8 +29,8 @@ import {
   formatLiveness,
   formatPartitionFigures,
   formatWindows,
+  hostPlacement,
   livenessFigures,
-  NetHosts,
   partitionFigures,
   planPartitions,
   runChecker,
@@ -92,12 +92,8 @@ describe.skipIf(SKIP)("ABD register on test hosts (network namespaces) under par
     async () => {
       const { dir, checker } = tmp;
       const t0 = performance.now();
-      const hosts = await NetHosts.create([...REPLICAS, ...CLIENT_HOSTS]);
-      run.net = hosts;
-      const set = await registerReplicas(N, join(dir, "state"), {
-        addrs: new Map(REPLICAS.map((r, i) => [i + 1, `${hosts.addr(r)}:${PORT}`])),
-        wrap: (id) => hosts.exec(`r${id}`),
-      });
+      const hosts = await run.createHosts([...REPLICAS, ...CLIENT_HOSTS]);
+      const set = await registerReplicas(N, join(dir, "state"), hostPlacement(hosts, REPLICAS, PORT));
       run.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 

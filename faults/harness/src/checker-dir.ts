@@ -8,7 +8,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { buildChecker } from "./checker.js";
+import { buildChecker, haveGo } from "./checker.js";
+
+/**
+ * Whether a checked test named `what` must be skipped: `go` (for the
+ * checker) is missing, outside CI (in CI the test runs, and fails, without
+ * go). Prints a loud message when go is missing.
+ */
+export function skipWithoutGo(what: string): boolean {
+  if (haveGo()) {
+    return false;
+  }
+  console.error(`\n*** ${what}: \`go\` is not on PATH: the linearizability check (faults/checker) cannot run; skipped ***\n`);
+  return process.env.CI !== "true";
+}
 
 /** What `useCheckerDir` gives the tests once `beforeAll` ran. */
 export interface CheckerDir {

@@ -9,7 +9,7 @@ export type { Fault, FaultCounts, PlanOptions, RunFaultsOptions } from "./fault-
 export { rng } from "./rng.js";
 export { buildChecker, CHECKER_DIR, haveGo, runChecker } from "./checker.js";
 export type { CheckerModel, CheckResult } from "./checker.js";
-export { useCheckerDir } from "./checker-dir.js";
+export { skipWithoutGo, useCheckerDir } from "./checker-dir.js";
 export type { CheckerDir } from "./checker-dir.js";
 export { endProcesses, startClientProcess } from "./client-process.js";
 export type { ClientProcess } from "./client-process.js";
@@ -20,6 +20,6 @@ export type { Link } from "./net-hosts.js";
 export { HEALED_MS, isolate, PARTITION_MS, planPartitions, runPartitions } from "./partition-schedule.js";
 export type { Partition, PartitionKind, PartitionPlanOptions, PartitionWindow } from "./partition-schedule.js";
 export { formatPartitionFigures, partitionFigures } from "./partition-figures.js";
-export { failureReasons, finishPartitionRun, formatCheck, formatWindows, skipPartitionTest, usePartitionRun } from "./partition-run.js";
+export { failureReasons, finishPartitionRun, formatCheck, formatWindows, hostPlacement, skipPartitionTest, usePartitionRun } from "./partition-run.js";
 export type { PartitionRun } from "./partition-run.js";
 export type { HealFigure, PartitionFigures, PartitionSides, SideCount } from "./partition-figures.js";

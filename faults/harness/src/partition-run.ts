@@ -8,18 +8,17 @@
 import { execFileSync } from "node:child_process";
 import { afterEach } from "vitest";
 import type { CheckResult } from "./checker.js";
-import { haveGo } from "./checker.js";
+import { skipWithoutGo } from "./checker-dir.js";
 import type { ClientProcess } from "./client-process.js";
 import { endProcesses } from "./client-process.js";
-import { type NetHosts, netnsRefusal } from "./net-hosts.js";
+import { NetHosts, netnsRefusal } from "./net-hosts.js";
 import type { PartitionWindow } from "./partition-schedule.js";
 import type { ProcessSet } from "./process-set.js";
 
 /**
  * Whether a partition test named `what` must be skipped here: the machine
  * refuses network namespaces, or `go` (for the checker) is missing outside
- * CI (in CI the test runs, and fails, without go). Prints a loud message
- * saying why.
+ * CI (skipWithoutGo). Prints a loud message saying why.
  */
 export function skipPartitionTest(what: string): boolean {
   const refusal = netnsRefusal();
@@ -27,11 +26,15 @@ export function skipPartitionTest(what: string): boolean {
     console.error(`\n*** ${what}: this machine refuses network namespaces (${refusal}): the partition test is SKIPPED ***\n`);
     return true;
   }
-  if (!haveGo()) {
-    console.error(`\n*** ${what}: \`go\` is not on PATH: the linearizability check (faults/checker) cannot run; skipped ***\n`);
-    return process.env.CI !== "true";
-  }
-  return false;
+  return skipWithoutGo(what);
+}
+
+/** Where replicas run on test hosts: replica I (from 1) on host `names[I-1]`, at its address and `port`, started in its namespace. */
+export function hostPlacement(hosts: NetHosts, names: readonly string[], port: number): { addrs: Map<number, string>; wrap(id: number): string[] } {
+  return {
+    addrs: new Map(names.map((h, i) => [i + 1, `${hosts.addr(h)}:${port}`])),
+    wrap: (id) => hosts.exec(names[id - 1] as string),
+  };
 }
 
 /** The processes and hosts of a partition test, for its cleanup: the test sets them as it makes them. */
@@ -39,11 +42,21 @@ export interface PartitionRun {
   net: NetHosts | undefined;
   replicas: ProcessSet | undefined;
   clients: ClientProcess[];
+  /** Makes the test hosts (NetHosts.create) as `net`. */
+  createHosts(names: readonly string[]): Promise<NetHosts>;
 }
 
 /** Registers the afterEach that ends the run's clients and replicas and deletes its hosts, however the test ended. */
 export function usePartitionRun(): PartitionRun {
-  const run: PartitionRun = { net: undefined, replicas: undefined, clients: [] };
+  const run: PartitionRun = {
+    net: undefined,
+    replicas: undefined,
+    clients: [],
+    createHosts: async (names) => {
+      run.net = await NetHosts.create(names);
+      return run.net;
+    },
+  };
   afterEach(async () => {
     await endProcesses(run.clients, run.replicas);
     run.clients = [];
