@@ -33,13 +33,18 @@ export interface CheckerDir {
   keep(): void;
 }
 
-/** Registers the beforeAll that makes the directory and builds the checker, and the afterAll that removes it. */
-export function useCheckerDir(prefix: string): CheckerDir {
+/**
+ * Registers the beforeAll that makes the directory and builds the checker,
+ * and the afterAll that removes it. With `build: false` (go is missing, and
+ * the test runs without its check) the directory is made but nothing is
+ * built, and `checker` is "".
+ */
+export function useCheckerDir(prefix: string, opts: { build?: boolean } = {}): CheckerDir {
   let kept = false;
   const state = { dir: "", checker: "", keep: () => (kept = true) } as { dir: string; checker: string; keep(): void };
   beforeAll(async () => {
     state.dir = mkdtempSync(join(tmpdir(), prefix));
-    state.checker = await buildChecker(state.dir);
+    state.checker = opts.build === false ? "" : await buildChecker(state.dir);
   }, 180_000);
   afterAll(() => {
     if (!kept && state.dir !== "") {
