@@ -42,8 +42,9 @@ func main() {
 		os.Exit(2)
 	}
 	result, info := porcupine.CheckOperationsVerbose(model, h.ops, *timeout)
-	fmt.Printf("checker: %d operations (%d writes, %d of them of unknown outcome; %d reads; %d failed reads dropped)\n",
-		len(h.ops), h.writes, h.unknownWrites, h.reads, h.droppedReads)
+	names := operations[*modelName]
+	fmt.Printf("checker: %d operations (%d %ss, %d of them of unknown outcome; %d %ss; %d failed %ss dropped)\n",
+		len(h.ops), h.writes, names.write, h.unknownWrites, h.reads, names.read, h.droppedReads, names.read)
 	switch result {
 	case porcupine.Ok:
 		fmt.Println("checker: linearizable")
