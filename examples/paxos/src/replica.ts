@@ -275,11 +275,14 @@ export class Replica {
     this.stats.decided++;
     this.nextSlot = Math.max(this.nextSlot, slot + 1);
     this.learner.learn(slot, command, ballot);
-    // With a deadline: a stopped replica (SIGSTOP) whose stream stops taking
-    // data must not hold up this proposer.
-    await learn(config.context({ timeoutMs: this.timeoutMs }), { slot, command, ballot }).catch(() => {
-      // Sent to every connected replica; one that missed it (it was not
-      // connected) finds the slot's value in the promises when it next leads.
+    // Not awaited: the multicast resolves once written to every replica's
+    // stream, and the stream of a replica that takes no data (stopped, or cut
+    // away with its connection left open) fills up; waiting for it would hold
+    // this proposer — every slot — until the deadline. The deadline drops
+    // what was not written by then.
+    learn(config.context({ timeoutMs: this.timeoutMs }), { slot, command, ballot }).catch(() => {
+      // Sent to every connected replica; one that missed it finds the slot's
+      // value in the promises when it next leads.
     });
     return true;
   }
