@@ -4,8 +4,9 @@
  * bridge partition, two halves that cannot reach each other while one
  * replica reaches both; one client–replica link cut alone; the replica
  * that leads (a Paxos leader, found when the partition starts) cut from
- * every other host. One partition at a time, each healed before the next; the plan (kinds, sides, times) is a
- * function of the seed, the timing of a loaded machine still varies.
+ * every other host. One partition at a time, each healed before the next;
+ * the plan (kinds, sides, times) is a function of the seed, the timing of a
+ * loaded machine still varies.
  */
 import type { Link, NetHosts } from "./net-hosts.js";
 import { rng } from "./rng.js";
