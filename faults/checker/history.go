@@ -21,11 +21,21 @@ import (
 // a read that timed out returned nothing and is dropped). An invocation with
 // no completion is an "info". time is in nanoseconds on a clock common to
 // every process of the run (CLOCK_MONOTONIC).
+//
+// The register's operations are "read" and "write"; the key-value store's
+// (the kv model) are "put" and "get", each with a "key" on its invocation:
+//
+//	{"type":"invoke","id":"p2-3","process":2,"f":"put","key":"x","value":"p2-3","time":123}
+//	{"type":"ok","id":"p2-3","process":2,"f":"put","value":"p1-9","time":456}
+//
+// A put's "ok" value is the key's previous value ("" if none; a put
+// completed without one may have seen any), a get's is the value it read.
 type event struct {
 	Type    string  `json:"type"`
 	ID      string  `json:"id"`
 	Process int     `json:"process"`
 	F       string  `json:"f"`
+	Key     *string `json:"key"`
 	Value   *string `json:"value"`
 	Time    int64   `json:"time"`
 }
@@ -35,7 +45,18 @@ type history struct {
 	writes, unknownWrites, reads, droppedReads int
 }
 
-func readHistories(paths []string) (*history, error) {
+// operations names the f of each model's writes and reads.
+var operations = map[string]struct{ write, read string }{
+	"register": {write: "write", read: "read"},
+	"kv":       {write: "put", read: "get"},
+}
+
+// readHistories reads the histories of the model named (a key of operations).
+func readHistories(paths []string, model string) (*history, error) {
+	names, known := operations[model]
+	if !known {
+		return nil, fmt.Errorf("unknown model %q", model)
+	}
 	invokes := map[string]event{}
 	var order []string
 	done := map[string]event{}
@@ -59,13 +80,17 @@ func readHistories(paths []string) (*history, error) {
 			}
 			switch e.Type {
 			case "invoke":
-				if e.F != "read" && e.F != "write" {
+				if e.F != names.read && e.F != names.write {
 					f.Close()
-					return nil, fmt.Errorf("%s:%d: unknown f %q", path, line, e.F)
+					return nil, fmt.Errorf("%s:%d: f %q is not an operation of the %s model (%s or %s)", path, line, e.F, model, names.read, names.write)
 				}
-				if e.F == "write" && e.Value == nil {
+				if e.F == names.write && e.Value == nil {
 					f.Close()
-					return nil, fmt.Errorf("%s:%d: a write without a value", path, line)
+					return nil, fmt.Errorf("%s:%d: a %s without a value", path, line, e.F)
+				}
+				if model == "kv" && e.Key == nil {
+					f.Close()
+					return nil, fmt.Errorf("%s:%d: a %s without a key", path, line, e.F)
 				}
 				if _, dup := invokes[e.ID]; dup {
 					f.Close()
@@ -117,13 +142,21 @@ func readHistories(paths []string) (*history, error) {
 			return nil, fmt.Errorf("%q completes before it is invoked", id)
 		}
 		op := porcupine.Operation{ClientId: procs[inv.Process], Call: inv.Time}
-		if inv.F == "write" {
+		if inv.F == names.write {
 			if status == "fail" {
 				continue
 			}
 			h.writes++
-			op.Input = registerInput{write: true, value: *inv.Value}
-			op.Output = ""
+			if model == "kv" {
+				op.Input = kvInput{put: true, key: *inv.Key, value: *inv.Value}
+				op.Output = kvOutput{}
+				if status == "ok" && end.Value != nil {
+					op.Output = kvOutput{known: true, value: *end.Value}
+				}
+			} else {
+				op.Input = registerInput{write: true, value: *inv.Value}
+				op.Output = ""
+			}
 			if status == "ok" {
 				op.Return = end.Time
 			} else {
@@ -137,8 +170,13 @@ func readHistories(paths []string) (*history, error) {
 				continue
 			}
 			h.reads++
-			op.Input = registerInput{}
-			op.Output = *end.Value
+			if model == "kv" {
+				op.Input = kvInput{key: *inv.Key}
+				op.Output = kvOutput{known: true, value: *end.Value}
+			} else {
+				op.Input = registerInput{}
+				op.Output = *end.Value
+			}
 			op.Return = end.Time
 		}
 		h.ops = append(h.ops, op)

@@ -1,5 +1,6 @@
 // The command line of `node dist/main.js`.
 import { parseArgs } from "node:util";
+import { type KvCommand, parseOp } from "./kv-command.js";
 
 /** A bad command line: the message is for the user, with no stack trace. */
 export class UsageError extends Error {}
@@ -9,7 +10,33 @@ export type Command =
   | { kind: "help" }
   | { kind: "run"; replicas: number; clients: number; commands: number }
   | { kind: "clients"; replicas: Map<number, string>; clients: number; commands: number }
-  | ReplicaCommand;
+  | ReplicaCommand
+  | KvClientCommand;
+
+/** `main.js client …`: one key-value client, its commands through the log, recorded in a history. */
+export interface KvClientCommand {
+  kind: "client";
+  /** Every replica. */
+  replicas: Map<number, string>;
+  /** The client's ID: its process number in the history and the prefix of its command ids. */
+  id: number;
+  /** The commands of the command line, one after the other (when not `durationMs`). */
+  ops: KvCommand[];
+  /** Run random puts and gets for this long instead of `ops`. */
+  durationMs: number | undefined;
+  /** Keys of the random commands: k1..kN. */
+  keys: number;
+  /** Share of gets among the random commands (percent). */
+  getPercent: number;
+  /** JSON-lines history file (faults/checker's format, kv model); undefined: none. */
+  history: string | undefined;
+  /** Deadline of one Submit; then the next replica is tried. */
+  timeoutMs: number;
+  /** Deadline of a command over all its tries; then its outcome is unknown. */
+  deadlineMs: number;
+  /** PING each replica this often and drop a connection after as long without an answer; undefined: off. */
+  keepaliveMs: number | undefined;
+}
 
 /** `main.js replica …`: one replica in this process. */
 export interface ReplicaCommand {
@@ -45,6 +72,23 @@ export const USAGE = `Usage:
       any reply or Prepare leaves, and read back at start: kill -9 and restart
       on the same port is safe. --forget-state ignores what DIR holds (unsafe:
       a replica with amnesia, for showing what the durability is for).
+  node dist/main.js client --replicas ID=HOST:PORT,... [--id P] [options] OP...
+  node dist/main.js client --replicas ID=HOST:PORT,... --id P --duration-ms MS [options]
+      A key-value client: each command goes through the log (OP is KEY=VALUE, a
+      put, or KEY?, a get; both answer when applied: a get with the key's value,
+      a put with its previous value). It submits to the replica that decided its
+      last command (the leader), and to the next replica after a failure, the
+      same command again, until its deadline. With --duration-ms: random puts and
+      gets for that long. Options:
+      --history FILE     append every command's invocation and completion to
+                         FILE as JSON lines (faults/checker -model kv)
+      --timeout-ms MS    deadline of one Submit (default 1000)
+      --deadline-ms MS   deadline of a command over its tries (default 3000);
+                         then it is recorded with an unknown outcome
+      --keepalive-ms MS  PING each replica every MS and drop a connection whose
+                         answer takes MS (default off)
+      --keys K           random commands use keys k1..kK (default 3)
+      --gets PERCENT     share of gets among random commands (default 50)
   node dist/main.js --help`;
 
 /** Parses the arguments after `node main.js`. Throws UsageError on bad input. */
@@ -54,6 +98,9 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (argv[0] === "replica") {
     return parseReplica(argv.slice(1));
+  }
+  if (argv[0] === "client") {
+    return parseKvClient(argv.slice(1));
   }
   if (argv[0] === "clients") {
     const { values } = parse(argv.slice(1));
@@ -109,6 +156,54 @@ function parseReplica(args: string[]): ReplicaCommand {
     throw new UsageError("replica: --forget-state only makes sense with --state-dir");
   }
   return { kind: "replica", id, replicas, stateDir, forgetState: values["forget-state"] === true };
+}
+
+function parseKvClient(args: string[]): KvClientCommand {
+  const options = {
+    replicas: { type: "string" },
+    id: { type: "string" },
+    history: { type: "string" },
+    "timeout-ms": { type: "string" },
+    "deadline-ms": { type: "string" },
+    "keepalive-ms": { type: "string" },
+    "duration-ms": { type: "string" },
+    keys: { type: "string" },
+    gets: { type: "string" },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(`client: ${err instanceof Error ? (err.message.split("\n")[0] ?? String(err)) : String(err)}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.replicas === undefined) {
+    throw new UsageError("client: --replicas ID=HOST:PORT,... is required");
+  }
+  const ops = positionals.map((word) => {
+    const op = parseOp(word);
+    if (op === undefined) {
+      throw new UsageError(`client: "${word}" is no command: expected KEY=VALUE (a put) or KEY? (a get)`);
+    }
+    return op;
+  });
+  const durationMs = values["duration-ms"] === undefined ? undefined : integer(values["duration-ms"], "--duration-ms", 0, 1, 86_400_000);
+  if ((durationMs === undefined) === (ops.length === 0)) {
+    throw new UsageError("client: give either commands (KEY=VALUE, KEY?) or --duration-ms");
+  }
+  return {
+    kind: "client",
+    replicas: parseReplicaList(values.replicas, "client"),
+    id: integer(values.id, "--id", 1, 1, 1_000_000),
+    ops,
+    durationMs,
+    keys: integer(values.keys, "--keys", 3, 1, 1000),
+    getPercent: integer(values.gets, "--gets", 50, 0, 100),
+    history: values.history,
+    timeoutMs: integer(values["timeout-ms"], "--timeout-ms", 1000, 1, 600_000),
+    deadlineMs: integer(values["deadline-ms"], "--deadline-ms", 3000, 1, 3_600_000),
+    keepaliveMs: values["keepalive-ms"] === undefined ? undefined : integer(values["keepalive-ms"], "--keepalive-ms", 0, 10, 600_000),
+  };
 }
 
 function parse(args: string[]) {

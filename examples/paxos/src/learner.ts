@@ -2,6 +2,7 @@
 // order (a slot waits for every slot before it).
 import { formatBallot } from "./ballot.js";
 import type { Ballot, Command } from "./gen/paxos/paxos_pb.js";
+import { applyOp } from "./kv-command.js";
 
 /** One decided slot of the log. */
 export interface LogEntry {
@@ -21,17 +22,24 @@ export interface LearnedEntry {
   conflict: boolean;
 }
 
+/** What applying a command gave: the slot where it was applied, and its result (kv-command.ts applyOp). */
+export interface Applied {
+  slot: number;
+  result: string;
+}
+
 /**
- * Decided slots, and the state machine they drive: commands "key=value" set
- * a key. A command's id is unique, so a command decided in two slots (a
- * proposer retried it in a new slot while an earlier attempt was later
- * adopted by another leader) is applied once, at its first slot.
+ * Decided slots, and the state machine they drive (kv-command.ts): "key=value"
+ * sets a key, "key?" reads one, each with a result. A command's id is
+ * unique, so a command decided in two slots (a proposer retried it in a new
+ * slot while an earlier attempt was later adopted by another leader) is
+ * applied once, at its first slot, and has that one result.
  */
 export class Learner {
   private readonly decided = new Map<number, LogEntry>();
   private readonly firstSlotOf = new Map<string, number>();
-  private readonly appliedAt = new Map<string, number>();
-  private readonly waiters = new Map<string, Array<(slot: number) => void>>();
+  private readonly appliedAt = new Map<string, Applied>();
+  private readonly applyWaiters = new Map<string, Array<(applied: Applied) => void>>();
   private readonly onApplyListeners: Array<() => void> = [];
   private readonly onLearnListeners: Array<(entry: LearnedEntry) => void> = [];
   private nextSlot = 0;
@@ -56,13 +64,6 @@ export class Learner {
       const first = this.firstSlotOf.get(command.id);
       if (first === undefined || slot < first) {
         this.firstSlotOf.set(command.id, slot);
-      }
-      const waiting = this.waiters.get(command.id);
-      if (waiting !== undefined) {
-        this.waiters.delete(command.id);
-        for (const w of waiting) {
-          w(slot);
-        }
       }
     }
     this.applyReady();
@@ -89,16 +90,16 @@ export class Learner {
     return this.decided.get(slot);
   }
 
-  /** Resolves with a slot once the command with this id is decided. */
-  whenDecided(id: string): Promise<number> {
-    const slot = this.firstSlotOf.get(id);
-    if (slot !== undefined) {
-      return Promise.resolve(slot);
+  /** Resolves once the command with this id is applied (every slot before it decided), with its slot and result. */
+  whenApplied(id: string): Promise<Applied> {
+    const applied = this.appliedAt.get(id);
+    if (applied !== undefined) {
+      return Promise.resolve(applied);
     }
     return new Promise((resolve) => {
-      const list = this.waiters.get(id) ?? [];
+      const list = this.applyWaiters.get(id) ?? [];
       list.push(resolve);
-      this.waiters.set(id, list);
+      this.applyWaiters.set(id, list);
     });
   }
 
@@ -156,12 +157,14 @@ export class Learner {
       if (id !== "") {
         const earlier = this.appliedAt.get(id);
         if (earlier !== undefined) {
-          e.duplicateOf = earlier;
+          e.duplicateOf = earlier.slot;
         } else {
-          this.appliedAt.set(id, e.slot);
-          const eq = op.indexOf("=");
-          if (eq > 0) {
-            this.state.set(op.slice(0, eq), op.slice(eq + 1));
+          const applied = { slot: e.slot, result: applyOp(this.state, op) };
+          this.appliedAt.set(id, applied);
+          const waiting = this.applyWaiters.get(id);
+          this.applyWaiters.delete(id);
+          for (const w of waiting ?? []) {
+            w(applied);
           }
         }
       }

@@ -1,9 +1,11 @@
 // The Paxos example: `node dist/main.js` runs N replicas and a client
 // process, and shows that the replicas decide the same log; `node
 // dist/main.js clients …` is the client process; `node dist/main.js
-// replica …` is one replica in a process of its own. See `--help`.
+// replica …` is one replica in a process of its own; `node dist/main.js
+// client …` is a key-value client of running replicas. See `--help`.
 import { type Command, parseCommand, USAGE, UsageError } from "./cli.js";
 import { runClients } from "./clients.js";
+import { runKvClient } from "./kv-client.js";
 import { runReplica } from "./replica-main.js";
 import { runPaxos } from "./run.js";
 
@@ -30,6 +32,11 @@ switch (command.kind) {
     break;
   case "replica":
     process.exit(await runReplica(command));
+    break;
+  case "client":
+    // Started by a test with an IPC channel: leave with it.
+    process.once("disconnect", () => process.exit(1));
+    process.exit(await runKvClient(command));
 }
 
 /** The full run; exits 0 when the logs agree, 1 on an error, 130 on Ctrl-C. */

@@ -13,17 +13,22 @@ export function majority(n: number): number {
   return Math.floor(n / 2) + 1;
 }
 
-/** "pending" until a majority said yes ("quorum") or a majority can no longer say yes ("failed"). */
+/** "pending" until a majority said yes ("quorum"), or some replica refused or a majority can no longer say yes ("failed"). */
 export type TallyState = "pending" | "quorum" | "failed";
 
 /**
  * Counts the replies of one phase of one ballot among n replicas. A node
- * counts once (its first reply). Refusals and errors count against; a
- * refusal's promised ballot is kept, so that the next ballot can be higher.
+ * counts once (its first reply). Errors count against. A refusal fails the
+ * ballot at once: another proposer prepared a higher one, and waiting for
+ * the other replies would only stall the proposer behind a replica that
+ * does not answer (cut away, or stopped) until the call's deadline, while
+ * the higher ballot takes the acceptors. The refusal's promised ballot is
+ * kept, so that the next ballot can be higher.
  */
 abstract class Tally<R extends { ok: boolean; promised?: Ballot }> {
   protected readonly oks = new Map<number, R>();
   private readonly against = new Set<number>();
+  private refused = false;
   private highest: Ballot | undefined;
 
   constructor(
@@ -38,7 +43,7 @@ abstract class Tally<R extends { ok: boolean; promised?: Ballot }> {
     if (this.oks.size >= majority(this.n)) {
       return "quorum";
     }
-    return this.n - this.against.size < majority(this.n) ? "failed" : "pending";
+    return this.refused || this.n - this.against.size < majority(this.n) ? "failed" : "pending";
   }
 
   /** A node's reply. */
@@ -50,6 +55,7 @@ abstract class Tally<R extends { ok: boolean; promised?: Ballot }> {
       this.oks.set(nodeID, reply);
     } else {
       this.against.add(nodeID);
+      this.refused = true;
       if (compareBallots(reply.promised, this.highest) > 0) {
         this.highest = reply.promised;
       }

@@ -7,7 +7,8 @@
 //
 // Its output is line-oriented for a test (or a person) to follow: a "ready"
 // line once it serves, a "connected" line once every replica is connected,
-// and a "decided" line for every slot it learns.
+// a "leading" line each time it becomes leader, and a "decided" line for
+// every slot it learns.
 import { newSymmetricSystem, type System, withNodes } from "@gorums/runtime";
 import { formatBallot } from "./ballot.js";
 import type { ReplicaCommand } from "./cli.js";
@@ -24,6 +25,14 @@ export const READY_LINE = /^replica (\d+) ready on (\S+)/;
  * again: every value the replica was ever told is decided shows up.
  */
 export const DECIDED_LINE = /^decided (\d+) (\S+) (\d+)\.(\d+)$/;
+
+/**
+ * The line a replica prints each time it becomes leader (a quorum promised
+ * its ballot): `leading <round>.<node>`. The replica that printed the
+ * highest ballot is the one that leads now, until some replica prints a
+ * higher one.
+ */
+export const LEADING_LINE = /^leading (\d+)\.(\d+)$/;
 
 /** Runs a replica until SIGINT, SIGTERM, or the parent process going away; resolves with the exit code. */
 export async function runReplica(cmd: ReplicaCommand): Promise<number> {
@@ -65,6 +74,7 @@ export async function runReplica(cmd: ReplicaCommand): Promise<number> {
   const replica = new Replica(system, {
     n: cmd.replicas.size,
     ...(storage !== undefined ? { storage, restored } : {}),
+    onLead: (ballot) => console.log(`leading ${formatBallot(ballot)}`),
   });
   replica.learner.onLearn((e) => {
     console.log(`decided ${e.slot} ${e.command.id === "" ? "-" : e.command.id} ${formatBallot(e.ballot)}`);

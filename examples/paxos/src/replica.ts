@@ -28,6 +28,8 @@ export interface ReplicaOptions {
   storage?: StableStorage;
   /** What `storage` held when this replica (re)started: the acceptor resumes from it, the proposer's ballots start above it. */
   restored?: StableState;
+  /** Called each time this replica becomes leader: a quorum promised `ballot`. */
+  onLead?: (ballot: Ballot) => void;
 }
 
 /** What a replica's proposer did, for the summary. */
@@ -109,27 +111,27 @@ export class Replica {
 
   /**
    * Gets a command into the log (with this replica as its proposer) and
-   * resolves with the slot where it was decided. A command whose id is
-   * already decided is not proposed again.
+   * resolves once it is applied here — every slot before it decided — with
+   * the slot where it was decided and its result (a get's value, a put's
+   * previous value). A command already applied is not proposed again.
    */
-  async submit(command: Command): Promise<{ slot: number; ballot: Ballot | undefined }> {
+  async submit(command: Command): Promise<{ slot: number; ballot: Ballot | undefined; result: string }> {
     if (command.id === "") {
       throw new Error("paxos: a command needs an id");
     }
     if (this.closed) {
       throw new Error("paxos: replica stopped");
     }
-    const decided = this.learner.whenDecided(command.id);
-    if (this.learner.slotOf(command.id) === undefined) {
+    const applied = this.learner.whenApplied(command.id);
+    let done = this.learner.applied(command.id) ? await applied : undefined;
+    if (done === undefined) {
       const stopped = new Promise<never>((_, reject) => {
         this.queue.push({ command, reject });
       });
       void this.run();
-      const slot = await Promise.race([decided, stopped]);
-      return { slot, ballot: this.learner.entry(slot)?.ballot };
+      done = await Promise.race([applied, stopped]);
     }
-    const slot = await decided;
-    return { slot, ballot: this.learner.entry(slot)?.ballot };
+    return { slot: done.slot, ballot: this.learner.entry(done.slot)?.ballot, result: done.result };
   }
 
   /** Rejects every command still waiting; the System's stop calls this. */
@@ -159,8 +161,8 @@ export class Replica {
         if (req.command === undefined || req.command.id === "") {
           throw new Error("paxos: Submit needs a command with an id");
         }
-        const { slot, ballot } = await this.submit(req.command);
-        return create(SubmitResponseSchema, { slot, ballot, replica: this.id });
+        const { slot, ballot, result } = await this.submit(req.command);
+        return create(SubmitResponseSchema, { slot, ballot, replica: this.id, result });
       },
     };
   }
@@ -181,13 +183,16 @@ export class Replica {
     try {
       while (!this.closed && this.queue.length > 0) {
         const head = this.queue[0] as Pending;
-        if (this.learner.slotOf(head.command.id) !== undefined) {
-          this.queue.shift(); // decided (by us, or adopted and decided by another leader)
+        if (this.learner.applied(head.command.id)) {
+          this.queue.shift(); // decided (by us, or adopted and decided by another leader) and applied
           continue;
         }
+        // Decided but not applied: a slot before it is unknown here (a Learn
+        // missed); phase 1 learns it or fills it, proposing it again would not.
+        const gap = this.learner.slotOf(head.command.id) !== undefined;
         // Our own acceptor promised a higher ballot: another replica leads now, phase 2 would be refused.
         const preempted = this.leading && compareBallots(this.acceptor.promised, this.ballot) > 0;
-        const ok = preempted ? false : this.leading ? await this.propose(this.freeSlot(), head.command) : await this.becomeLeader();
+        const ok = preempted ? false : this.leading && !gap ? await this.propose(this.freeSlot(), head.command) : await this.becomeLeader();
         if (ok) {
           this.failures = 0;
         } else {
@@ -229,6 +234,7 @@ export class Replica {
     }
     this.leading = true;
     this.stats.ledBallots++;
+    this.opts.onLead?.(this.ballot);
     this.nextSlot = fromSlot;
     // What a majority accepted in one ballot is decided: learn it, no phase 2 needed.
     for (const e of chosenInPromises(tally)) {
@@ -269,11 +275,14 @@ export class Replica {
     this.stats.decided++;
     this.nextSlot = Math.max(this.nextSlot, slot + 1);
     this.learner.learn(slot, command, ballot);
-    // With a deadline: a stopped replica (SIGSTOP) whose stream stops taking
-    // data must not hold up this proposer.
-    await learn(config.context({ timeoutMs: this.timeoutMs }), { slot, command, ballot }).catch(() => {
-      // Sent to every connected replica; one that missed it (it was not
-      // connected) finds the slot's value in the promises when it next leads.
+    // Not awaited: the multicast resolves once written to every replica's
+    // stream, and the stream of a replica that takes no data (stopped, or cut
+    // away with its connection left open) fills up; waiting for it would hold
+    // this proposer — every slot — until the deadline. The deadline drops
+    // what was not written by then.
+    learn(config.context({ timeoutMs: this.timeoutMs }), { slot, command, ballot }).catch(() => {
+      // Sent to every connected replica; one that missed it finds the slot's
+      // value in the promises when it next leads.
     });
     return true;
   }

@@ -17,7 +17,10 @@
  *     answer named;
  * (c) the faults happened: kills and stops, restarted incarnations that
  *     learned decisions, and slots first decided after a restart;
- * (d) no replica exited by itself, and none is left running afterwards.
+ * (d) no replica exited by itself, and none is left running afterwards;
+ * (e) the clients' histories (every third command a get, the others puts,
+ *     all through the log) are linearizable: Porcupine, faults/checker
+ *     -model kv (skipped with a loud message where go is missing).
  *
  * The schedule (which fault, to which replica, when, for how long) is a
  * function of the seed; the timing of a loaded machine still varies from
@@ -27,15 +30,15 @@
  * writes its state but ignores it at restart): an unsafe replica, to see
  * the checks fail — that run is expected to fail.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { planFaults, type ProcessSet, runFaults } from "@gorums/fault-harness";
+import { formatCheck, planFaults, type ProcessSet, runChecker, runFaults, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
 import { type Configuration, newConfig, withNodes } from "@gorums/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
 import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
+import { formatOp, type KvCommand } from "../src/kv-command.js";
+import { KvHistory } from "../src/kv-history.js";
 import { type Decision, paxosReplicas } from "./replica-process.js";
 
 const SEED = Number(process.env.GORUMS_PAXOS_FAULT_SEED ?? 1);
@@ -52,10 +55,14 @@ const FINISH_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Without go the histories are not checked (e); the other checks run.
+const CHECKED = !skipWithoutGo("paxos faults (the Porcupine check of its histories)");
+
 describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () => {
+  // The checker's directory holds the state directories and the histories too.
+  const tmp = useCheckerDir("paxos-faults-", { build: CHECKED });
   let replicas: ProcessSet | undefined;
   let configs: Configuration[] = [];
-  let stateRoot: string | undefined;
   /** False once the test is over, however it ended: the clients stop retrying. */
   let active = false;
   afterEach(async () => {
@@ -64,10 +71,6 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
     configs = [];
     await replicas?.killAll();
     replicas = undefined;
-    if (stateRoot !== undefined) {
-      rmSync(stateRoot, { recursive: true, force: true });
-      stateRoot = undefined;
-    }
   });
 
   it(
@@ -76,8 +79,7 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
     async () => {
       const t0 = performance.now();
       active = true;
-      stateRoot = mkdtempSync(join(tmpdir(), "paxos-faults-"));
-      const { set, decisions } = await paxosReplicas(N, { stateRoot, forgetState: FORGET });
+      const { set, decisions } = await paxosReplicas(N, { stateRoot: join(tmp.dir, "state"), forgetState: FORGET });
       replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
@@ -88,26 +90,37 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       let retries = 0;
       configs = Array.from({ length: CLIENTS }, () => newConfig(withNodes(new Map(set.addrs))));
       let finishBy = Number.POSITIVE_INFINITY; // set when the faults end
+      const histories = Array.from({ length: CLIENTS }, (_, i) => join(tmp.dir, `history-${i + 1}.jsonl`));
       const client = async (c: number, config: Configuration) => {
+        const history = new KvHistory(c, histories[c - 1]);
         let target = ((c - 1) % N) + 1;
-        for (let k = 1; submitting; k++) {
-          const command = create(CommandSchema, { id: `c${c}.${k}`, op: `k${k % 7}=${c}.${k}` });
+        /** Submits the command, the same one again to the next replica after each failure, until answered. */
+        const untilAnswered = async (id: string, kv: KvCommand): Promise<string> => {
+          const command = create(CommandSchema, { id, op: formatOp(kv) });
           for (;;) {
             try {
               const reply = await submit(config.node(target)!.context({ timeoutMs: SUBMIT_TIMEOUT_MS }), { command });
-              answered.push({ id: command.id, slot: reply.slot, replica: reply.replica });
-              break;
+              answered.push({ id, slot: reply.slot, replica: reply.replica });
+              return reply.result;
             } catch (err) {
-              if (!active) {
-                return;
-              }
-              if (performance.now() > finishBy) {
-                throw new Error(`client ${c}: ${command.id} still not decided at the end (${err instanceof Error ? err.message : String(err)})`);
+              if (!active || performance.now() > finishBy) {
+                throw new Error(`client ${c}: ${id} still not decided at the end (${err instanceof Error ? err.message : String(err)})`);
               }
               retries++;
               target = (target % N) + 1;
               await sleep(20);
             }
+          }
+        };
+        for (let k = 1; submitting; k++) {
+          const key = `k${k % 7}`;
+          const kv: KvCommand = k % 3 === 0 ? { kind: "get", key } : { kind: "put", key, value: history.nextId };
+          const outcome = await history.record(kv, (id) => untilAnswered(id, kv));
+          if (outcome.type === "info") {
+            if (!active) {
+              return;
+            }
+            throw outcome.error;
           }
         }
       };
@@ -140,10 +153,11 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
         bySlot.set(d.slot, ids);
         ids.set(d.id, [...(ids.get(d.id) ?? []), d]);
       }
+      const check = CHECKED ? await runChecker(tmp.checker, histories, { model: "kv", htmlPath: join(tmp.dir, "violation.html") }) : undefined;
       const summary =
         `seed ${SEED}: ${counts.kills} kills (${counts.restarts} restarts), ${counts.stops} stops, ${counts.skipped} planned faults skipped; ` +
         `${answered.length} commands answered (${retries} retries), ${bySlot.size} slots, ${decisions.length} decided lines; ` +
-        `${Math.round(faultsEnd - t0)} ms`;
+        `${check === undefined ? "histories not checked (no go)" : formatCheck(check)}; ${Math.round(faultsEnd - t0)} ms`;
       console.log(`paxos faults: ${summary}`);
 
       // (d) No replica crashed by itself.
@@ -159,6 +173,14 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       const missing = answered.filter((a) => bySlot.get(a.slot)?.has(a.id) !== true).map((a) => `${a.id} (slot ${a.slot}, from replica ${a.replica})`);
       expect(missing, summary).toEqual([]);
       expect(answered.length, summary).toBeGreaterThan(0);
+
+      // (e) The clients' puts and gets are linearizable.
+      if (check !== undefined) {
+        if (check.linearizable !== true) {
+          tmp.keep();
+        }
+        expect(check.linearizable, `${summary}\n${check.output}\nhistories and visualization kept in ${tmp.dir}`).toBe(true);
+      }
 
       // (c) The faults happened and the system went on deciding through them.
       expect(counts.kills, summary).toBeGreaterThan(0);

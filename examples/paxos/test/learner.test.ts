@@ -15,9 +15,8 @@ const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
 describe("learner", () => {
   it("waits for a gap to be filled, then applies in slot order", async () => {
     const l = new Learner();
-    const decided = l.whenDecided("b");
     l.learn(1, cmd("b", "x=2"), ballot(1, 1));
-    expect(await decided).toBe(1);
+    expect(l.slotOf("b")).toBe(1);
     expect(l.firstUndecided).toBe(0);
     expect(l.state.size).toBe(0);
     l.learn(2, NOOP);
@@ -36,6 +35,25 @@ describe("learner", () => {
     expect(l.log()[2]?.duplicateOf).toBe(0);
     expect(l.appliedCommands).toBe(2);
     expect(l.slotOf("a")).toBe(0);
+  });
+
+  it("answers a command once it is applied, with its result, and a duplicate with the first one's", async () => {
+    const l = new Learner();
+    const get = l.whenApplied("g");
+    let answered = false;
+    void get.then(() => {
+      answered = true;
+    });
+    l.learn(1, cmd("g", "x?"));
+    await Promise.resolve();
+    expect(answered).toBe(false); // decided, but slot 0 is not known yet
+    l.learn(0, cmd("p", "x=1"));
+    expect(await get).toEqual({ slot: 1, result: "1" });
+    l.learn(2, cmd("q", "x=2"));
+    l.learn(3, cmd("p", "x=1"));
+    expect(await l.whenApplied("p")).toEqual({ slot: 0, result: "" });
+    expect(await l.whenApplied("q")).toEqual({ slot: 2, result: "1" });
+    expect(l.state.get("x")).toBe("2");
   });
 
   it("ignores a repeated Learn of the same command and records a different one as a conflict", () => {

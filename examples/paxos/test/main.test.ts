@@ -46,6 +46,10 @@ describe("node dist/main.js", () => {
       ["replica", "--replicas", "1=127.0.0.1:9001"],
       ["replica", "--id", "2", "--replicas", "1=127.0.0.1:9001"],
       ["replica", "--id", "1", "--replicas", "1=127.0.0.1:9001", "--forget-state"],
+      ["client", "x=1"],
+      ["client", "--replicas", "1=127.0.0.1:9001"],
+      ["client", "--replicas", "1=127.0.0.1:9001", "x"],
+      ["client", "--replicas", "1=127.0.0.1:9001", "--duration-ms", "100", "x?"],
     ]) {
       const err = await run(args).then(
         () => undefined,

@@ -34,13 +34,24 @@ describe("tallies", () => {
     expect(t.add(3, yes())).toBe("quorum");
   });
 
-  it("fail once refusals and errors leave too few nodes, and keep the highest refused ballot", () => {
+  it("fail once errors leave too few nodes", () => {
     const t = new AcceptTally(ballot(1, 1), 5, 0);
-    expect(t.add(1, no(ballot(4, 2)))).toBe("pending");
-    expect(t.fail(2)).toBe("pending");
-    expect(t.add(3, yes())).toBe("pending");
-    expect(t.add(4, no(ballot(6, 3)))).toBe("failed");
-    expect(formatBallot(t.highestRefusal)).toBe("6.3");
+    expect(t.fail(1)).toBe("pending");
+    expect(t.add(2, yes())).toBe("pending");
+    expect(t.fail(3)).toBe("pending");
+    expect(t.fail(4)).toBe("failed");
+  });
+
+  it("fail at the first refusal, without waiting for the other replies, and keep the highest refused ballot", () => {
+    const t = new PrepareTally(ballot(1, 1), 3, 0);
+    expect(t.add(1, promise([]))).toBe("pending");
+    // Replica 3 does not answer; replica 2's refusal is enough to give up.
+    expect(t.add(2, create(PrepareResponseSchema, { ok: false, promised: ballot(4, 2) }))).toBe("failed");
+    expect(formatBallot(t.highestRefusal)).toBe("4.2");
+    const a = new AcceptTally(ballot(1, 1), 5, 0);
+    a.add(1, no(ballot(4, 2)));
+    expect(a.add(2, no(ballot(6, 3)))).toBe("failed");
+    expect(formatBallot(a.highestRefusal)).toBe("6.3");
   });
 
   it("nextBallot is above every ballot seen and owned by the caller", () => {

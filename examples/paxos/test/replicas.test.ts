@@ -79,13 +79,18 @@ describe("replicas", () => {
     }
   });
 
-  it("a plain client configuration calls Submit on a replica, which answers with the slot", async () => {
+  it("a plain client configuration calls Submit on a replica, which answers with the slot and the result", async () => {
     const replicas = await start(3);
     const client = newConfig(withNodes(new Map(replicas.map((r) => [r.id, r.system.addr]))));
     try {
       const reply = await submit(client.node(2)!.context({ timeoutMs: 10_000 }), { command: cmd("c1.1", "x=5") });
       expect(reply.replica).toBe(2);
       expect(replicas[1]!.learner.entry(reply.slot)?.command?.id).toBe("c1.1");
+      // A get goes through the log too, and answers with what the put before it wrote.
+      const read = await submit(client.node(3)!.context({ timeoutMs: 10_000 }), { command: cmd("c1.2", "x?") });
+      expect(read.result).toBe("5");
+      expect(read.slot).toBeGreaterThan(reply.slot);
+      expect((await submit(client.node(1)!.context({ timeoutMs: 10_000 }), { command: cmd("c1.3", "x=6") })).result).toBe("5");
       await expect(submit(client.node(1)!.context({ timeoutMs: 10_000 }), { command: cmd("", "x=1") })).rejects.toThrow(/needs a command with an id/);
     } finally {
       await client.close();

@@ -5,7 +5,7 @@
  * such run makes.
  */
 import { join } from "node:path";
-import { type CheckResult, type ProcessSet, runChecker } from "@gorums/fault-harness";
+import { type CheckResult, failureReasons, formatCheck, type ProcessSet, runChecker } from "@gorums/fault-harness";
 import { expect } from "vitest";
 import type { CheckerDir } from "./checker-dir.js";
 import type { ClientProcess } from "./processes.js";
@@ -30,9 +30,7 @@ export async function endCheckedRun(clients: readonly ClientProcess[], set: Proc
   if (check.linearizable !== true) {
     tmp.keep();
   }
-  const verdict = `checked ${check.operations ?? "?"} operations: ${check.linearizable === true ? "linearizable" : check.linearizable === false ? "NOT linearizable" : "no verdict"}`;
-  const reasons = results.flatMap((r) => r.stdout.split("\n").filter((l) => l.startsWith("  ")));
-  return { results, check, verdict, failures: reasons.length > 0 ? `\nwhy operations failed (per client):\n${reasons.join("\n")}` : "" };
+  return { results, check, verdict: formatCheck(check), failures: failureReasons(results, "why operations failed (per client)") };
 }
 
 /** Every client exited 0, no replica exited by itself, and the histories are linearizable. */

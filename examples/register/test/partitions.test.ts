@@ -21,23 +21,24 @@
  * GORUMS_REGISTER_PARTITION_MS the length of the schedule (default 15,000 ms),
  * GORUMS_REGISTER_PARTITION_KEEPALIVE_MS the clients' keepalive (default 500; 0: off).
  */
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import {
+  finishPartitionRun,
   formatLiveness,
   formatPartitionFigures,
-  haveGo,
+  formatWindows,
+  hostPlacement,
   livenessFigures,
-  NetHosts,
-  netnsRefusal,
   partitionFigures,
   planPartitions,
   runPartitions,
+  skipPartitionTest,
+  usePartitionRun,
 } from "@gorums/fault-harness";
 import { describe, expect, it } from "vitest";
 import { endCheckedRun, expectCheckedRun } from "./checked-run.js";
 import { useCheckerDir } from "./checker-dir.js";
-import { registerReplicas, startClient, useRunProcesses } from "./processes.js";
+import { registerReplicas, startClient } from "./processes.js";
 
 const SEED = Number(process.env.GORUMS_REGISTER_PARTITION_SEED ?? 1);
 const PARTITION_MS = Number(process.env.GORUMS_REGISTER_PARTITION_MS ?? 15_000);
@@ -53,13 +54,7 @@ const CHECK_TIMEOUT_S = Math.max(60, Math.round(PARTITION_MS / 1000));
 const REPLICAS = Array.from({ length: N }, (_, i) => `r${i + 1}`);
 const CLIENT_HOSTS = Array.from({ length: CLIENTS }, (_, i) => `c${i + 1}`);
 
-const GO = haveGo();
-const REFUSAL = netnsRefusal();
-if (REFUSAL !== undefined) {
-  console.error(`\n*** register partitions: this machine refuses network namespaces (${REFUSAL}): the partition test is SKIPPED ***\n`);
-} else if (!GO) {
-  console.error("\n*** register partitions: `go` is not on PATH: the linearizability check (faults/checker) cannot run; skipped ***\n");
-}
+const SKIP = skipPartitionTest("register partitions");
 
 describe("the partition schedule of a seed", () => {
   it("keeps a majority of the replicas with some client, lets every client of a bridge partition reach a majority, and cuts one link alone", () => {
@@ -85,13 +80,9 @@ describe("the partition schedule of a seed", () => {
   });
 });
 
-describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("ABD register on test hosts (network namespaces) under partitions, checked by Porcupine", () => {
+describe.skipIf(SKIP)("ABD register on test hosts (network namespaces) under partitions, checked by Porcupine", () => {
   const tmp = useCheckerDir("register-partitions-");
-  let net: NetHosts | undefined;
-  const procs = useRunProcesses(() => {
-    net?.destroy();
-    net = undefined;
-  });
+  const run = usePartitionRun();
 
   it(
     `seed ${SEED}, ${PARTITION_MS} ms of partitions: the history of every client is linearizable`,
@@ -99,17 +90,13 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
     async () => {
       const { dir } = tmp;
       const t0 = performance.now();
-      const hosts = await NetHosts.create([...REPLICAS, ...CLIENT_HOSTS]);
-      net = hosts;
-      const set = await registerReplicas(N, join(dir, "state"), {
-        addrs: new Map(REPLICAS.map((r, i) => [i + 1, `${hosts.addr(r)}:${PORT}`])),
-        wrap: (id) => hosts.exec(`r${id}`),
-      });
-      procs.replicas = set;
+      const hosts = await run.createHosts([...REPLICAS, ...CLIENT_HOSTS]);
+      const set = await registerReplicas(N, join(dir, "state"), hostPlacement(hosts, REPLICAS, PORT));
+      run.replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       const histories = CLIENT_HOSTS.map((c) => join(dir, `history-${c}.jsonl`));
-      procs.clients = CLIENT_HOSTS.map((c, i) =>
+      const clients = CLIENT_HOSTS.map((c, i) =>
         startClient(
           [
             "--replicas",
@@ -125,30 +112,24 @@ describe.skipIf(REFUSAL !== undefined || (!GO && process.env.CI !== "true"))("AB
           hosts.exec(c),
         ),
       );
-      await Promise.all(procs.clients.map((c) => c.ready));
+      run.clients = clients;
+      await Promise.all(clients.map((c) => c.ready));
 
       const plan = planPartitions(SEED, { replicas: REPLICAS, clients: CLIENT_HOSTS, ms: PARTITION_MS });
       const windows = await runPartitions(hosts, plan, { ms: PARTITION_MS });
-      const run = await endCheckedRun(procs.clients, set, tmp, histories, CHECK_TIMEOUT_S);
-      procs.clients = [];
-      hosts.destroy();
-      net = undefined;
-      const left = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
-        .split("\n")
-        .filter((l) => hosts.hub === l.split(" ")[0] || [...hosts.namespaces.values()].includes(l.split(" ")[0] ?? ""));
-      expect(left, "namespaces left behind").toEqual([]);
+      const checked = await endCheckedRun(clients, set, tmp, histories, CHECK_TIMEOUT_S);
+      const { alive, namespacesLeft } = await finishPartitionRun(run);
+      expect(alive, "replica processes left running").toEqual([]);
+      expect(namespacesLeft, "namespaces left behind").toEqual([]);
 
       const liveness = livenessFigures(histories);
       const figures = partitionFigures(histories, windows, { replicas: REPLICAS, clients: new Map(CLIENT_HOSTS.map((c, i) => [c, i + 1])) });
       const summary =
         `seed ${SEED}, keepalive ${KEEPALIVE_MS > 0 ? `${KEEPALIVE_MS} ms` : "off"}: ${windows.length} partitions (${windows.map((w) => w.partition.kind).join(", ")}); ${formatLiveness(liveness)}; ` +
-        `${run.verdict}; ` +
-        `${Math.round(performance.now() - t0)} ms`;
-      console.log(
-        `register partitions: ${summary}\n${formatPartitionFigures(figures)}\n${windows.map((w) => `  ${w.partition.description}: ${Math.round((w.endNs - w.startNs) / 1e6)} ms`).join("\n")}${run.failures}`,
-      );
+        `${checked.verdict}; ${Math.round(performance.now() - t0)} ms`;
+      console.log(`register partitions: ${summary}\n${formatPartitionFigures(figures)}\n${formatWindows(windows)}${checked.failures}`);
 
-      expectCheckedRun(run, set, tmp, summary);
+      expectCheckedRun(checked, set, tmp, summary);
       expect(windows.length, summary).toBe(plan.length);
       const kinds = new Set(windows.map((w) => w.partition.kind));
       expect(kinds.size, summary).toBe(Math.min(3, plan.length));

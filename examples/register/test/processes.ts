@@ -4,12 +4,10 @@
  * each with a state directory, so kill -9 and restart is safe), and client
  * processes (`node dist/main.js client …`).
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ProcessSet } from "@gorums/fault-harness";
+import { type ClientProcess, endProcesses, ProcessSet, startClientProcess } from "@gorums/fault-harness";
 import { afterEach } from "vitest";
 import { CLIENT_READY_LINE } from "../src/client-main.js";
 import { READY_LINE } from "../src/replica-main.js";
@@ -53,15 +51,8 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
   return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, ...(wrap !== undefined ? { wrap } : {}) });
 }
 
-/** A client process. */
-export interface ClientProcess {
-  /** Resolves once it printed "client P ready" (rejects if it exits first). */
-  ready: Promise<void>;
-  /** Resolves when it exits, with its exit code and output. */
-  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-  /** kill -9 (for the test's cleanup). */
-  kill(): void;
-}
+export type { ClientProcess } from "@gorums/fault-harness";
+export { endProcesses } from "@gorums/fault-harness";
 
 /**
  * Starts `node dist/main.js client ARGS…` (through `wrap`, such as
@@ -69,36 +60,7 @@ export interface ClientProcess {
  * process dies.
  */
 export function startClient(args: readonly string[], wrap: readonly string[] = []): ClientProcess {
-  const argv = [...wrap, process.execPath, MAIN, "client", ...args];
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "pipe", "pipe", "ipc"] });
-  let stdout = "";
-  let stderr = "";
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (d: string) => {
-    stderr += d;
-  });
-  let onReady: () => void = () => {};
-  const readyLine = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    stdout += `${line}\n`;
-    if (CLIENT_READY_LINE.test(line)) {
-      onReady();
-    }
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-  const ready = Promise.race([readyLine, done.then((d) => Promise.reject(new Error(`client exited before it was ready (code ${d.code}): ${d.stderr.trim()}`)))]);
-  ready.catch(() => {
-    // Reported to whoever awaits `ready`; a caller that only awaits `done` sees the exit there.
-  });
-  return {
-    ready,
-    done,
-    kill: () => {
-      child.kill("SIGKILL");
-    },
-  };
+  return startClientProcess([...wrap, process.execPath, MAIN, "client", ...args], CLIENT_READY_LINE);
 }
 
 /** The processes of one test: what `useRunProcesses` ends after it. */
@@ -115,11 +77,7 @@ export interface RunProcesses {
 export function useRunProcesses(then?: () => unknown): RunProcesses {
   const procs: RunProcesses = { replicas: undefined, clients: [] };
   afterEach(async () => {
-    for (const c of procs.clients) {
-      c.kill();
-    }
-    await Promise.all(procs.clients.map((c) => c.done));
-    await procs.replicas?.killAll();
+    await endProcesses(procs.clients, procs.replicas);
     procs.clients = [];
     procs.replicas = undefined;
     await then?.();

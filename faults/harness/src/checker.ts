@@ -40,9 +40,15 @@ export function buildChecker(dir: string): Promise<string> {
   });
 }
 
-/** Runs the checker on the histories; with `htmlPath`, a non-linearizable history's visualization goes there. */
-export function runChecker(bin: string, histories: readonly string[], opts: { htmlPath?: string; timeoutS?: number } = {}): Promise<CheckResult> {
-  const args = [...(opts.htmlPath !== undefined ? ["-html", opts.htmlPath] : []), "-timeout", `${opts.timeoutS ?? 60}s`, ...histories];
+/** The checker's models: a read/write register (read, write), or a key-value store (put, get) checked key by key. */
+export type CheckerModel = "register" | "kv";
+
+/**
+ * Runs the checker on the histories against `model` (default "register");
+ * with `htmlPath`, a non-linearizable history's visualization goes there.
+ */
+export function runChecker(bin: string, histories: readonly string[], opts: { htmlPath?: string; timeoutS?: number; model?: CheckerModel } = {}): Promise<CheckResult> {
+  const args = ["-model", opts.model ?? "register", ...(opts.htmlPath !== undefined ? ["-html", opts.htmlPath] : []), "-timeout", `${opts.timeoutS ?? 60}s`, ...histories];
   return new Promise((resolve) => {
     execFile(bin, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const exitCode = err === null ? 0 : typeof err.code === "number" ? err.code : -1;

@@ -52,7 +52,7 @@ export function partitionFigures(paths: readonly string[], windows: readonly Par
   const invokes = lines.filter((l) => l.type === "invoke");
   const oks: HistoryLine[] = [...ends.values()].filter((l) => l.type === "ok").sort((a, b) => a.time - b.time);
   const empty = () => ({ majority: { operations: 0, ok: 0 }, minority: { operations: 0, ok: 0 }, partitions: 0 });
-  const byKind: PartitionFigures["byKind"] = { minority: empty(), bridge: empty(), link: empty() };
+  const byKind: PartitionFigures["byKind"] = { minority: empty(), bridge: empty(), link: empty(), leader: empty() };
   const heals: HealFigure[] = [];
   const lastTime = Math.max(0, ...lines.map((l) => l.time));
   windows.forEach((w, i) => {

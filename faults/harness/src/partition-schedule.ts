@@ -2,16 +2,22 @@
  * Seeded network partitions of test hosts (NetHosts) and their execution:
  * a minority of the replicas (with some clients) cut away from the rest; a
  * bridge partition, two halves that cannot reach each other while one
- * replica reaches both; one client–replica link cut alone. One partition at
- * a time, each healed before the next; the plan (kinds, sides, times) is a
- * function of the seed, the timing of a loaded machine still varies.
+ * replica reaches both; one client–replica link cut alone; the replica
+ * that leads (a Paxos leader, found when the partition starts) cut from
+ * every other host. One partition at a time, each healed before the next;
+ * the plan (kinds, sides, times) is a function of the seed, the timing of a
+ * loaded machine still varies.
  */
 import type { Link, NetHosts } from "./net-hosts.js";
 import { rng } from "./rng.js";
 import { monotonicNs, scheduleClock } from "./schedule-clock.js";
 
-/** What a partition cuts. */
-export type PartitionKind = "minority" | "bridge" | "link";
+/**
+ * What a partition cuts. A "leader" partition is planned without links: the
+ * test finds the replica that leads when it starts (`runPartitions`'
+ * `resolve`) and cuts it from every other host (`isolate`).
+ */
+export type PartitionKind = "minority" | "bridge" | "link" | "leader";
 
 /** One planned partition: at `at` ms into the schedule, `links` cut for `forMs`. */
 export interface Partition {
@@ -32,6 +38,8 @@ export interface PartitionPlanOptions {
   clients: readonly string[];
   /** The plan ends this many ms in: every partition is healed by then. */
   ms: number;
+  /** The kinds, shuffled by the seed and repeated (default minority, bridge, link); a kind named twice comes twice as often. */
+  kinds?: readonly PartitionKind[];
 }
 
 /** The partitions of a schedule last this long (ms). */
@@ -60,7 +68,7 @@ export function planPartitions(seed: number, opts: PartitionPlanOptions): Partit
     }
     return out;
   };
-  const kinds = shuffle<PartitionKind>(["minority", "bridge", "link"]);
+  const kinds = shuffle<PartitionKind>(opts.kinds ?? ["minority", "bridge", "link"]);
   const plan: Partition[] = [];
   for (let at = 1000 + random() * 500, i = 0; ; i++) {
     const forMs = between(PARTITION_MS);
@@ -77,6 +85,9 @@ export function planPartitions(seed: number, opts: PartitionPlanOptions): Partit
 function sides(kind: PartitionKind, { replicas, clients }: PartitionPlanOptions, shuffle: <T>(xs: readonly T[]) => T[], random: () => number): Pick<Partition, "links" | "description"> {
   const rs = shuffle(replicas);
   const cs = shuffle(clients);
+  if (kind === "leader") {
+    return { links: [], description: "the leader (found when cut) from every other host" };
+  }
   if (kind === "link") {
     const c = cs[0];
     const r = rs[0];
@@ -103,6 +114,11 @@ function sides(kind: PartitionKind, { replicas, clients }: PartitionPlanOptions,
   return { links: across(a, b, clients), description: `bridge ${bridge ?? "?"} between ${show(a)} and ${show(b)}` };
 }
 
+/** The links that cut host `h` from every other host of `hosts`. */
+export function isolate(h: string, hosts: readonly string[]): Link[] {
+  return hosts.filter((x) => x !== h).map((x): Link => [h, x]);
+}
+
 /** Every link from a host of `a` to one of `b`, but none between two clients. */
 function across(a: readonly string[], b: readonly string[], clients: readonly string[]): Link[] {
   const client = new Set(clients);
@@ -123,17 +139,25 @@ export interface PartitionWindow {
  * Runs `plan` on `net` from now: cuts each partition's links at its time,
  * heals them `forMs` later; resolves at `ms` into the schedule with every
  * link healed, with when each partition was in place. `cancelled` is
- * checked before each partition: true skips the rest.
+ * checked before each partition: true skips the rest. `resolve`, when
+ * given, is called as a partition is due and gives the partition to cut
+ * instead (a "leader" partition's links, found then); the windows hold
+ * what was cut.
  */
-export async function runPartitions(net: NetHosts, plan: readonly Partition[], opts: { ms: number; cancelled?: () => boolean }): Promise<PartitionWindow[]> {
+export async function runPartitions(
+  net: NetHosts,
+  plan: readonly Partition[],
+  opts: { ms: number; cancelled?: () => boolean; resolve?: (p: Partition) => Partition | Promise<Partition> },
+): Promise<PartitionWindow[]> {
   const until = scheduleClock();
   const windows: PartitionWindow[] = [];
   try {
-    for (const p of plan) {
-      await until(p.at);
+    for (const planned of plan) {
+      await until(planned.at);
       if (opts.cancelled?.() === true) {
         break;
       }
+      const p = (await opts.resolve?.(planned)) ?? planned;
       await net.cut(p.links);
       const startNs = monotonicNs();
       await until(p.at + p.forMs);
