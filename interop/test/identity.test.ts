@@ -6,12 +6,10 @@
  * serves it as an untracked client (Go trusts `gorums-node-id` and ignores
  * unknown positive IDs).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freePorts } from "../../packages/runtime/test/symmetric/helpers.js";
 import { startClient, startReplicas, startServer } from "./helpers/cluster.js";
-import { goPeerBuilt, type Lang, nodeList, stopAllPeers } from "./helpers/peers.js";
-
-afterEach(stopAllPeers);
+import { goPeerBuilt, type Lang, nodeList } from "./helpers/peers.js";
 
 describe.skipIf(!goPeerBuilt)("identity between Go and TS replicas", () => {
   it("each side knows the other by its node ID (Go sends gorums-node-id alone)", async () => {

@@ -104,7 +104,6 @@ describe.skipIf(!goPeerBuilt)(`a mesh of Go replicas 1, 4 and TS replicas 2, 3, 
 });
 
 describe.skipIf(!goPeerBuilt)("an all-TS mesh as the control of the connection count", () => {
-  afterAll(stopAllPeers);
   it("five TS replicas keep 10 connections", async () => {
     const langs: Lang[] = ["ts", "ts", "ts", "ts", "ts"];
     const mesh = await startReplicas(langs);

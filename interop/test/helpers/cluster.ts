@@ -3,7 +3,7 @@
  * 127.0.0.1 ports (IDs 1..n), clients and plain servers.
  */
 import { freePorts } from "../../../packages/runtime/test/symmetric/helpers.js";
-import { type Lang, nodeList, Peer } from "./peers.js";
+import { currentLifetime, type Lang, nodeList, Peer } from "./peers.js";
 
 /** A running set of System replicas. */
 export interface Replicas {
@@ -22,14 +22,17 @@ export interface Replicas {
 /**
  * Starts one System replica per entry of `langs` (replica i+1 in langs[i]),
  * in `order` (IDs; default 1..n), each with `extra` arguments, and waits until
- * every replica's config holds all of them.
+ * every replica's config holds all of them. Started inside a test, the
+ * replicas (and those `restart` starts) are stopped when it ends; started in
+ * beforeAll, by the suite's `afterAll(stopAllPeers)`.
  */
 export async function startReplicas(langs: readonly Lang[], opts: { order?: number[]; extra?: (id: number) => string[] } = {}): Promise<Replicas> {
   const ports = await freePorts(langs.length);
   const addrs = new Map(ports.map((p, i) => [i + 1, `127.0.0.1:${p}`]));
   const byID = new Map<number, Peer>();
+  const lifetime = currentLifetime();
   const start = async (id: number) => {
-    const peer = new Peer(langs[id - 1] as Lang, ["system", "--id", String(id), "--peers", nodeList(addrs), ...(opts.extra?.(id) ?? [])]);
+    const peer = new Peer(langs[id - 1] as Lang, ["system", "--id", String(id), "--peers", nodeList(addrs), ...(opts.extra?.(id) ?? [])], lifetime);
     byID.set(id, peer);
     await peer.listening();
     return peer;

@@ -1,12 +1,16 @@
 /**
  * Interop peers as real processes: the Go peer (interop/go, built by
  * `pnpm build` into interop/go/bin) or the TypeScript one (dist/peer-main.js),
- * driven through the JSON-lines protocol of src/protocol.ts. Every peer a
- * test starts is stopped after it (`stopAllPeers`, in afterEach).
+ * driven through the JSON-lines protocol of src/protocol.ts. A peer started
+ * inside a test (or its beforeEach) is stopped when that test ends
+ * (onTestFinished); a peer started in beforeAll is stopped by the suite's
+ * `afterAll(stopAllPeers)`. A cluster's later peers (a restarted replica)
+ * keep the lifetime of the cluster (`currentLifetime()` at its start).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { onTestFinished, TestRunner } from "vitest";
 import type { Command, PeerEvent, Result } from "../../src/protocol.js";
 
 /** Which implementation a peer runs. */
@@ -35,6 +39,18 @@ export function goMissing(): Error | undefined {
   return undefined;
 }
 
+/**
+ * How long a peer lives: "test" until the running test ends (its stop
+ * registered with onTestFinished), "suite" until `stopAllPeers` (the
+ * suite's afterAll).
+ */
+export type PeerLifetime = "test" | "suite";
+
+/** "test" inside a test or its beforeEach, else "suite" (beforeAll, a describe body). */
+export function currentLifetime(): PeerLifetime {
+  return TestRunner.getCurrentTest() !== undefined ? "test" : "suite";
+}
+
 /** A running peer process. */
 export class Peer {
   readonly events: PeerEvent[] = [];
@@ -46,9 +62,11 @@ export class Peer {
   private buffered = "";
   readonly exited: Promise<number | null>;
 
+  /** Starts the peer; `lifetime` (default: `currentLifetime()`) says when it is stopped. */
   constructor(
     readonly lang: Lang,
     readonly args: readonly string[],
+    lifetime: PeerLifetime = currentLifetime(),
   ) {
     const [cmd, argv] = lang === "go" ? [GO_PEER, args] : [process.execPath, [TS_PEER, ...args]];
     this.child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
@@ -59,7 +77,11 @@ export class Peer {
     this.child.stdin?.on("error", () => {}); // a killed peer's pipe
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
     void this.exited.then(() => this.wakeEvents());
-    live.add(this);
+    if (lifetime === "test") {
+      onTestFinished(() => this.stop());
+    } else {
+      live.add(this);
+    }
   }
 
   get pid(): number {
@@ -185,9 +207,10 @@ export class Peer {
   }
 }
 
+/** The suite-lifetime peers not yet stopped. */
 const live = new Set<Peer>();
 
-/** Stops every peer still running. */
+/** Stops every suite-lifetime peer still running (a suite's afterAll). */
 export async function stopAllPeers(): Promise<void> {
   const peers = [...live];
   live.clear();
