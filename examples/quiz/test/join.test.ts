@@ -7,32 +7,23 @@
  * asked.
  */
 import { newConfig, Server, withNodeList } from "@gorums/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { join } from "../src/gen/quiz/quiz_gorums.js";
-import { type PlayerHandle, startPlayer } from "../src/player.js";
+import type { PlayerHandle } from "../src/player.js";
 import { QUESTIONS, type QuizQuestion } from "../src/questions.js";
-import { Quizmaster } from "../src/quizmaster.js";
+import type { Quizmaster } from "../src/quizmaster.js";
+import { testPlayer, testQuizmaster } from "./fixtures.js";
 
 describe("joining", () => {
   let qm: Quizmaster | undefined;
-  const cleanups: Array<() => Promise<unknown>> = [];
 
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) {
-      await c();
-    }
-    await qm?.stop();
-    qm = undefined;
-  });
-
-  async function player(name: string): Promise<PlayerHandle> {
-    const h = await startPlayer({ quizmaster: (qm as Quizmaster).addr, name, bot: "expert", seed: 1 });
-    cleanups.push(() => h.leave());
-    return h;
+  /** An expert bot named `name`, joined to this test's quizmaster; it leaves when the test ends. */
+  function player(name: string): Promise<PlayerHandle> {
+    return testPlayer({ quizmaster: (qm as Quizmaster).addr, name, bot: "expert", seed: 1 });
   }
 
   it("lists players under their client peer IDs, refuses a name in use, and lets a name come back", async () => {
-    qm = await Quizmaster.start();
+    qm = await testQuizmaster();
     const alice = await player("alice");
     expect(alice.id).toBeGreaterThanOrEqual(1 << 20);
     expect(qm.players().nodeIDs()).toEqual([alice.id]);
@@ -52,9 +43,9 @@ describe("joining", () => {
   });
 
   it("refuses a client without a server of its own, and does not ask clients that have not joined", async () => {
-    qm = await Quizmaster.start();
+    qm = await testQuizmaster();
     const plain = newConfig(withNodeList([qm.addr]));
-    cleanups.push(() => plain.close());
+    onTestFinished(() => plain.close());
     const node = plain.nodes()[0];
     if (node === undefined) throw new Error("no node");
     await expect(join(node.context({ timeoutMs: 5000 }), { name: "zed" })).rejects.toThrow(/dial with a server of your own/);
@@ -62,7 +53,8 @@ describe("joining", () => {
     // A client with a server that never joins is a client peer, but not a player.
     const server = new Server();
     const lurker = newConfig(withNodeList([qm.addr]), { server });
-    cleanups.push(() => server.stop(), () => lurker.close());
+    onTestFinished(() => server.stop());
+    onTestFinished(() => lurker.close());
     const bea = await player("bea");
     // Both are client peers (the lurker's stream opens at once, as it passes a server); only bea has joined.
     const deadline = Date.now() + 5000;

@@ -7,11 +7,12 @@
  * the time limit, the scoreboard multicast reaches them, and the next
  * question goes to whoever is still connected.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type BotKind, planAnswers } from "../src/bots.js";
-import { type PlayerHandle, type PlayerOptions, startPlayer } from "../src/player.js";
+import type { PlayerHandle, PlayerOptions } from "../src/player.js";
 import { QUESTIONS, type QuizQuestion } from "../src/questions.js";
-import { Quizmaster } from "../src/quizmaster.js";
+import type { Quizmaster } from "../src/quizmaster.js";
+import { testPlayer, testQuizmaster } from "./fixtures.js";
 
 const SEED = 7;
 const LIMIT_MS = 1500;
@@ -23,25 +24,16 @@ function expectedChoice(bot: BotKind, name: string, number: number, q: QuizQuest
 }
 
 describe("a player leaving mid-question", () => {
-  let qm: Quizmaster | undefined;
-  const players: PlayerHandle[] = [];
+  /** What the current test's quizmaster logged. */
   const lines: string[] = [];
 
-  afterEach(async () => {
-    await Promise.all(players.splice(0).map((p) => p.leave()));
-    await qm?.stop();
-    qm = undefined;
-    lines.length = 0;
-  });
-
+  /** A quizmaster and the players of `cast`, joined; all gone when the test ends. */
   async function setup(cast: Array<Omit<PlayerOptions, "quizmaster" | "seed">>): Promise<{ qm: Quizmaster; handles: PlayerHandle[] }> {
-    const master = await Quizmaster.start({ log: (l) => lines.push(l) });
-    qm = master;
+    lines.length = 0;
+    const master = await testQuizmaster({ log: (l) => lines.push(l) });
     const handles: PlayerHandle[] = [];
     for (const c of cast) {
-      const h = await startPlayer({ ...c, quizmaster: master.addr, seed: SEED });
-      players.push(h);
-      handles.push(h);
+      handles.push(await testPlayer({ ...c, quizmaster: master.addr, seed: SEED }));
     }
     await master.until(() => master.players().size === cast.length, "every player", 5000);
     return { qm: master, handles };
