@@ -3,11 +3,14 @@
  * run with all its input piped at once (`runMain`), a REPL session driven
  * line by line that waits for what it prints (`ReplSession`), single
  * replicas of the `server` subcommand (`startReplica`), and ways to find the
- * processes a run left (`processesWith`).
+ * processes a run left (`processesWith`). A session and a replica end
+ * themselves when the test that started them ends (onTestFinished: start
+ * them inside a test or its beforeEach).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 
 /** The built program (the test command builds the workspace before vitest). */
 export const MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -103,9 +106,13 @@ export class ReplSession {
     this.out = new Transcript(this.child, "the REPL");
   }
 
-  /** Starts main.js with `args` and resolves once it reads commands. */
+  /** Starts main.js with `args` and resolves once it reads commands; it is closed when the test ends. */
   static async start(args: string[], timeoutMs = 30_000): Promise<ReplSession> {
     const session = new ReplSession(args);
+    // close() waits up to 20 s before its SIGKILL: more than the default hook timeout.
+    onTestFinished(async () => {
+      await session.close();
+    }, 30_000);
     await session.out.waitFor(/^Reading commands from standard input/, { timeoutMs });
     return session;
   }
@@ -143,8 +150,8 @@ export interface ReplicaProcess {
 
 /**
  * Starts `main.js server --id <id> --addr <addr>` without peers (port 0 picks
- * a free one) and resolves once it is ready. The IPC channel makes it leave
- * if the test process dies.
+ * a free one) and resolves once it is ready; it is killed when the test
+ * ends. The IPC channel makes it leave if the test process dies.
  */
 export async function startReplica(id: number, addr = "127.0.0.1:0"): Promise<ReplicaProcess> {
   const child = spawn(process.execPath, [MAIN, "server", "--id", String(id), "--addr", addr], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
@@ -156,6 +163,7 @@ export async function startReplica(id: number, addr = "127.0.0.1:0"): Promise<Re
       await exited;
     }
   };
+  onTestFinished(kill);
   try {
     const { line } = await out.waitFor(/^replica \d+ ready on /);
     return { addr: line.split(" ")[4] as string, kill };

@@ -6,24 +6,18 @@
  * once a replica listens on its address again; `nodes` shows each node's
  * state; a multicast that reached 2 of 3 nodes says so.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { escapeRegExp, type ReplicaProcess, ReplSession, startReplica } from "./main-process.js";
 
 describe("the storage REPL against replica processes", () => {
   let replicas: ReplicaProcess[] = [];
   let repl: ReplSession | undefined;
 
+  // Each test's own replicas and session, gone when it ends (they register their cleanup).
   beforeEach(async () => {
     replicas = await Promise.all([1, 2, 3].map((id) => startReplica(id)));
     repl = await ReplSession.start(["--connect", replicas.map((r) => r.addr).join(",")]);
   }, 60_000);
-
-  afterEach(async () => {
-    await repl?.close();
-    repl = undefined;
-    await Promise.all(replicas.map((r) => r.kill()));
-    replicas = [];
-  }, 30_000);
 
   /** The REPL's lines from `from` on. */
   const linesFrom = (from: number) => repl!.out.lines.slice(from);

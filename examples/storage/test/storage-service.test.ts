@@ -9,7 +9,7 @@
  * those replicas, with some of them stopped.
  */
 import { type Configuration, newConfig, newLocalSystems, Server, type System, withNodeList } from "@gorums/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import {
   readCorrectable,
   readNestedQC,
@@ -30,23 +30,21 @@ import { clock, fromNanos } from "../src/timestamps.js";
 const timeoutMs = 5000;
 const t = (ms: number) => fromNanos(BigInt(Date.UTC(2026, 0, 1) + ms) * 1_000_000n);
 
-let stop: (() => Promise<void>) | undefined;
-let config: Configuration | undefined;
-let server: Server | undefined;
+/** A client configuration of `addrs` (node i+1 is addrs[i]), closed when the test ends. */
+function clientConfig(addrs: string[]): Configuration {
+  const config = newConfig(withNodeList(addrs));
+  onTestFinished(() => config.close());
+  return config;
+}
 
-afterEach(async () => {
-  await config?.close();
-  config = undefined;
-  await server?.stop();
-  server = undefined;
-  await stop?.();
-  stop = undefined;
-});
-
-/** Three replicas, each knowing the others, and a client configuration of all three (node i+1 is replica i+1). */
+/**
+ * Three replicas, each knowing the others, and a client configuration of all
+ * three (node i+1 is replica i+1); when the test ends, the configuration is
+ * closed and the replicas stopped.
+ */
 async function replicas(opts: StorageServiceOptions = {}): Promise<{ systems: System[]; stores: StorageReplica[]; config: Configuration }> {
   const local = await newLocalSystems(3);
-  stop = local.stop;
+  onTestFinished(() => local.stop());
   const stores = local.systems.map((s) => {
     const replica = new StorageReplica();
     const service = newStorageService({ ...opts, replica });
@@ -54,8 +52,7 @@ async function replicas(opts: StorageServiceOptions = {}): Promise<{ systems: Sy
     return replica;
   });
   await Promise.all(local.systems.map((s) => s.waitForConfig((c) => c.size === 3, { signal: AbortSignal.timeout(timeoutMs) })));
-  config = newConfig(withNodeList(local.systems.map((s) => s.addr)));
-  return { systems: local.systems, stores, config };
+  return { systems: local.systems, stores, config: clientConfig(local.systems.map((s) => s.addr)) };
 }
 
 async function eventually(cond: () => boolean, what: string): Promise<void> {
@@ -144,10 +141,10 @@ describe("storage service on symmetric replicas", () => {
   });
 
   it("nested calls on a server without peers fail with a clear message", async () => {
-    server = new Server();
+    const server = new Server();
+    onTestFinished(() => server.stop());
     registerStorageServer(server, newStorageService());
-    const addr = await server.listen("127.0.0.1:0");
-    config = newConfig(withNodeList([addr]));
+    const config = clientConfig([await server.listen("127.0.0.1:0")]);
     await expect(readNestedQC(config.context({ timeoutMs }), { key: "k" }).all()).rejects.toThrow(/ReadNestedQC needs a replica that knows its peers/);
     await expect(writeNestedMulticast(config.context({ timeoutMs }), { key: "k", value: "v" }).all()).rejects.toThrow(/WriteNestedMulticast needs a replica/);
     // The plain methods still work.
@@ -167,8 +164,8 @@ describe("StorageRepl against in-process replicas", () => {
   }
 
   it("runs every operation and names nodes by index", async () => {
-    const { stores } = await replicas({ correctableWindowMs: 300 });
-    const out = await session(config!, [
+    const { stores, config } = await replicas({ correctableWindowMs: 300 });
+    const out = await session(config, [
       "rpc 0 write foo bar",
       "rpc 0 read foo",
       "rpc 1 read foo",
@@ -198,7 +195,7 @@ describe("StorageRepl against in-process replicas", () => {
         "Correctable read finished: c = x (level 3: 3 replies from 3 of 3 nodes)",
         "c = x (newest of 3 replies)",
         "Nested write OK (multicast by 1 of 1 replica)",
-        expect.stringMatching(new RegExp(`^0: ${config!.nodes()[0]!.address} \\(id 1\\): connected, latency \\d+\\.\\d ms$`)),
+        expect.stringMatching(new RegExp(`^0: ${config.nodes()[0]!.address} \\(id 1\\): connected, latency \\d+\\.\\d ms$`)),
       ]),
     );
     expect(out.filter((l) => /^ {2}level [1-3]: c (= x|was not found) \(from node \d/.test(l))).toHaveLength(3);
@@ -207,22 +204,22 @@ describe("StorageRepl against in-process replicas", () => {
   });
 
   it("says which nodes failed when too few answer", async () => {
-    const { systems } = await replicas();
+    const { systems, config } = await replicas();
     await systems[2]!.stop();
-    let out = await session(config!, ["qc write k v", "qc read k", "rpc 2 read k"]);
+    let out = await session(config, ["qc write k v", "qc read k", "rpc 2 read k"]);
     expect(out).toContain("Write OK (2 of 3 replicas updated)");
     expect(out).toContain("k = v (newest of 2 replies)");
     expect(out.find((l) => l.startsWith("Read RPC failed: "))).toMatch(/^Read RPC failed: \[unavailable\]/);
 
     await systems[1]!.stop();
-    out = await session(config!, ["qc read k", "qc write k w"]);
+    out = await session(config, ["qc read k", "qc write k w"]);
     expect(out.find((l) => l.startsWith("Read quorum call failed"))).toMatch(/^Read quorum call failed: 1 of 3 nodes answered, 2 needed \(node [12]: .*; node [12]: .*\)$/);
     expect(out.find((l) => l.startsWith("Write quorum call failed"))).toMatch(/^Write quorum call failed: 1 of 3 nodes answered, 2 needed/);
   });
 
   it("answers bad input with a message, never a throw", async () => {
-    await replicas();
-    const out = await session(config!, ["frob", "rpc 3 read k", "cfg 2:1 read k", "qc write k", "rpc 0 write k 'open", "cfg 0,1"]);
+    const { config } = await replicas();
+    const out = await session(config, ["frob", "rpc 3 read k", "cfg 2:1 read k", "qc write k", "rpc 0 write k 'open", "cfg 0,1"]);
     expect(out).toEqual([
       "> frob",
       "Unknown command 'frob'. Type 'help' to see the available commands.",
@@ -237,7 +234,7 @@ describe("StorageRepl against in-process replicas", () => {
       "> cfg 0,1",
       "'cfg' requires a configuration and an operation, like: cfg 1:3 read foo or cfg 0,2 write foo bar",
     ]);
-    const repl = new StorageRepl(config!, { out: () => {} });
+    const repl = new StorageRepl(config, { out: () => {} });
     expect(await repl.execute("exit")).toBe("exit");
     expect(await repl.execute("quit")).toBe("exit");
   });
