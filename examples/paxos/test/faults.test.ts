@@ -32,9 +32,9 @@
  */
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { formatCheck, planFaults, type ProcessSet, runChecker, runFaults, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
+import { formatCheck, planFaults, runChecker, runFaults, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
 import { type Configuration, newConfig, withNodes } from "@gorums/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
 import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { formatOp, type KvCommand } from "../src/kv-command.js";
@@ -61,26 +61,16 @@ const CHECKED = !skipWithoutGo("paxos faults (the Porcupine check of its histori
 describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () => {
   // The checker's directory holds the state directories and the histories too.
   const tmp = useCheckerDir("paxos-faults-", { build: CHECKED });
-  let replicas: ProcessSet | undefined;
-  let configs: Configuration[] = [];
-  /** False once the test is over, however it ended: the clients stop retrying. */
-  let active = false;
-  afterEach(async () => {
-    active = false;
-    await Promise.all(configs.map((c) => c.close()));
-    configs = [];
-    await replicas?.killAll();
-    replicas = undefined;
-  });
 
   it(
     `seed ${SEED}, ${FAULT_MS} ms of faults${FORGET ? " (replicas with --forget-state: expected to fail)" : ""}: no slot is ever decided with two commands`,
     { timeout: FAULT_MS + FINISH_MS + 60_000 },
     async () => {
       const t0 = performance.now();
-      active = true;
+      /** False once the test is over, however it ended: the clients stop retrying. */
+      let active = true;
+      // Killed when the test ends, after the clients' configurations are closed (registered below, so run before).
       const { set, decisions } = await paxosReplicas(N, { stateRoot: join(tmp.dir, "state"), forgetState: FORGET });
-      replicas = set;
       await Promise.all(set.ids.map((id) => set.start(id)));
 
       // Clients: each submits its commands one after the other, starting at its own replica and
@@ -88,7 +78,11 @@ describe("Paxos replicas as processes under kill -9, restart and SIGSTOP", () =>
       let submitting = true;
       const answered: Array<{ id: string; slot: number; replica: number }> = [];
       let retries = 0;
-      configs = Array.from({ length: CLIENTS }, () => newConfig(withNodes(new Map(set.addrs))));
+      const configs = Array.from({ length: CLIENTS }, () => newConfig(withNodes(new Map(set.addrs))));
+      onTestFinished(async () => {
+        active = false;
+        await Promise.all(configs.map((c) => c.close()));
+      });
       let finishBy = Number.POSITIVE_INFINITY; // set when the faults end
       const histories = Array.from({ length: CLIENTS }, (_, i) => join(tmp.dir, `history-${i + 1}.jsonl`));
       const client = async (c: number, config: Configuration) => {

@@ -17,23 +17,17 @@
  * until the kernel reports the process stopped: nothing depends on timing.
  */
 import { join } from "node:path";
-import { type ProcessSet, runChecker, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
-import { afterEach, describe, expect, it } from "vitest";
+import { runChecker, skipWithoutGo, useCheckerDir } from "@gorums/fault-harness";
+import { describe, expect, it } from "vitest";
 import { paxosReplicas, startKvClient } from "./replica-process.js";
 
 describe.skipIf(skipWithoutGo("paxos forget-state"))("replicas that forget their state at restart, under a schedule made to expose it", () => {
   const tmp = useCheckerDir("paxos-forget-state-");
-  let replicas: ProcessSet | undefined;
-  afterEach(async () => {
-    await replicas?.killAll();
-    replicas = undefined;
-  });
 
-  /** Runs the schedule; resolves with what the get returned and the checker's verdict. */
+  /** Runs the schedule; resolves with what the get returned and the checker's verdict. The replicas are killed when the test ends. */
   async function scenario(name: string, forgetState: boolean) {
     const dir = join(tmp.dir, name);
     const { set } = await paxosReplicas(3, { stateRoot: join(dir, "state"), forgetState });
-    replicas = set;
     await Promise.all(set.ids.map((id) => set.start(id)));
     const histories = [join(dir, "history-1.jsonl"), join(dir, "history-2.jsonl")];
     const client = async (id: number, op: string) => {

@@ -3,23 +3,15 @@
  * with the key (and a put's value), then "ok" with the result or "info"
  * when the command got no answer; times from CLOCK_MONOTONIC, in order.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { testDir } from "@gorums/fault-harness";
+import { describe, expect, it } from "vitest";
 import { KvHistory } from "../src/kv-history.js";
 
 describe("KvHistory", () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir !== undefined) {
-      rmSync(dir, { recursive: true, force: true });
-      dir = undefined;
-    }
-  });
-
   it("records an answered put, an answered get and an unanswered put", async () => {
-    dir = mkdtempSync(join(tmpdir(), "kv-history-"));
+    const dir = testDir("kv-history-");
     const path = join(dir, "h.jsonl");
     const h = new KvHistory(3, path);
     expect(await h.record({ kind: "put", key: "x", value: h.nextId }, async (id) => (id === "p3-1" ? "" : "wrong id"))).toEqual({ type: "ok", id: "p3-1", result: "" });

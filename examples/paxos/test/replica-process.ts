@@ -4,13 +4,15 @@
  * --id I --replicas … --state-dir …`, so a restart after kill -9 comes back
  * at the same address with the same state directory. Every "decided" line of
  * every incarnation is collected, with the incarnation that printed it, and
- * every "leading" line, which tells who leads. Key-value client processes
- * run `node dist/main.js client …`.
+ * every "leading" line, which tells who leads; the set is killed when the
+ * test that made it ends. Key-value client processes run
+ * `node dist/main.js client …`.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ClientProcess, ProcessSet, type ProcessSetOptions, startClientProcess } from "@gorums/fault-harness";
+import { onTestFinished } from "vitest";
 import { KV_CLIENT_READY_LINE } from "../src/kv-client.js";
 import { DECIDED_LINE, LEADING_LINE, READY_LINE } from "../src/replica-main.js";
 
@@ -58,7 +60,11 @@ export interface PaxosReplicas {
   leader(): number | undefined;
 }
 
-/** N Paxos replica processes (IDs 1..N) with state directories, every line they decided, and who led. */
+/**
+ * N Paxos replica processes (IDs 1..N) with state directories, every line
+ * they decided, and who led. Every one still running is killed (kill -9)
+ * when the current test ends: call it inside a test.
+ */
 export async function paxosReplicas(n: number, opts: ReplicaSetOptions): Promise<PaxosReplicas> {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: build the example first (pnpm --filter @gorums/example-paxos build)`);
@@ -84,6 +90,7 @@ export async function paxosReplicas(n: number, opts: ReplicaSetOptions): Promise
     },
   };
   const set = opts.placement === undefined ? await ProcessSet.create(n, setOptions) : ProcessSet.at(opts.placement.addrs, { ...setOptions, wrap: opts.placement.wrap });
+  onTestFinished(() => set.killAll());
   const leader = () => leadings.reduce<Leading | undefined>((best, l) => (best === undefined || l.round > best.round || (l.round === best.round && l.node > best.node) ? l : best), undefined)?.node;
   return { set, decisions, leadings, leader };
 }

@@ -7,7 +7,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { newConfig, newLocalSystems, withNodes } from "@gorums/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
 import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { ballot } from "../src/ballot.js";
@@ -27,15 +27,10 @@ async function waitUntil(cond: () => boolean, what: string): Promise<void> {
 }
 
 describe("replicas", () => {
-  let stop: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await stop?.();
-    stop = undefined;
-  });
-
+  /** N replicas on a local mesh, each with a config of all N; the mesh is stopped when the test ends. */
   async function start(n: number, first: Partial<ConstructorParameters<typeof Replica>[1]> = {}): Promise<Replica[]> {
     const mesh = await newLocalSystems(n);
-    stop = mesh.stop;
+    onTestFinished(() => mesh.stop());
     const replicas = mesh.systems.map((s, i) => new Replica(s, { n, callTimeoutMs: 5000, ...(i === 0 ? first : {}) }));
     await Promise.all(mesh.systems.map((s) => s.waitForConfig((c) => c.size === n, { signal: AbortSignal.timeout(10_000) })));
     return replicas;

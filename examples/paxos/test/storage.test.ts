@@ -7,11 +7,11 @@
  * Acceptor and a Replica's proposer restarted from it keep their promises
  * and never reuse a ballot.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testDir } from "@gorums/fault-harness";
+import { beforeEach, describe, expect, it } from "vitest";
 import { Acceptor } from "../src/acceptor.js";
 import { ballot, formatBallot } from "../src/ballot.js";
 import { AcceptedEntrySchema, CommandSchema } from "../src/gen/paxos/paxos_pb.js";
@@ -23,10 +23,7 @@ const entry = (slot: number, round: number, node: number, id: string) => create(
 describe("stable storage", () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "paxos-storage-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+    dir = testDir("paxos-storage-");
   });
 
   it("reads back the highest promise, the highest-ballot entry per slot, and the last ballot used", () => {

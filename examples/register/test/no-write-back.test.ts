@@ -22,9 +22,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildChecker, haveGo, type ProcessSet, runChecker } from "@gorums/fault-harness";
+import { buildChecker, haveGo, runChecker } from "@gorums/fault-harness";
 import { newConfig, withNodes } from "@gorums/runtime";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbdClient } from "../src/abd-client.js";
 import { History, HistoryFile } from "../src/history.js";
 import { registerReplicas, startClient } from "./processes.js";
@@ -37,23 +37,17 @@ if (!GO) {
 describe.skipIf(!GO && process.env.CI !== "true")("a read without the write-back, under a schedule made to expose it", () => {
   let dir: string;
   let checker: string;
-  let replicas: ProcessSet | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "register-no-write-back-"));
     checker = await buildChecker(dir);
   }, 180_000);
-  afterEach(async () => {
-    await replicas?.killAll();
-    replicas = undefined;
-  });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the schedule; resolves with what the two reads returned and the checker's verdict. */
+  /** Runs the schedule; resolves with what the two reads returned and the checker's verdict. The replicas are killed when the test ends. */
   async function scenario(name: string, writeBack: boolean) {
     const set = await registerReplicas(3, join(dir, name, "state"));
-    replicas = set;
     await Promise.all(set.ids.map((id) => set.start(id)));
     const path = join(dir, name, "history.jsonl");
     const sink = new HistoryFile(path);

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ClientProcess, endProcesses, ProcessSet, startClientProcess } from "@gorums/fault-harness";
-import { afterEach } from "vitest";
+import { afterEach, onTestFinished } from "vitest";
 import { CLIENT_READY_LINE } from "../src/client-main.js";
 import { READY_LINE } from "../src/replica-main.js";
 
@@ -27,7 +27,12 @@ export interface Placement {
   peers?: ReadonlyMap<number, string>;
 }
 
-/** N replica processes (IDs 1..N), replica I keeping its value in `stateRoot/I`; on 127.0.0.1 ports, or as `placement` says. */
+/**
+ * N replica processes (IDs 1..N), replica I keeping its value in
+ * `stateRoot/I`; on 127.0.0.1 ports, or as `placement` says. Every one
+ * still running is killed (kill -9) when the current test ends: call it
+ * inside a test.
+ */
 export async function registerReplicas(n: number, stateRoot: string, placement?: Placement): Promise<ProcessSet> {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: build the example first (pnpm --filter @gorums/example-register build)`);
@@ -48,7 +53,9 @@ export async function registerReplicas(n: number, stateRoot: string, placement?:
     readyLine: READY_LINE,
   };
   const wrap = placement?.wrap;
-  return placement === undefined ? ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, ...(wrap !== undefined ? { wrap } : {}) });
+  const set = placement === undefined ? await ProcessSet.create(n, opts) : ProcessSet.at(placement.addrs, { ...opts, ...(wrap !== undefined ? { wrap } : {}) });
+  onTestFinished(() => set.killAll());
+  return set;
 }
 
 export type { ClientProcess } from "@gorums/fault-harness";

@@ -1,11 +1,11 @@
 // The replica's rule (a Write is taken only with a newer timestamp), its
 // state file across a restart, timestamps, and the history's line format.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { testDir } from "@gorums/fault-harness";
 import type { ServerCtx } from "@gorums/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TimestampSchema, WriteRequestSchema } from "../src/gen/register/register_pb.js";
 import { formatEvent } from "../src/history.js";
 import { RegisterReplica } from "../src/replica.js";
@@ -17,14 +17,6 @@ const ts = (counter: number, writer: number) => create(TimestampSchema, { counte
 const req = (counter: number, writer: number, value: string) => create(WriteRequestSchema, { ts: ts(counter, writer), value });
 
 describe("register replica", () => {
-  let dir: string | undefined;
-  afterEach(() => {
-    if (dir !== undefined) {
-      rmSync(dir, { recursive: true, force: true });
-      dir = undefined;
-    }
-  });
-
   it("orders timestamps by counter, then writer, and the next one is above the highest", () => {
     expect(compareTimestamps(ts(1, 9), ts(2, 1))).toBeLessThan(0);
     expect(compareTimestamps(ts(2, 2), ts(2, 1))).toBeGreaterThan(0);
@@ -44,7 +36,7 @@ describe("register replica", () => {
   });
 
   it("keeps its value in the state file: a restarted replica answers with it", () => {
-    dir = mkdtempSync(join(tmpdir(), "register-state-"));
+    const dir = testDir("register-state-");
     const first = new RegisterReplica(new StateFile(dir));
     first.write(ctx, req(7, 3, "kept"));
     const restarted = new RegisterReplica(new StateFile(dir));
@@ -53,9 +45,9 @@ describe("register replica", () => {
   });
 
   it("refuses a corrupt state file", () => {
-    dir = mkdtempSync(join(tmpdir(), "register-state-"));
+    const dir = testDir("register-state-");
     writeFileSync(join(dir, "register.json"), '{"counter":1}');
-    expect(() => new RegisterReplica(new StateFile(dir as string))).toThrow(/not a register state/);
+    expect(() => new RegisterReplica(new StateFile(dir))).toThrow(/not a register state/);
   });
 
   it("writes history lines in the checker's format, with the time as an exact integer", () => {

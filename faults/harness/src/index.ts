@@ -1,7 +1,8 @@
 // The shared helpers of the fault tests (examples/paxos, examples/register):
 // processes under signals, test hosts in network namespaces, seeded fault and
 // partition schedules, link faults through Toxiproxy, client processes, the
-// checker (and a test directory with it built), liveness figures.
+// checker (and a test directory with it built), a test's temporary directory,
+// liveness figures.
 export { freePorts, ProcessSet } from "./process-set.js";
 export type { ProcessSetOptions, ProcessState } from "./process-set.js";
 export { planFaults, runFaults } from "./fault-schedule.js";
@@ -11,6 +12,7 @@ export { buildChecker, CHECKER_DIR, haveGo, runChecker } from "./checker.js";
 export type { CheckerModel, CheckResult } from "./checker.js";
 export { skipWithoutGo, useCheckerDir } from "./checker-dir.js";
 export type { CheckerDir } from "./checker-dir.js";
+export { testDir } from "./test-dir.js";
 export { endProcesses, startClientProcess } from "./client-process.js";
 export type { ClientProcess } from "./client-process.js";
 export { formatLiveness, livenessFigures, readHistoryLines } from "./history-stats.js";
