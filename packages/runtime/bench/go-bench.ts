@@ -58,8 +58,8 @@ const USAGE = `usage: pnpm bench:go [flags]
 
   --config-size N   servers (default 4)
   --quorum-size N   replies a quorum call waits for (default a majority)
-  --time S          seconds measured per run (default 1, Go's)
-  --warmup S        seconds of warmup per run (default 0.1, Go's)
+  --time S          seconds measured per run (default 2; Go's is 1)
+  --warmup S        seconds of warmup per run (default 1; Go's 0.1 leaves Node's JIT cold)
   --repeat N        runs of each pairing and setting, alternating; the best is kept (default 3)
   --json FILE       also write the results as JSON
 Go Gorums' cmd/benchmark: $GORUMS_GO_BENCHMARK, or built with go from
@@ -90,8 +90,9 @@ function parse(argv: readonly string[]): Options | "help" {
   return {
     configSize,
     quorumSize: Math.min(configSize, Math.floor(num("quorum-size", Math.floor(configSize / 2) + 1, 1))),
-    timeS: num("time", 1, 0.05),
-    warmupS: num("warmup", 0.1, 0),
+    timeS: num("time", 2, 0.05),
+    // Longer than Go's 0.1 s: a fresh Node process has not compiled its hot paths by then.
+    warmupS: num("warmup", 1, 0),
     repeat: Math.floor(num("repeat", 3, 1)),
     json: v.get("json"),
   };
