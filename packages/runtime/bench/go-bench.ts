@@ -15,6 +15,7 @@
  * pairings are listed as unavailable with the reason, and the TS → TS
  * figures are printed alone.
  */
+import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { newConfig, withNodeList } from "../src/index.js";
@@ -116,10 +117,18 @@ async function goServers(bin: string, n: number): Promise<Servers> {
   return {
     addrs,
     pids: children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])),
-    stop: async () => {
-      await Promise.all(children.map((c) => new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : (c.once("exit", () => resolve()), c.kill("SIGTERM"))))));
-    },
+    stop: () => Promise.all(children.map(stopProcess)).then(() => {}),
   };
+}
+
+/** SIGTERM to `child`; resolves once it has exited. */
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve();
+  }
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  return exited;
 }
 
 /**

@@ -64,12 +64,12 @@ func main() {
 	case q > n:
 		q = n
 	}
-	select_, err := regexp.Compile(*benchmarks)
+	match, err := regexp.Compile(*benchmarks)
 	if err != nil {
 		log.Fatal(err)
 	}
 	opts := options{concurrent: *concurrent, payload: *payload, duration: *benchTime, warmup: *warmup, quorumSize: q}
-	results, err := runBenchmarks(addrs[:n], opts, select_)
+	results, err := runBenchmarks(addrs[:n], opts, match)
 	if err != nil {
 		log.Fatal(err)
 	}
