@@ -8,6 +8,9 @@ export interface CallLimits {
   readonly timeoutMs?: number | undefined;
 }
 
+/** What watching a call without signal or deadline gives: nothing to dispose. */
+const UNLIMITED: { dispose(): void } = Object.freeze({ dispose() {} });
+
 /**
  * Watches a call's signal and deadline: runs `onEnd` once with Canceled or
  * DeadlineExceeded. `dispose()` stops watching (no timer or listener is left).
@@ -15,7 +18,10 @@ export interface CallLimits {
  */
 export function watchCallLimits(limits: CallLimits, onEnd: (err: ConnectError) => void): { dispose(): void; aborted?: ConnectError } {
   const { signal, timeoutMs } = limits;
-  if (signal?.aborted) {
+  if (signal === undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
+    return UNLIMITED; // nothing to watch: no closures for this call
+  }
+  if (signal?.aborted === true) {
     return { dispose() {}, aborted: abortError(signal) };
   }
   let timer: ReturnType<typeof setTimeout> | undefined;

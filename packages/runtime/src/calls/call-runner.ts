@@ -2,12 +2,12 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import type { ConnectError } from "@connectrpc/connect";
 import type { Configuration } from "../core/configuration.js";
 import { ErrSkipNode } from "../core/errors.js";
-import type { Node } from "../core/node.js";
 import type { Message, MetadataEntry } from "../gen/stream_pb.js";
 import { timeoutEntry } from "../wire/call-end.js";
 import { metadataEntries, requestMessage } from "../wire/message.js";
-import type { CallKind, PendingCall } from "../wire/pending-call.js";
+import type { CallKind } from "../wire/pending-call.js";
 import { callSequence, SERVER_INITIATED_BIT } from "../wire/sequence.js";
+import { CallLeg, type CallLegOwner } from "./call-leg.js";
 import { watchCallLimits } from "./call-lifetime.js";
 import type { CallOptions } from "./call-options.js";
 import { type ClientCallLimits, ClientCtx } from "./client-ctx.js";
@@ -47,13 +47,14 @@ export interface CallSpec<I extends DescMessage, O extends DescMessage> {
  * async generator's `for await` does), or the call runs until every node
  * has answered or its deadline.
  */
-export class CallRun<I extends DescMessage, O extends DescMessage> {
+export class CallRun<I extends DescMessage, O extends DescMessage> implements CallLegOwner {
   /** The replies as the caller reads them, after the interceptors. */
   readonly seq: ResponseSeq<MessageShape<O>>;
   /** What the interceptors saw of the call. */
   readonly ctx: ClientCtx<MessageShape<I>, MessageShape<O>>;
   private readonly buffer = new ReplyBuffer<MessageShape<O>>();
-  private readonly active = new Map<number, { node: Node; call: PendingCall }>();
+  /** The legs still waiting for their node, by node ID. */
+  private readonly active = new Map<number, CallLeg>();
   private started = false;
   private sending = false;
   private readers = 0;
@@ -159,9 +160,9 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
         this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
         continue;
       }
-      const call = this.pendingCall(node, forNode.for(node.channel.serverInitiated));
-      this.active.set(node.id, { node, call });
-      node.channel.send(call);
+      const leg = new CallLeg(node, forNode.for(node.channel.serverInitiated), spec.kind, this);
+      this.active.set(node.id, leg);
+      node.channel.send(leg);
     }
     this.sending = false;
     this.endIfIdle();
@@ -206,10 +207,10 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
       this.endError = err;
       this.ctx.abort(err);
     }
-    for (const { node, call } of this.active.values()) {
-      node.channel.cancel(call, err);
+    for (const leg of this.active.values()) {
+      leg.node.channel.cancel(leg, err);
       if (err !== undefined && this.spec.kind !== "streaming") {
-        this.buffer.push({ nodeID: node.id, error: err });
+        this.buffer.push({ nodeID: leg.nodeID, error: err });
       }
     }
     this.active.clear();
@@ -223,40 +224,37 @@ export class CallRun<I extends DescMessage, O extends DescMessage> {
     }
   }
 
-  private pendingCall(node: Node, msg: Message): PendingCall {
-    const { output, kind } = this.spec;
-    const nodeID = node.id;
-    const done = () => {
-      this.active.delete(nodeID);
-      this.endIfIdle();
-    };
-    const call: PendingCall = {
-      msg,
-      kind,
-      onReply: (reply) => {
-        if (!this.active.has(nodeID)) {
-          return;
-        }
-        const r = decodeReply(output, reply);
-        this.buffer.push("error" in r ? { nodeID, error: r.error } : { nodeID, value: r.value });
-        if (kind === "unary") {
-          done();
-        }
-      },
-      onError: (error) => {
-        if (this.active.get(nodeID)?.call === call) {
-          this.buffer.push({ nodeID, error });
-          done();
-        }
-      },
-      onSent: () => {
-        if (this.active.get(nodeID)?.call === call) {
-          this.buffer.push({ nodeID, value: create(output) });
-          done();
-        }
-      },
-    };
-    return call;
+  /** @private A reply of a leg's node (CallLeg). */
+  legReplied(leg: CallLeg, reply: Message): void {
+    if (this.active.get(leg.nodeID) !== leg) {
+      return;
+    }
+    const r = decodeReply(this.spec.output, reply);
+    this.buffer.push("error" in r ? { nodeID: leg.nodeID, error: r.error } : { nodeID: leg.nodeID, value: r.value });
+    if (leg.kind === "unary") {
+      this.legDone(leg);
+    }
+  }
+
+  /** @private A leg failed at its node (CallLeg). */
+  legFailed(leg: CallLeg, err: ConnectError): void {
+    if (this.active.get(leg.nodeID) === leg) {
+      this.buffer.push({ nodeID: leg.nodeID, error: err });
+      this.legDone(leg);
+    }
+  }
+
+  /** @private A one-way leg was written (CallLeg). */
+  legSent(leg: CallLeg): void {
+    if (this.active.get(leg.nodeID) === leg) {
+      this.buffer.push({ nodeID: leg.nodeID, value: create(this.spec.output) });
+      this.legDone(leg);
+    }
+  }
+
+  private legDone(leg: CallLeg): void {
+    this.active.delete(leg.nodeID);
+    this.endIfIdle();
   }
 
   private endIfIdle(): void {

@@ -98,7 +98,7 @@ export class Channel implements CallChannel {
   private cancelsKnown: BidiStream | undefined;
   private cancels = false;
   /** Unary calls whose caller no longer needs them, cancelled at the end of this turn unless answered first. */
-  private abandoned = new Set<PendingCall>();
+  private readonly abandoned = new Set<PendingCall>();
   private abandonedFlush: ReturnType<typeof setImmediate> | undefined;
   /** Cancels for the current stream, held until the peer's headers say whether it understands them. */
   private cancelsWaiting: Message[] = [];
@@ -106,6 +106,8 @@ export class Channel implements CallChannel {
   private onewayInFlight = 0;
   /** Whether the current stream holds the process alive (streams open holding it). */
   private holding = true;
+  /** The last send promise a failure handler was attached to (a batch's sends share one). */
+  private watchedWrite: Promise<void> | undefined;
 
   constructor(private readonly options: ChannelOptions) {
     this.nodeID = options.nodeID;
@@ -203,11 +205,11 @@ export class Channel implements CallChannel {
   /** Cancels the abandoned calls whose replies did not come in meanwhile. */
   private flushAbandoned(): void {
     this.abandonedFlush = undefined;
-    const calls = this.abandoned;
-    this.abandoned = new Set();
-    for (const call of calls) {
+    // forget() leaves `abandoned` alone (it only writes cancels): iterate it in place.
+    for (const call of this.abandoned) {
       this.forget(call, undefined);
     }
+    this.abandoned.clear();
     this.updateRef();
   }
 
@@ -413,7 +415,9 @@ export class Channel implements CallChannel {
           call.onError?.(this.closed ? nodeClosedError() : toConnectError(err));
         },
       );
-    } else {
+    } else if (written !== this.watchedWrite) {
+      // Sends written together share one promise: one failure handler for all of them.
+      this.watchedWrite = written;
       written.catch((err: unknown) => this.streamFailed(stream, toConnectError(err)));
     }
     this.updateRef();

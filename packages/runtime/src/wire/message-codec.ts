@@ -235,13 +235,22 @@ export function encodeMessage(msg: Message): Buffer {
 
 // --------------------------------------------------------------- decoding
 
+/** The payload of a message without one (zero bytes: nothing in it can change, so one is shared). */
+const EMPTY_BYTES = new Uint8Array(0);
+
 /** A read position over one message's bytes. */
 class Reader {
   pos = 0;
   /** The end of the (sub)message being read. */
-  end: number;
-  constructor(readonly buf: Uint8Array) {
+  end = 0;
+  buf: Uint8Array = EMPTY_BYTES;
+
+  /** Starts reading `buf` from its first byte. */
+  reset(buf: Uint8Array): this {
+    this.buf = buf;
+    this.pos = 0;
     this.end = buf.byteLength;
+    return this;
   }
 
   /** Reads a submessage that ends at `end` with `read`, then checks that it ended there. */
@@ -461,8 +470,20 @@ function readStatus(r: Reader, into: Status | undefined): Status {
  * plain Uint8Array view into them, as with protobuf-es). Throws on malformed input.
  */
 export function decodeMessage(bytes: Uint8Array): Message {
-  const msg: Message = { $typeName: "stream.Message", messageSeqNo: 0n, method: "", entry: [], payload: new Uint8Array(0) };
-  const r = new Reader(bytes);
+  const msg: Message = { $typeName: "stream.Message", messageSeqNo: 0n, method: "", entry: [], payload: EMPTY_BYTES };
+  // One reader for every message: decoding runs start to end without calling out.
+  const r = reader.reset(bytes);
+  try {
+    readMessage(r, msg);
+  } finally {
+    r.reset(EMPTY_BYTES); // keeps no chunk alive
+  }
+  return msg;
+}
+
+const reader = new Reader();
+
+function readMessage(r: Reader, msg: Message): void {
   while (r.pos < r.end) {
     const tag = r.varint();
     switch (tag) {
@@ -491,5 +512,4 @@ export function decodeMessage(bytes: Uint8Array): Message {
         r.skip(tag & 7);
     }
   }
-  return msg;
 }
