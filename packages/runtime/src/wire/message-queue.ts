@@ -142,7 +142,8 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
    * asks for no backpressure. While a promise it returned is pending, pushes
    * queue up (pausing the producer past the high-water marks) and are
    * delivered in order once it resolves. The end is reported after the
-   * queued messages, once. The sink may push, end or close re-entrantly:
+   * queued messages, once, from a microtask (never inside the call that
+   * ended the queue). The sink may push, end or close re-entrantly:
    * what it causes is delivered after it returns, never nested or out of
    * order. A sink that throws or rejects stops the delivery (the producer is
    * told, as by `return`) and gets the error as its end; nothing it throws
@@ -232,9 +233,11 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
   }
 
   /**
-   * Reports the end to the sink, once. An error its `end` throws is left
-   * as an unhandled rejection (as an async reader's would be), never
-   * thrown into the producer's event.
+   * Reports the end to the sink, once, from a promise reaction (as an
+   * iteration sees its end): whoever ended the queue (a `close()` call, a
+   * stream event) is done before the sink reacts, and an error its `end`
+   * throws is an unhandled rejection (as an async reader's would be), never
+   * a throw into them.
    */
   private finish(sink: MessageSink<T>): void {
     if (this.sink !== sink) {
@@ -244,10 +247,6 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
     this.delivering = true; // for good: later pushes are ignored anyway
     const err = this.error;
     this.error = undefined;
-    try {
-      sink.end(err);
-    } catch (thrown) {
-      void Promise.reject(asError(thrown));
-    }
+    void Promise.resolve().then(() => sink.end(err));
   }
 }

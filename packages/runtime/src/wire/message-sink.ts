@@ -16,7 +16,9 @@ export interface MessageSink<T> {
   /**
    * The delivery is over, after every message before it: `err` undefined
    * when the stream ended cleanly (a `for await` loop's end), else why it
-   * failed (what the loop would throw). Called once; nothing follows it.
+   * failed (what the loop would throw). Called once, from a microtask
+   * (as the loop would see it): never inside the call or event that ended
+   * the stream. Nothing follows it.
    */
   end(err: Error | undefined): void;
 }

@@ -360,6 +360,7 @@ describe("Channel on a stream with consume", () => {
     ch.send(other);
     expect(() => arrive(...sent.map((req) => replyMessage(req, new Uint8Array())))).not.toThrow();
     expect(events).toEqual(["stopped"]);
+    await tick();
     expect(downs.map((e) => e.message)).toEqual(["[unavailable] user callback bug"]);
     expect(other.rec.replies).toEqual([]);
     expect(other.rec.errors).toEqual([ErrStreamDown]); // an inbound channel's calls fail with the stream

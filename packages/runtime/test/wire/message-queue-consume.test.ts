@@ -73,7 +73,7 @@ describe("MessageQueue.consume", () => {
     queue.end();
     queue.consume(sink);
     expect(events).toEqual([]);
-    await Promise.resolve();
+    await settle();
     expect(events).toEqual(["msg 1", "msg 2", "end"]);
   });
 
@@ -131,10 +131,12 @@ describe("MessageQueue.consume", () => {
     }
   });
 
-  it("reports an end at once when no delivery runs", async () => {
+  it("reports the end from a microtask, never inside the call that ended the queue", async () => {
     const { queue, events } = await consuming();
     queue.push(1);
     queue.end();
+    expect(events).toEqual(["msg 1"]);
+    await Promise.resolve();
     expect(events).toEqual(["msg 1", "end"]);
   });
 
@@ -162,6 +164,8 @@ describe("MessageQueue.consume", () => {
     });
     expect(() => sync.queue.push(1)).not.toThrow();
     sync.queue.push(2);
+    expect(sync.events).toEqual(["msg 1", "stopped"]);
+    await settle();
     expect(sync.events).toEqual(["msg 1", "stopped", "end not an Error"]);
   });
 
@@ -188,6 +192,7 @@ describe("MessageQueue.consume", () => {
     await settle();
     r.queue.push(1);
     r.queue.push(4);
+    await settle();
     expect(r.events).toEqual(["msg 1", "sink 1 returns", "msg 2", "end closed from inside"]);
   });
 
