@@ -433,10 +433,15 @@ export class Channel implements CallChannel {
     const sink: MessageSink<Message> = {
       message: (msg) => this.received(stream, msg, reply),
       end: (err) => {
-        if (err === undefined) {
-          this.streamFailed(stream, streamDownError(), true);
-        } else {
+        if (err !== undefined) {
           this.streamFailed(stream, toConnectError(err));
+          return;
+        }
+        try {
+          this.streamFailed(stream, streamDownError(), true);
+        } catch {
+          // As before the sink: the stream is down already, and what an
+          // onStreamDown callback threw at a clean end went no further.
         }
       },
     };

@@ -152,7 +152,7 @@ export class MessageQueue<T> implements AsyncIterableIterator<T> {
    * turn. Call it once, and do not iterate as well.
    */
   consume(sink: MessageSink<T>): void {
-    if (this.sink !== undefined) {
+    if (this.sink !== undefined || this.delivering) {
       throw new Error("MessageQueue: consume called twice");
     }
     this.sink = sink;

@@ -366,4 +366,22 @@ describe("Channel on a stream with consume", () => {
     expect(other.rec.errors).toEqual([ErrStreamDown]); // an inbound channel's calls fail with the stream
     expect(ch.isConnected()).toBe(false);
   });
+
+  it("reports the stream's clean end from a microtask, and an onStreamDown that throws then goes no further (as the read loop did)", async () => {
+    const { stream, queue } = consumingStream();
+    const downs: ConnectError[] = [];
+    new Channel({
+      nodeID: 3,
+      stream,
+      onStreamDown: (_c, e) => {
+        downs.push(e);
+        throw new Error("callback bug");
+      },
+    });
+    await tick();
+    queue.end();
+    expect(downs).toEqual([]);
+    await tick(); // an unhandled rejection here would fail the run
+    expect(downs).toEqual([ErrStreamDown]);
+  });
 });
