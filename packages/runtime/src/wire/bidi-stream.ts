@@ -1,4 +1,5 @@
 import type { Message } from "../gen/stream_pb.js";
+import type { MessageSink } from "./message-sink.js";
 
 /**
  * One bidirectional NodeStream between two processes, as the channel above it
@@ -17,9 +18,20 @@ export interface BidiStream {
   /**
    * The messages from the other side, in arrival order. The iteration ends
    * when the other side ends the stream and throws when the stream fails.
-   * Iterate it once.
+   * Iterate it once (or use `consume` instead, where there is one).
    */
   receive(): AsyncIterable<Message>;
+  /**
+   * The same messages as `receive()`, handed to `sink` as the transport
+   * reads them (no promise per message), with the iteration's end or error
+   * as the sink's end. A promise from `sink.message` holds the later
+   * messages back until it resolves (the transport pauses reading past its
+   * high-water marks); a sink that throws or rejects stops the stream's
+   * reading as a `for await` body that throws would. Use either this or
+   * `receive()`, once. Absent where the implementation only iterates: the
+   * channel iterates `receive()` then.
+   */
+  consume?(sink: MessageSink<Message>): void;
   /** Ends the stream from this side. Sends after close reject. Idempotent. */
   close(reason?: Error): void;
   /**

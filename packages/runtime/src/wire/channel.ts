@@ -5,8 +5,10 @@ import type { BidiStream } from "./bidi-stream.js";
 import type { CallChannel } from "./call-channel.js";
 import { announcesCapability, CANCEL_CAPABILITY } from "./capabilities.js";
 import { cancelMessage, isCancel } from "./call-end.js";
+import { consumeIterable } from "./consume-iterable.js";
 import { nodeClosedError, streamDownError, toConnectError } from "./errors.js";
 import { errorReply } from "./message.js";
+import type { MessageSink } from "./message-sink.js";
 import type { PendingCall } from "./pending-call.js";
 import { Router } from "./router.js";
 import { isServerInitiated } from "./sequence.js";
@@ -423,26 +425,50 @@ export class Channel implements CallChannel {
     this.updateRef();
   }
 
-  private async readLoop(stream: BidiStream): Promise<void> {
+  /**
+   * Reads `stream` until it ends: through `consume` where the stream has it
+   * (each message delivered inside the transport's read, no promise per
+   * message), else by iterating `receive()`. Either way the end or failure
+   * takes the stream down.
+   */
+  private readLoop(stream: BidiStream): void {
     // Replies to the requests of this stream: they go out only while it is the channel's stream.
     const reply: ReplySender = (r) => (this.stream === stream ? stream.send(r) : Promise.reject(streamDownError()));
-    try {
-      for await (const msg of stream.receive()) {
-        this.failures = 0;
-        if (this.stream === stream) {
-          this.error = undefined; // the node answers again: its last error is history
+    const sink: MessageSink<Message> = {
+      message: (msg) => this.received(stream, msg, reply),
+      end: (err) => {
+        if (err !== undefined) {
+          this.streamFailed(stream, toConnectError(err));
+          return;
         }
-        this.markAccepted(stream);
-        const room = this.deliver(msg, reply);
-        this.updateRef();
-        if (room !== undefined) {
-          await room; // the request handler is backed up: read on when it has room
+        try {
+          this.streamFailed(stream, streamDownError(), true);
+        } catch {
+          // As before the sink: the stream is down already, and what an
+          // onStreamDown callback threw at a clean end went no further.
         }
-      }
-      this.streamFailed(stream, streamDownError(), true);
-    } catch (err) {
-      this.streamFailed(stream, toConnectError(err));
+      },
+    };
+    if (stream.consume !== undefined) {
+      stream.consume(sink);
+    } else {
+      void consumeIterable(stream.receive(), sink);
     }
+  }
+
+  /**
+   * One message from `stream`: the node is answering again. Returns the
+   * request handler's backpressure promise (deliver no more until it settles).
+   */
+  private received(stream: BidiStream, msg: Message, reply: ReplySender): void | Promise<void> {
+    this.failures = 0;
+    if (this.stream === stream) {
+      this.error = undefined; // the node answers again: its last error is history
+    }
+    this.markAccepted(stream);
+    const room = this.deliver(msg, reply);
+    this.updateRef();
+    return room;
   }
 
   /** Routes a reply, or hands a request to `onRequest` and returns its backpressure promise. */

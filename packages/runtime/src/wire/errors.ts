@@ -48,3 +48,15 @@ export function abortError(signal: AbortSignal): ConnectError {
   }
   return new ConnectError(reason instanceof Error ? reason.message : "operation was aborted", Code.Canceled);
 }
+
+/** A thrown value as an Error: an Error as it is, anything else with its text. */
+export function asError(err: unknown): Error {
+  if (err instanceof Error) {
+    return err;
+  }
+  try {
+    return new Error(String(err));
+  } catch {
+    return new Error("a value that is not an Error was thrown"); // Object.create(null) has no text
+  }
+}

@@ -6,6 +6,7 @@
 
 // The stream seam: one bidirectional NodeStream, whichever protocol carries it.
 export type { BidiStream } from "./bidi-stream.js";
+export type { MessageSink } from "./message-sink.js";
 
 // Sequence numbers: calls the accepting side starts carry the high bit.
 export { SERVER_INITIATED_BIT, isServerInitiated } from "./sequence.js";

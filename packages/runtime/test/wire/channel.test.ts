@@ -8,7 +8,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { Channel, type StreamDialer } from "../../src/wire/channel.js";
+import type { BidiStream } from "../../src/wire/bidi-stream.js";
 import { ErrNodeClosed, ErrStreamDown } from "../../src/wire/errors.js";
+import { MessageQueue } from "../../src/wire/message-queue.js";
 import { replyMessage, requestMessage } from "../../src/wire/message.js";
 import type { CallKind, PendingCall } from "../../src/wire/pending-call.js";
 import { SERVER_INITIATED_BIT } from "../../src/wire/sequence.js";
@@ -272,5 +274,114 @@ describe("Channel (inbound)", () => {
     const ch = new Channel({ nodeID: 3, stream: near });
     ch.close();
     expect(near.closed).toBe(false);
+  });
+});
+
+/**
+ * A stream that offers `consume`, as the node:http2 streams do: `arrive`
+ * stands for the transport reading messages (one 'data' event).
+ */
+function consumingStream() {
+  const sent: Message[] = [];
+  const events: string[] = [];
+  const queue = new MessageQueue<Message>({
+    pause: () => events.push("pause"),
+    resume: () => events.push("resume"),
+    stopped: () => events.push("stopped"),
+  });
+  const stream: BidiStream & { closedWith: Array<Error | undefined> } = {
+    closedWith: [],
+    send: (msg) => {
+      sent.push(msg);
+      return Promise.resolve();
+    },
+    receive: () => queue,
+    consume: (sink) => queue.consume(sink),
+    close(reason) {
+      this.closedWith.push(reason);
+      queue.end(reason);
+    },
+  };
+  const arrive = (...msgs: Message[]) => {
+    for (const m of msgs) {
+      queue.push(m);
+    }
+  };
+  return { stream, queue, sent, events, arrive };
+}
+
+describe("Channel on a stream with consume", () => {
+  it("routes the replies inside the stream's read, with no microtask per message", async () => {
+    const { stream, sent, arrive } = consumingStream();
+    const ch = new Channel({ nodeID: 3, stream });
+    await tick(); // consume starts delivering after the channel's turn
+    const calls = [1n, 2n, 3n, 4n].map((seq) => call(SERVER_INITIATED_BIT | seq));
+    for (const c of calls) {
+      ch.send(c);
+    }
+    arrive(...sent.map((req) => replyMessage(req, new Uint8Array())));
+    expect(calls.map((c) => c.rec.replies.length)).toEqual([1, 1, 1, 1]); // no await in between
+    expect(ch.pendingCount).toBe(0);
+  });
+
+  it("reads no further while onRequest's promise is pending, and on in order once it settles", async () => {
+    const { stream, arrive } = consumingStream();
+    const room: Array<() => void> = [];
+    const served: bigint[] = [];
+    new Channel({
+      nodeID: 3,
+      stream,
+      onRequest: (req) => {
+        served.push(req.messageSeqNo);
+        if (req.messageSeqNo === 1n) {
+          return new Promise<void>((r) => room.push(r));
+        }
+      },
+    });
+    await tick();
+    arrive(...[1n, 2n, 3n].map((seq) => requestMessage(seq, "testsvc.TestService.Echo", new Uint8Array(), [])));
+    expect(served).toEqual([1n]);
+    room[0]?.();
+    await tick();
+    expect(served).toEqual([1n, 2n, 3n]);
+  });
+
+  it("takes the stream down when a reply's callback throws, without throwing into the read", async () => {
+    const { stream, sent, events, arrive } = consumingStream();
+    const downs: ConnectError[] = [];
+    const ch = new Channel({ nodeID: 3, stream, onStreamDown: (_c, e) => downs.push(e) });
+    await tick();
+    const bad = call(SERVER_INITIATED_BIT | 1n);
+    bad.onReply = () => {
+      throw new Error("user callback bug");
+    };
+    const other = call(SERVER_INITIATED_BIT | 2n);
+    ch.send(bad);
+    ch.send(other);
+    expect(() => arrive(...sent.map((req) => replyMessage(req, new Uint8Array())))).not.toThrow();
+    expect(events).toEqual(["stopped"]);
+    await tick();
+    expect(downs.map((e) => e.message)).toEqual(["[unavailable] user callback bug"]);
+    expect(other.rec.replies).toEqual([]);
+    expect(other.rec.errors).toEqual([ErrStreamDown]); // an inbound channel's calls fail with the stream
+    expect(ch.isConnected()).toBe(false);
+  });
+
+  it("reports the stream's clean end from a microtask, and an onStreamDown that throws then goes no further (as the read loop did)", async () => {
+    const { stream, queue } = consumingStream();
+    const downs: ConnectError[] = [];
+    new Channel({
+      nodeID: 3,
+      stream,
+      onStreamDown: (_c, e) => {
+        downs.push(e);
+        throw new Error("callback bug");
+      },
+    });
+    await tick();
+    queue.end();
+    expect(downs).toEqual([]);
+    await tick(); // an unhandled rejection here would fail the run
+    expect(downs).toEqual([ErrStreamDown]);
   });
 });

@@ -96,6 +96,23 @@ export function msg(seq: number, payload: Uint8Array = new Uint8Array([seq & 0xf
   return create(MessageSchema, { messageSeqNo: BigInt(seq), method: "test.Svc.Echo", payload });
 }
 
+/**
+ * Takes every message of `stream` through `consume` until it ends, as drain
+ * does through the iteration; `onMessage` sees each as it is delivered.
+ */
+export function consumed(stream: BidiStream, onMessage: (m: Message) => void = () => {}): Promise<{ messages: Message[]; error?: ConnectError }> {
+  const messages: Message[] = [];
+  return new Promise((resolve) => {
+    stream.consume?.({
+      message: (m) => {
+        messages.push(m);
+        onMessage(m);
+      },
+      end: (err) => resolve(err === undefined ? { messages } : { messages, error: ConnectError.from(err) }),
+    });
+  });
+}
+
 /** Reads `n` messages (fails if the stream ends first). */
 export async function take(it: AsyncIterator<Message>, n: number): Promise<Message[]> {
   const out: Message[] = [];

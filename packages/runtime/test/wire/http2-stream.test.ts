@@ -22,7 +22,7 @@ import type { StreamDialer } from "../../src/wire/channel.js";
 import { encodeFrame } from "../../src/wire/grpc/grpc-frame.js";
 import { http2StreamDialer } from "../../src/wire/grpc/http2-stream-dialer.js";
 import { type AcceptedNodeStream, nodeStreamRequestListener } from "../../src/wire/grpc/node-stream-listener.js";
-import { drain, echo, echoOnceThenFail, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
+import { consumed, drain, echo, echoOnceThenFail, type H2Server, msg, rejection, startOurServer, take } from "./http2-harness.js";
 import { cleanup } from "../helpers/test-servers.js";
 import { waitUntil } from "../helpers/wait.js";
 
@@ -82,6 +82,29 @@ describe("http2 NodeStream: our client ↔ our server", () => {
     expect(got.map((m) => Number(m.messageSeqNo))).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     expect(got.every((m, i) => m.payload.byteLength === (i + 1) % 64)).toBe(true);
     stream.close();
+  });
+
+  it("consume at both ends: the messages in order, then the end the server closes with, after the replies before it", async () => {
+    for (const reason of [undefined, new ConnectError("enough", Code.Aborted)]) {
+      let serverSide: Promise<{ messages: Message[] }> | undefined;
+      const server = await startOurServer((a) => {
+        serverSide = consumed(a.stream, (m) => {
+          a.stream.send(m).catch(() => {});
+          if (m.messageSeqNo === 3n) {
+            a.stream.close(reason);
+          }
+        });
+      });
+      const stream = await dial(server).dial();
+      const clientSide = consumed(stream);
+      for (let i = 1; i <= 3; i++) {
+        stream.send(msg(i)).catch(() => {});
+      }
+      const c = await clientSide;
+      expect(c.messages.map((m) => m.messageSeqNo)).toEqual([1n, 2n, 3n]);
+      expect(c.error?.code).toBe(reason?.code);
+      expect((await serverSide!).messages.map((m) => m.messageSeqNo)).toEqual([1n, 2n, 3n]);
+    }
   });
 
   it("hands the server the request headers (no grpc-timeout) and the peer address, before any message", async () => {

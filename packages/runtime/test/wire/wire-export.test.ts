@@ -38,12 +38,13 @@ describe("@gorums/runtime/wire", () => {
     expect(root.newConfig).toBe("function");
   });
 
-  it("resolves for TypeScript to the declarations, BidiStream included", () => {
+  it("resolves for TypeScript to the declarations, BidiStream and its MessageSink included", () => {
     const options: ts.CompilerOptions = { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 };
     const from = fileURLToPath(new URL("./consumer.ts", import.meta.url));
     const resolved = ts.resolveModuleName("@gorums/runtime/wire", from, options, ts.sys).resolvedModule;
     expect(resolved?.resolvedFileName).toBe(fileURLToPath(new URL("../../dist/wire/index.d.ts", import.meta.url)));
     const declarations = ts.sys.readFile(resolved?.resolvedFileName ?? "") ?? "";
     expect(declarations).toMatch(/export type \{ BidiStream \} from "\.\/bidi-stream\.js";/);
+    expect(declarations).toMatch(/export type \{ MessageSink \} from "\.\/message-sink\.js";/); // what BidiStream.consume takes
   });
 });

@@ -2,6 +2,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../../gen/stream_pb.js";
 import type { BidiStream } from "../bidi-stream.js";
+import type { MessageSink } from "../message-sink.js";
 import { FrameWriter } from "./frame-writer.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder } from "./grpc-frame.js";
 import { decodeMessage } from "../message-codec.js";
@@ -10,8 +11,9 @@ import { MessageQueue } from "../message-queue.js";
 /**
  * What the client and server NodeStreams on node:http2 share: Messages
  * written as gRPC frames in batches (FrameWriter) and frames read from
- * 'data' events straight into a MessageQueue that `receive()` iterates —
- * no async generator and no per-message callback chain on either path.
+ * 'data' events straight into a MessageQueue that `receive()` iterates, or
+ * that hands them to the sink of `consume()` inside the 'data' event — no
+ * async generator and no per-message callback chain on either path.
  * Subclasses decide how the call ends.
  */
 export abstract class Http2MessageStream implements BidiStream {
@@ -39,6 +41,11 @@ export abstract class Http2MessageStream implements BidiStream {
 
   receive(): AsyncIterable<Message> {
     return this.queue;
+  }
+
+  /** Hands the messages to `sink` as the decoder completes them (see `MessageQueue.consume`). */
+  consume(sink: MessageSink<Message>): void {
+    this.queue.consume(sink);
   }
 
   abstract close(reason?: Error): void;
