@@ -1,0 +1,71 @@
+import type { DescMessage } from "@bufbuild/protobuf";
+import { compileFieldReader, type FieldReader, type MessageBodyReader } from "./field-readers.js";
+import { type WireReader, recursionLimit } from "./wire-reader.js";
+import { compileZeroMessage, type LooseMessage } from "./zero-message.js";
+
+/** Field numbers up to this one are looked up in an array, higher ones in a Map. */
+const denseMax = 1024;
+
+const compiled = new WeakMap<DescMessage, MessageBodyReader>();
+
+/**
+ * The compiled reader of a message type, compiled on first use. Its field
+ * readers compile lazily too, so recursive types resolve to one reader.
+ */
+export function messageReader(desc: DescMessage): MessageBodyReader {
+  let reader = compiled.get(desc);
+  if (reader === undefined) {
+    reader = compileMessageReader(desc);
+    compiled.set(desc, reader);
+  }
+  return reader;
+}
+
+/** An unknown field as fromBinary keeps it in $unknown. */
+interface UnknownField {
+  no: number;
+  wireType: number;
+  data: Uint8Array;
+}
+
+/**
+ * Compiles the body reader of a message type: protobuf-es's message reader
+ * loop (the recursion limit, unknown fields kept as views of the input) with
+ * field readers found by number in an array.
+ */
+function compileMessageReader(desc: DescMessage): MessageBodyReader {
+  const descString = String(desc);
+  const dense: (FieldReader | undefined)[] = [];
+  const sparse = new Map<number, FieldReader>();
+  for (const field of desc.fields) {
+    const reader = compileFieldReader(field, messageReader);
+    if (field.number <= denseMax) dense[field.number] = reader;
+    else sparse.set(field.number, reader);
+  }
+  for (let i = 0; i < dense.length; i++) dense[i] ??= undefined;
+  const noSparse = sparse.size === 0;
+  return {
+    zero: compileZeroMessage(desc),
+    read(message: LooseMessage, r: WireReader, length: number): void {
+      if (++r.depth > recursionLimit) {
+        throw new Error(`cannot decode ${descString} from binary: maximum recursion depth of ${recursionLimit} reached`);
+      }
+      const end = r.pos + length;
+      let unknown: UnknownField[] | undefined = message.$unknown;
+      while (r.pos < end) {
+        const tag = r.tag();
+        const no = tag >>> 3;
+        const wireType = tag & 7;
+        const field = no < dense.length ? dense[no] : noSparse ? undefined : sparse.get(no);
+        if (field === undefined) {
+          const data = r.skip(wireType, no, recursionLimit - r.depth);
+          (unknown ??= []).push({ no, wireType, data });
+          continue;
+        }
+        field(message, r, wireType);
+      }
+      if (unknown !== undefined && unknown.length > 0) message.$unknown = unknown;
+      r.depth--;
+    },
+  };
+}
