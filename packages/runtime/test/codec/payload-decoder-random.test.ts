@@ -2,7 +2,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { prng } from "../helpers/prng.js";
 import { allSchemas, expectSameDecode } from "./payload-decoder-expect.js";
-import { ClosedSchema } from "./payload-decoder-proto2.js";
+import { ClosedSchema } from "./payload-decoder-schemas.js";
 import { RandomMessages } from "./payload-decoder-random.js";
 
 const schemas = [...allSchemas, ClosedSchema];

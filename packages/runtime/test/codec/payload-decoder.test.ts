@@ -12,7 +12,7 @@ import {
   ScalarsSchema,
 } from "../gen/codec/proto3_pb.js";
 import { expectSameDecode } from "./payload-decoder-expect.js";
-import { ClosedSchema } from "./payload-decoder-proto2.js";
+import { ClosedSchema } from "./payload-decoder-schemas.js";
 
 /** Bytes written by fill on a fresh BinaryWriter. */
 function wire(fill: (w: BinaryWriter) => void): Uint8Array {
