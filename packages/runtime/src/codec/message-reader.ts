@@ -35,14 +35,14 @@ interface UnknownField {
  */
 function compileMessageReader(desc: DescMessage): MessageBodyReader {
   const descString = String(desc);
-  const dense: (FieldReader | undefined)[] = [];
+  const denseLength = Math.max(0, ...desc.fields.map((f) => (f.number <= denseMax ? f.number + 1 : 0)));
+  const dense = Array.from({ length: denseLength }, (): FieldReader | undefined => undefined);
   const sparse = new Map<number, FieldReader>();
   for (const field of desc.fields) {
     const reader = compileFieldReader(field, messageReader);
     if (field.number <= denseMax) dense[field.number] = reader;
     else sparse.set(field.number, reader);
   }
-  for (let i = 0; i < dense.length; i++) dense[i] ??= undefined;
   const noSparse = sparse.size === 0;
   return {
     zero: compileZeroMessage(desc),

@@ -1,7 +1,6 @@
 import { create, type DescMessage } from "@bufbuild/protobuf";
 
 /** A message under construction: its properties are set by field number. */
-// biome-ignore lint/suspicious/noExplicitAny: messages are written by property name
 export type LooseMessage = Record<string, any>;
 
 /** Makes one zero message of a type, as create(schema) makes it. */
