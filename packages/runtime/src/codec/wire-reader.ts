@@ -83,6 +83,11 @@ export class WireReader {
    * fieldNo << 3 | wireType as an unsigned number.
    */
   tag(): number {
+    const b = this.buf[this.pos]!;
+    if (b < 0x80 && b >= 8 && (b & 7) <= 5) {
+      this.pos++;
+      return b;
+    }
     const start = this.pos;
     const tag = this.uint32();
     const read = this.pos - start;
