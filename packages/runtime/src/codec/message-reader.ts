@@ -1,5 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import { compileFieldReader, type FieldReader, type MessageBodyReader } from "./field-readers.js";
+import { compileFieldReader } from "./field-readers.js";
+import type { FieldReader, MessageBodyReader } from "./reader-types.js";
 import { type WireReader, recursionLimit } from "./wire-reader.js";
 import { compileZeroMessage, type LooseMessage } from "./zero-message.js";
 

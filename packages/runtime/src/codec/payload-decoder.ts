@@ -1,7 +1,7 @@
 import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { decodeFallback } from "./decode-fallback.js";
 import { decoderSupports } from "./decode-support.js";
-import type { MessageBodyReader } from "./field-readers.js";
+import type { MessageBodyReader } from "./reader-types.js";
 import { messageReader } from "./message-reader.js";
 import { WireReader } from "./wire-reader.js";
 
