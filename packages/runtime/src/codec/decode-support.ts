@@ -4,8 +4,8 @@ import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 /**
  * Whether the payload decoder reads this message type itself, and every
  * message type reachable from its fields; else fromBinary decodes it. Not
- * read: groups and delimited messages, google.protobuf.Struct fields (kept
- * as JSON objects) and singular wrapper fields (kept unwrapped).
+ * read: google.protobuf.Struct fields (kept as JSON objects) and singular
+ * wrapper fields (kept unwrapped).
  */
 export function decoderSupports(desc: DescMessage, seen: Set<DescMessage> = new Set()): boolean {
   if (seen.has(desc)) return true;
@@ -13,7 +13,6 @@ export function decoderSupports(desc: DescMessage, seen: Set<DescMessage> = new 
   for (const field of desc.fields) {
     const child = childMessage(field);
     if (child === undefined) continue;
-    if ("delimitedEncoding" in field && field.delimitedEncoding === true) return false;
     if (child.typeName === "google.protobuf.Struct") return false;
     if (field.fieldKind === "message" && field.oneof === undefined && isWrapperDesc(child)) return false;
     if (!decoderSupports(child, seen)) return false;

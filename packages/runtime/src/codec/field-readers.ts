@@ -2,8 +2,9 @@ import { type DescField, ScalarType } from "@bufbuild/protobuf";
 import { fallBack } from "./decode-fallback.js";
 import { mapFieldReader } from "./map-field-reader.js";
 import type { FieldReader, MessageBodyReader, ReaderOf } from "./reader-types.js";
+import type { LooseMessage } from "./zero-message.js";
 import { scalarReader, scalarWireType } from "./scalar-readers.js";
-import { type WireReader, wireLengthDelimited, wireVarint } from "./wire-reader.js";
+import { type WireReader, wireLengthDelimited, wireStartGroup, wireVarint } from "./wire-reader.js";
 
 /**
  * Compiles the reader of one field, mirroring protobuf-es's compiled field
@@ -86,27 +87,44 @@ function varint32Bytes(value: number): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** Reads a child message's body into value (wire type wt), as its field encodes it. */
+type ChildBody = (child: MessageBodyReader, value: LooseMessage, r: WireReader, wt: number) => void;
+
+/** The body reader of a message field: length-prefixed, or delimited (a group) up to its end tag. */
+function childBody(field: DescField & { delimitedEncoding: boolean }): ChildBody {
+  if (field.delimitedEncoding) {
+    const no = field.number;
+    return (child, value, r, wt) => {
+      if (wt !== wireStartGroup) fallBack();
+      child.readGroup(value, r, no);
+    };
+  }
+  return (child, value, r, wt) => {
+    if (wt !== wireLengthDelimited) fallBack();
+    child.read(value, r, r.uint32());
+  };
+}
+
 /** A singular message field: a repeated occurrence merges into the first. */
 function messageField(field: DescField & { fieldKind: "message" }, readerOf: ReaderOf): FieldReader {
   const name = field.localName;
   const desc = field.message;
+  const body = childBody(field);
   let child: MessageBodyReader | undefined;
   if (field.oneof !== undefined) {
     const oneof = field.oneof.localName;
     return (m, r, wt) => {
-      if (wt !== wireLengthDelimited) fallBack();
       child ??= readerOf(desc);
       const current = m[oneof];
       const value = current.case === name ? current.value : child.zero();
-      child.read(value, r, r.uint32());
+      body(child, value, r, wt);
       m[oneof] = { case: name, value };
     };
   }
   return (m, r, wt) => {
-    if (wt !== wireLengthDelimited) fallBack();
     child ??= readerOf(desc);
     const value = m[name] ?? child.zero();
-    child.read(value, r, r.uint32());
+    body(child, value, r, wt);
     m[name] = value;
   };
 }
@@ -115,12 +133,12 @@ function messageField(field: DescField & { fieldKind: "message" }, readerOf: Rea
 function messageList(field: DescField & { fieldKind: "list" }, readerOf: ReaderOf): FieldReader {
   const name = field.localName;
   const desc = field.message!;
+  const body = childBody(field as DescField & { delimitedEncoding: boolean });
   let child: MessageBodyReader | undefined;
   return (m, r, wt) => {
-    if (wt !== wireLengthDelimited) fallBack();
     child ??= readerOf(desc);
     const value = child.zero();
-    child.read(value, r, r.uint32());
+    body(child, value, r, wt);
     m[name].push(value);
   };
 }

@@ -1,7 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { compileFieldReader } from "./field-readers.js";
 import type { FieldReader, MessageBodyReader } from "./reader-types.js";
-import { type WireReader, recursionLimit } from "./wire-reader.js";
+import { type WireReader, recursionLimit, wireEndGroup } from "./wire-reader.js";
 import { compileZeroMessage, type LooseMessage } from "./zero-message.js";
 
 /** Field numbers up to this one are looked up in an array, higher ones in a Map. */
@@ -30,9 +30,9 @@ interface UnknownField {
 }
 
 /**
- * Compiles the body reader of a message type: protobuf-es's message reader
- * loop (the recursion limit, unknown fields kept as views of the input) with
- * field readers found by number in an array.
+ * Compiles the body reader of a message type: protobuf-es's message and
+ * group reader loops (the recursion limit, unknown fields kept as views of
+ * the input) with field readers found by number in an array.
  */
 function compileMessageReader(desc: DescMessage): MessageBodyReader {
   const descString = String(desc);
@@ -45,28 +45,49 @@ function compileMessageReader(desc: DescMessage): MessageBodyReader {
     else sparse.set(field.number, reader);
   }
   const noSparse = sparse.size === 0;
+  /** Reads the field with this tag, or keeps it in unknown; returns unknown. */
+  const readOne = (message: LooseMessage, r: WireReader, tag: number, unknown: UnknownField[] | undefined): UnknownField[] | undefined => {
+    const no = tag >>> 3;
+    const wireType = tag & 7;
+    const field = no < dense.length ? dense[no] : noSparse ? undefined : sparse.get(no);
+    if (field === undefined) {
+      const data = r.skip(wireType, no, recursionLimit - r.depth);
+      (unknown ??= []).push({ no, wireType, data });
+    } else {
+      field(message, r, wireType);
+    }
+    return unknown;
+  };
+  const enter = (r: WireReader): void => {
+    if (++r.depth > recursionLimit) {
+      throw new Error(`cannot decode ${descString} from binary: maximum recursion depth of ${recursionLimit} reached`);
+    }
+  };
+  const leave = (message: LooseMessage, r: WireReader, unknown: UnknownField[] | undefined): void => {
+    if (unknown !== undefined && unknown.length > 0) message.$unknown = unknown;
+    r.depth--;
+  };
   return {
     zero: compileZeroMessage(desc),
     read(message: LooseMessage, r: WireReader, length: number): void {
-      if (++r.depth > recursionLimit) {
-        throw new Error(`cannot decode ${descString} from binary: maximum recursion depth of ${recursionLimit} reached`);
-      }
+      enter(r);
       const end = r.pos + length;
       let unknown: UnknownField[] | undefined = message.$unknown;
-      while (r.pos < end) {
-        const tag = r.tag();
-        const no = tag >>> 3;
-        const wireType = tag & 7;
-        const field = no < dense.length ? dense[no] : noSparse ? undefined : sparse.get(no);
-        if (field === undefined) {
-          const data = r.skip(wireType, no, recursionLimit - r.depth);
-          (unknown ??= []).push({ no, wireType, data });
-          continue;
-        }
-        field(message, r, wireType);
+      while (r.pos < end) unknown = readOne(message, r, r.tag(), unknown);
+      leave(message, r, unknown);
+    },
+    readGroup(message: LooseMessage, r: WireReader, fieldNo: number): void {
+      enter(r);
+      let unknown: UnknownField[] | undefined = message.$unknown;
+      let tag = -1;
+      // As protobuf-es does: up to the end of the payload, not of the enclosing message.
+      while (r.pos < r.len) {
+        tag = r.tag();
+        if ((tag & 7) === wireEndGroup) break;
+        unknown = readOne(message, r, tag, unknown);
       }
-      if (unknown !== undefined && unknown.length > 0) message.$unknown = unknown;
-      r.depth--;
+      if ((tag & 7) !== wireEndGroup || tag >>> 3 !== fieldNo) throw new Error("invalid end group tag");
+      leave(message, r, unknown);
     },
   };
 }

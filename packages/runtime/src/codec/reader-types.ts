@@ -11,6 +11,8 @@ export interface MessageBodyReader {
   readonly zero: ZeroMessage;
   /** Reads length bytes of fields into message. */
   read(message: LooseMessage, r: WireReader, length: number): void;
+  /** Reads the fields of a group (delimited message) up to its end tag, which must carry fieldNo. */
+  readGroup(message: LooseMessage, r: WireReader, fieldNo: number): void;
 }
 
 /** Finds the compiled reader of a message type. */

@@ -30,10 +30,10 @@ describe("decodePayload's fallback to fromBinary", () => {
   });
 
   it("decides per schema, recursively, what it reads itself", () => {
-    for (const s of [ScalarsSchema, RepeatedSchema, NestedSchema, MapsSchema, EchoSchema, ClosedSchema, WrappedInOneofSchema]) {
+    for (const s of [ScalarsSchema, RepeatedSchema, NestedSchema, MapsSchema, EchoSchema, ClosedSchema, WrappedInOneofSchema, LegacySchema, FeaturesSchema]) {
       expect(decoderSupports(s), s.typeName).toBe(true);
     }
-    for (const s of [LegacySchema, FeaturesSchema, WrappedSchema, ParentSchema, StructuredSchema]) {
+    for (const s of [WrappedSchema, ParentSchema, StructuredSchema]) {
       expect(decoderSupports(s), s.typeName).toBe(false);
     }
   });
@@ -44,11 +44,14 @@ describe("decodePayload's fallback to fromBinary", () => {
     expect(fromBinaryCalls(EchoSchema, toBinary(EchoSchema, create(EchoSchema, { id: 3n })))).toBe(0);
   });
 
-  it("leaves groups, delimited messages, wrappers and Struct to fromBinary", () => {
+  it("reads groups and delimited messages itself", () => {
     const legacy = toBinary(LegacySchema, create(LegacySchema, { id: 1n, pair: { a: 1, b: "b" }, level: 2 }));
-    expect(fromBinaryCalls(LegacySchema, legacy)).toBe(1);
-    const features = toBinary(FeaturesSchema, create(FeaturesSchema, { explicitInt: 0, delimited: { text: "t" }, expanded: [1, 2] }));
-    expect(fromBinaryCalls(FeaturesSchema, features)).toBe(1);
+    expect(fromBinaryCalls(LegacySchema, legacy)).toBe(0);
+    const features = toBinary(FeaturesSchema, create(FeaturesSchema, { explicitInt: 0, delimited: { text: "t", delimited: {} }, expanded: [1, 2] }));
+    expect(fromBinaryCalls(FeaturesSchema, features)).toBe(0);
+  });
+
+  it("leaves wrappers and Struct to fromBinary", () => {
     const wrapped = toBinary(WrappedSchema, create(WrappedSchema, { n: 5 } as never));
     expect(fromBinaryCalls(WrappedSchema, wrapped)).toBe(1);
     expect(fromBinaryCalls(ParentSchema, new Uint8Array([0x0a, 0x02, 0x0a, 0x00]))).toBe(1);
@@ -64,5 +67,7 @@ describe("decodePayload's fallback to fromBinary", () => {
     // A singular message with the tag of a group (fromBinary reads it length-prefixed); a map entry value with the wrong wire type.
     expect(fromBinaryCalls(NestedSchema, new Uint8Array([(1 << 3) | WireType.StartGroup, 0]))).toBe(1);
     expect(fromBinaryCalls(MapsSchema, new Uint8Array([0x0a, 0x04, 0x0a, 0x00, 0x15, 0x00]))).toBe(1);
+    // A group field with the tag of a length-prefixed message (fromBinary reads a group anyway).
+    expect(fromBinaryCalls(LegacySchema, new Uint8Array([(7 << 3) | WireType.LengthDelimited, (7 << 3) | WireType.EndGroup]))).toBe(1);
   });
 });

@@ -11,6 +11,8 @@ import {
   RepeatedSchema,
   ScalarsSchema,
 } from "../gen/codec/proto3_pb.js";
+import { FeaturesSchema } from "../gen/codec/editions_pb.js";
+import { LegacySchema } from "../gen/codec/proto2_pb.js";
 import { expectSameDecode } from "./payload-decoder-expect.js";
 import { ClosedSchema } from "./payload-decoder-schemas.js";
 
@@ -148,6 +150,31 @@ describe("decodePayload, wire forms", () => {
     same(ClosedSchema, new Uint8Array(0));
     same(ClosedSchema, cat(tag(3, WireType.LengthDelimited), [0], tag(7, WireType.LengthDelimited), [0], tag(4, WireType.Varint), [0]));
     expect((decodePayload(ClosedSchema, new Uint8Array(0)) as unknown as { name: string }).name).toBe("none");
+  });
+});
+
+describe("decodePayload, groups and delimited messages", () => {
+  const group = (no: number, ...body: (Uint8Array | number[])[]) => cat(tag(no, WireType.StartGroup), ...body, tag(no, WireType.EndGroup));
+
+  it("reads a proto2 group, merges a repeated one, keeps unknown fields inside it", () => {
+    same(LegacySchema, group(7, tag(8, WireType.Varint), [5]));
+    same(LegacySchema, cat(group(7, tag(8, WireType.Varint), [5]), group(7, tag(9, WireType.LengthDelimited), [1, 0x62], tag(30, WireType.Bit32), [1, 2, 3, 4])));
+    same(LegacySchema, cat(tag(4, WireType.Varint), [9], group(7, group(31, tag(1, WireType.Varint), [1])), tag(3, WireType.Varint), [1]));
+  });
+
+  it("reads editions' delimited messages, nested", () => {
+    same(FeaturesSchema, group(3, tag(6, WireType.LengthDelimited), [1, 0x74], group(3, tag(2, WireType.Varint), [0]), tag(4, WireType.Varint), [1]));
+    same(FeaturesSchema, cat(tag(1, WireType.Varint), [0], tag(2, WireType.Varint), [0], tag(5, WireType.Varint), [3], tag(4, WireType.LengthDelimited), [2, 1, 2]));
+  });
+
+  it.each([
+    ["an unclosed group", group(7).subarray(0, 1)],
+    ["a group closed by another field", cat(tag(7, WireType.StartGroup), tag(8, WireType.EndGroup))],
+    ["a group without its end tag", cat(tag(7, WireType.StartGroup), tag(8, WireType.Varint), [1])],
+    ["an end tag without a group", tag(7, WireType.EndGroup)],
+  ])("throws on %s", (_, bytes) => {
+    expect(() => fromBinary(LegacySchema, bytes)).toThrow(Error);
+    expect(() => decodePayload(LegacySchema, bytes)).toThrow(Error);
   });
 });
 
