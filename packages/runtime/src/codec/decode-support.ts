@@ -1,11 +1,9 @@
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /**
  * Whether the payload decoder reads this message type itself, and every
  * message type reachable from its fields; else fromBinary decodes it. Not
- * read: google.protobuf.Struct fields (kept as JSON objects) and singular
- * wrapper fields (kept unwrapped).
+ * read: google.protobuf.Struct fields (kept as JSON objects).
  */
 export function decoderSupports(desc: DescMessage, seen: Set<DescMessage> = new Set()): boolean {
   if (seen.has(desc)) return true;
@@ -14,7 +12,6 @@ export function decoderSupports(desc: DescMessage, seen: Set<DescMessage> = new 
     const child = childMessage(field);
     if (child === undefined) continue;
     if (child.typeName === "google.protobuf.Struct") return false;
-    if (field.fieldKind === "message" && field.oneof === undefined && isWrapperDesc(child)) return false;
     if (!decoderSupports(child, seen)) return false;
   }
   return true;

@@ -1,4 +1,5 @@
 import { type DescField, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { fallBack } from "./decode-fallback.js";
 import { mapFieldReader } from "./map-field-reader.js";
 import type { FieldReader, MessageBodyReader, ReaderOf } from "./reader-types.js";
@@ -105,7 +106,7 @@ function childBody(field: DescField & { delimitedEncoding: boolean }): ChildBody
   };
 }
 
-/** A singular message field: a repeated occurrence merges into the first. */
+/** A singular message field (a wrapper unwrapped): a repeated occurrence merges into the first. */
 function messageField(field: DescField & { fieldKind: "message" }, readerOf: ReaderOf): FieldReader {
   const name = field.localName;
   const desc = field.message;
@@ -119,6 +120,18 @@ function messageField(field: DescField & { fieldKind: "message" }, readerOf: Rea
       const value = current.case === name ? current.value : child.zero();
       body(child, value, r, wt);
       m[oneof] = { case: name, value };
+    };
+  }
+  if (isWrapperDesc(desc)) {
+    // google/protobuf/wrappers.proto: the field holds the unwrapped value.
+    const valueName = desc.fields[0]!.localName;
+    return (m, r, wt) => {
+      child ??= readerOf(desc);
+      const wrapper = child.zero();
+      const local = m[name];
+      if (local !== undefined) wrapper[valueName] = local;
+      body(child, wrapper, r, wt);
+      m[name] = wrapper[valueName];
     };
   }
   return (m, r, wt) => {

@@ -30,10 +30,10 @@ describe("decodePayload's fallback to fromBinary", () => {
   });
 
   it("decides per schema, recursively, what it reads itself", () => {
-    for (const s of [ScalarsSchema, RepeatedSchema, NestedSchema, MapsSchema, EchoSchema, ClosedSchema, WrappedInOneofSchema, LegacySchema, FeaturesSchema]) {
+    for (const s of [ScalarsSchema, RepeatedSchema, NestedSchema, MapsSchema, EchoSchema, ClosedSchema, WrappedInOneofSchema, LegacySchema, FeaturesSchema, WrappedSchema, ParentSchema]) {
       expect(decoderSupports(s), s.typeName).toBe(true);
     }
-    for (const s of [WrappedSchema, ParentSchema, StructuredSchema]) {
+    for (const s of [StructuredSchema]) {
       expect(decoderSupports(s), s.typeName).toBe(false);
     }
   });
@@ -51,10 +51,10 @@ describe("decodePayload's fallback to fromBinary", () => {
     expect(fromBinaryCalls(FeaturesSchema, features)).toBe(0);
   });
 
-  it("leaves wrappers and Struct to fromBinary", () => {
+  it("reads wrappers itself, leaves Struct to fromBinary", () => {
     const wrapped = toBinary(WrappedSchema, create(WrappedSchema, { n: 5 } as never));
-    expect(fromBinaryCalls(WrappedSchema, wrapped)).toBe(1);
-    expect(fromBinaryCalls(ParentSchema, new Uint8Array([0x0a, 0x02, 0x0a, 0x00]))).toBe(1);
+    expect(fromBinaryCalls(WrappedSchema, wrapped)).toBe(0);
+    expect(fromBinaryCalls(ParentSchema, new Uint8Array([0x0a, 0x02, 0x0a, 0x00]))).toBe(0);
     expect(fromBinaryCalls(StructuredSchema, toBinary(StructuredSchema, create(StructuredSchema, { s: { a: 1 } } as never)))).toBe(1);
     expect(fromBinaryCalls(WrappedInOneofSchema, new Uint8Array([0x0a, 0x02, 0x08, 0x05]))).toBe(0);
   });

@@ -2,10 +2,10 @@ import { toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { prng } from "../helpers/prng.js";
 import { allSchemas, expectSameDecode } from "./payload-decoder-expect.js";
-import { ClosedSchema } from "./payload-decoder-schemas.js";
+import { ClosedSchema, ParentSchema, WrappedInOneofSchema, WrappedSchema } from "./payload-decoder-schemas.js";
 import { RandomMessages } from "./payload-decoder-random.js";
 
-const schemas = [...allSchemas, ClosedSchema];
+const schemas = [...allSchemas, ClosedSchema, WrappedSchema, ParentSchema, WrappedInOneofSchema];
 const perSchema = 80;
 
 /** Concatenates byte arrays (a second encoding merges into the first). */

@@ -1,6 +1,7 @@
 // A seeded generator of random messages of any type, for the payload
 // decoder's randomized conformance tests.
 import { create, type DescField, type DescMessage, type Message, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 /** FeatureSet.FieldPresence.LEGACY_REQUIRED: proto2 required fields, always set. */
 const legacyRequired = 3;
@@ -86,6 +87,10 @@ export class RandomMessages {
   private singular(field: DescField, depth: number): unknown {
     switch (field.fieldKind) {
       case "message":
+        if (field.oneof === undefined && isWrapperDesc(field.message)) {
+          // A singular wrapper field holds the unwrapped value.
+          return this.scalar(field.message.fields[0]!.scalar!, false);
+        }
         return depth > 0 ? this.message(field.message, depth - 1) : undefined;
       case "enum":
         return this.enumValue(field.enum.values.map((v) => v.number), field.enum.open);

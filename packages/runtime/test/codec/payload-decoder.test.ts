@@ -14,7 +14,7 @@ import {
 import { FeaturesSchema } from "../gen/codec/editions_pb.js";
 import { LegacySchema } from "../gen/codec/proto2_pb.js";
 import { expectSameDecode } from "./payload-decoder-expect.js";
-import { ClosedSchema } from "./payload-decoder-schemas.js";
+import { ClosedSchema, ParentSchema, WrappedInOneofSchema, WrappedSchema } from "./payload-decoder-schemas.js";
 
 /** Bytes written by fill on a fresh BinaryWriter. */
 function wire(fill: (w: BinaryWriter) => void): Uint8Array {
@@ -150,6 +150,17 @@ describe("decodePayload, wire forms", () => {
     same(ClosedSchema, new Uint8Array(0));
     same(ClosedSchema, cat(tag(3, WireType.LengthDelimited), [0], tag(7, WireType.LengthDelimited), [0], tag(4, WireType.Varint), [0]));
     expect((decodePayload(ClosedSchema, new Uint8Array(0)) as unknown as { name: string }).name).toBe("none");
+  });
+});
+
+describe("decodePayload, wrappers", () => {
+  it("unwraps a singular wrapper field, merging repeated occurrences, dropping unknown fields", () => {
+    same(WrappedSchema, cat(tag(1, WireType.LengthDelimited), [0]));
+    same(WrappedSchema, cat(tag(1, WireType.LengthDelimited), [2, 0x08, 0x05]));
+    same(WrappedSchema, cat(tag(1, WireType.LengthDelimited), [2, 0x08, 0x05], tag(1, WireType.LengthDelimited), [2, 0x10, 0x01]));
+    same(ParentSchema, cat(tag(1, WireType.LengthDelimited), [4, 0x0a, 0x02, 0x08, 0x07], tag(1, WireType.LengthDelimited), [0]));
+    same(WrappedInOneofSchema, cat(tag(1, WireType.LengthDelimited), [2, 0x08, 0x05], tag(1, WireType.LengthDelimited), [0]));
+    expect((decodePayload(WrappedSchema, cat(tag(1, WireType.LengthDelimited), [2, 0x08, 0x05])) as unknown as { n: number }).n).toBe(5);
   });
 });
 
