@@ -1,6 +1,7 @@
 import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
+import { decodePayload } from "../codec/payload-decoder.js";
 
 /** Serializes an application message for a Message payload. */
 export function encodePayload<D extends DescMessage>(schema: D, msg: MessageShape<D>): Uint8Array {
@@ -17,7 +18,7 @@ export function decodeReply<D extends DescMessage>(schema: D, reply: Message): {
     return { error: new ConnectError(status.message, status.code as Code) };
   }
   try {
-    return { value: fromBinary(schema, reply.payload) };
+    return { value: decodePayload(schema, reply.payload) };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return { error: new ConnectError(`gorums: could not unmarshal response: ${why}`, Code.Internal) };

@@ -8,6 +8,7 @@ import { type Handler, isPromiseLike, type SendReply } from "./handler.js";
 import type { RequestGate } from "./request-gate.js";
 import { deadlinePassed, RequestCtx, type ServerCtxSource } from "./server-ctx.js";
 import { chainInterceptors, type ServerInterceptor } from "./server-interceptor.js";
+import { decodePayload } from "../codec/payload-decoder.js";
 
 /** The handlers and interceptors a dispatcher serves with. */
 export interface HandlerTable {
@@ -238,7 +239,7 @@ export class RequestDispatcher {
     }
     let req: AnyMessage;
     try {
-      req = fromBinary(handler.input, request.payload);
+      req = decodePayload(handler.input, request.payload);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       this.send(reply, errorReply(request, new ConnectError(`gorums: could not unmarshal request: ${why}`, Code.InvalidArgument)));
