@@ -3,6 +3,9 @@
  * size pass's way out to toBinary.
  */
 
+/** Slots kept from one encode to the next (more are dropped). */
+const KEPT_SLOTS = 4096;
+
 /**
  * The lengths the size pass computed that the write pass needs before it
  * writes what they measure: of each nested message, packed run, map entry
@@ -15,6 +18,15 @@ export class EncodeState {
   filled = 0;
   /** The next slot the write pass takes. */
   taken = 0;
+
+  /** Ready for the next encode; lets go of the long array a large message left. */
+  reset(): void {
+    this.filled = 0;
+    this.taken = 0;
+    if (this.lens.length > KEPT_SLOTS) {
+      this.lens.length = 0;
+    }
+  }
 
   /** Reserves the next slot (to be set once what it measures is sized). */
   reserve(): number {

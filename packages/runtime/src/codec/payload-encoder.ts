@@ -63,8 +63,7 @@ export function encodePayload<D extends DescMessage>(schema: D, message: Message
   const st = reentered ? new EncodeState() : shared;
   sharedBusy = true;
   try {
-    st.filled = 0;
-    st.taken = 0;
+    st.reset();
     let size: number;
     try {
       size = plan.size(msg, st);
