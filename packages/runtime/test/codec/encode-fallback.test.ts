@@ -22,7 +22,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { encodePayload, encodesItself } from "../../src/codec/payload-encoder.js";
 import { LegacySchema } from "../gen/codec/proto2_pb.js";
-import { EchoSchema, JsTypesSchema, MapsSchema, NestedSchema, RepeatedSchema, ScalarsSchema } from "../gen/codec/proto3_pb.js";
+import { EchoSchema, JsTypesSchema, MapsSchema, NestedSchema, OptionalsSchema, RepeatedSchema, ScalarsSchema } from "../gen/codec/proto3_pb.js";
 import { RequestSchema, ResponseSchema } from "../gen/testsvc/testsvc_pb.js";
 import { prng } from "../helpers/prng.js";
 import { edgeValues, expectSameBytes, expectSameOutcome, randomMessage } from "./encode-helpers.js";
@@ -250,9 +250,9 @@ describe("encodePayload with values toBinary does not take as they are", () => {
   it("does what toBinary does with values of other JavaScript types: the same bytes, or a throw", () => {
     const odd = [undefined, null, "5", "-1", "0", "", "abc", "1e3", 1.5, -1, 2 ** 31, 2 ** 32, 2 ** 53, 5n, -5n, 0n, true, false, {}, [], [1], new Int8Array([-1, 2]), new Uint8Array(0), Symbol("s")];
     let n = 0;
-    for (const schema of [ScalarsSchema, JsTypesSchema, EchoSchema]) {
+    for (const schema of [ScalarsSchema, OptionalsSchema, JsTypesSchema, EchoSchema, NestedSchema]) {
       for (const f of schema.fields) {
-        if (f.fieldKind === "list") {
+        if (f.fieldKind === "list" || f.oneof !== undefined) {
           continue;
         }
         for (const v of odd) {
