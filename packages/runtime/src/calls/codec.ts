@@ -1,12 +1,10 @@
-import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import { decodePayload } from "../codec/payload-decoder.js";
 
-/** Serializes an application message for a Message payload. */
-export function encodePayload<D extends DescMessage>(schema: D, msg: MessageShape<D>): Uint8Array {
-  return toBinary(schema, msg);
-}
+/** Serializes an application message for a Message payload: the bytes toBinary writes (src/codec). */
+export { encodePayload } from "../codec/payload-encoder.js";
 
 /**
  * The application reply in a reply envelope: its value, or the ConnectError

@@ -1,5 +1,6 @@
-import { fromBinary, type Message as AnyMessage, toBinary } from "@bufbuild/protobuf";
+import { fromBinary, type Message as AnyMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { encodePayload } from "../codec/payload-encoder.js";
 import type { Message } from "../gen/stream_pb.js";
 import { cancelCode, isCancel, requestTimeoutMs } from "../wire/call-end.js";
 import type { ReplySender } from "../wire/channel.js";
@@ -252,7 +253,7 @@ export class RequestDispatcher {
             if (ctx.ended) {
               return ENDED;
             }
-            return this.send(reply, replyMessage(request, toBinary(handler.output, r))).then(SENT, NOT_SENT);
+            return this.send(reply, replyMessage(request, encodePayload(handler.output, r))).then(SENT, NOT_SENT);
           }
         : notStreaming;
     // The chain is built per request, so an interceptor may pass on a ctx of its own.
@@ -310,7 +311,7 @@ export class RequestDispatcher {
     }
     let payload: Uint8Array;
     try {
-      payload = toBinary(handler.output, out);
+      payload = encodePayload(handler.output, out);
     } catch (err) {
       this.failed(handler, request, reply, err);
       return;
