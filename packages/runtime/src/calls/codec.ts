@@ -1,4 +1,4 @@
-import { type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
 import { decodePayload } from "../codec/payload-decoder.js";

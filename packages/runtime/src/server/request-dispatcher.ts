@@ -1,4 +1,4 @@
-import { fromBinary, type Message as AnyMessage } from "@bufbuild/protobuf";
+import type { Message as AnyMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { encodePayload } from "../codec/payload-encoder.js";
 import type { Message } from "../gen/stream_pb.js";
