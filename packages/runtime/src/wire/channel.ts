@@ -208,7 +208,7 @@ export class Channel implements CallChannel {
   private flushAbandoned(): void {
     this.abandonedFlush = undefined;
     // A new set each time: clearing and refilling the same one measured
-    // 8-10 µs more CPU per quorum call on the client (docs/performance.md).
+    // about 10 µs more CPU per quorum call on the client (docs/performance.md).
     const calls = this.abandoned;
     this.abandoned = new Set();
     for (const call of calls) {

@@ -2,7 +2,7 @@
  * Micro benchmark of the payload encoder against protobuf-es's toBinary,
  * in one run: ns per message of each, alternating rounds, best round kept.
  *
- *   tsc -p packages/runtime/bench/tsconfig.json && node packages/runtime/bench/dist/bench/payload-codec.js [rounds]
+ *   tsc -p packages/runtime/bench/tsconfig.json && node packages/runtime/bench/dist/bench/payload-encode.js [rounds]
  */
 import { create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { encodePayload } from "../src/codec/payload-encoder.js";
