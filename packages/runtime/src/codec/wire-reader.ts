@@ -1,18 +1,7 @@
 import { protoInt64 } from "@bufbuild/protobuf";
 import { getTextEncoding } from "@bufbuild/protobuf/wire";
+import { WIRE_END_GROUP, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_START_GROUP, WIRE_VARINT } from "./wire-types.js";
 
-/** Wire type of varints (the low three bits of a tag). */
-export const wireVarint = 0;
-/** Wire type of 8-byte little-endian values. */
-export const wireBit64 = 1;
-/** Wire type of length-prefixed values. */
-export const wireLengthDelimited = 2;
-/** Wire type opening a group. */
-export const wireStartGroup = 3;
-/** Wire type closing a group. */
-export const wireEndGroup = 4;
-/** Wire type of 4-byte little-endian values. */
-export const wireBit32 = 5;
 
 /** protobuf-es's default recursion limit of fromBinary. */
 export const recursionLimit = 100;
@@ -271,28 +260,28 @@ export class WireReader {
   skip(wireType: number, fieldNo: number, limit: number): Uint8Array {
     const start = this.pos;
     switch (wireType) {
-      case wireVarint:
+      case WIRE_VARINT:
         while (this.buf[this.pos++]! & 0x80) {
           // a varint of any length
         }
         break;
-      case wireBit64:
+      case WIRE_I64:
         this.pos += 8;
         break;
-      case wireBit32:
+      case WIRE_I32:
         this.pos += 4;
         break;
-      case wireLengthDelimited: {
+      case WIRE_LEN: {
         const len = this.uint32();
         this.pos += len;
         break;
       }
-      case wireStartGroup:
+      case WIRE_START_GROUP:
         if (limit <= 0) throw new Error("maximum recursion depth reached");
         for (;;) {
           const tag = this.tag();
           const wt = tag & 7;
-          if (wt === wireEndGroup) {
+          if (wt === WIRE_END_GROUP) {
             if (tag >>> 3 !== fieldNo) throw new Error("invalid end group tag");
             break;
           }
