@@ -9,8 +9,7 @@ import { type DescField, ScalarType } from "@bufbuild/protobuf";
 import { scalarEncoder } from "./encode-scalars.js";
 import { bail, type EncodeState } from "./encode-state.js";
 import type { FieldEncoder, Fields, MessageEncoder } from "./encode-types.js";
-import { tagOf, varint32Size, writeVarint32 } from "./encode-wire.js";
-import { WIRE_LEN } from "./wire-types.js";
+import { tagOf, varint32Size, WIRE_LEN, writeVarint32 } from "./encode-wire.js";
 
 /** Sizes and writes one value of a field, tag included. */
 interface ValueEncoder {

@@ -25,8 +25,7 @@ import { mapField, messageOf } from "./encode-maps.js";
 import { scalarEncoder } from "./encode-scalars.js";
 import { bail, type EncodeState } from "./encode-state.js";
 import type { FieldEncoder, Fields, MessageEncoder } from "./encode-types.js";
-import { tagOf, varint32Size, writeRaw, writeVarint32 } from "./encode-wire.js";
-import { WIRE_END_GROUP, WIRE_LEN, WIRE_START_GROUP } from "./wire-types.js";
+import { tagOf, varint32Size, WIRE_END_GROUP, WIRE_LEN, WIRE_START_GROUP, writeRaw, writeVarint32 } from "./encode-wire.js";
 
 // google.protobuf.FeatureSet.FieldPresence, as protobuf-es inlines them.
 const IMPLICIT = 2;

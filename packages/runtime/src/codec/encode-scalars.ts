@@ -14,6 +14,10 @@ import {
   utf8Size,
   varint32Size,
   varint64Size,
+  WIRE_I32,
+  WIRE_I64,
+  WIRE_LEN,
+  WIRE_VARINT,
   writeDouble,
   writeFixed32,
   writeFloat,
@@ -25,7 +29,6 @@ import {
   zigzag32,
   zigzag64,
 } from "./encode-wire.js";
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./wire-types.js";
 
 export interface ScalarEncoder {
   /** The wire type of a value on its own (a packed run is WIRE_LEN). */

@@ -7,6 +7,14 @@
  */
 import { protoInt64 } from "@bufbuild/protobuf";
 
+/** Wire types (protobuf-es's WireType). */
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_START_GROUP = 3;
+export const WIRE_END_GROUP = 4;
+export const WIRE_I32 = 5;
+
 /** A field's tag as protobuf-es's `writer.tag` computes it. */
 export function tagOf(fieldNo: number, wireType: number): number {
   return ((fieldNo << 3) | wireType) >>> 0;

@@ -5,8 +5,7 @@ import { mapFieldReader } from "./map-field-reader.js";
 import type { FieldReader, MessageBodyReader, ReaderOf } from "./reader-types.js";
 import type { LooseMessage } from "./zero-message.js";
 import { scalarReader, scalarWireType } from "./scalar-readers.js";
-import { type WireReader } from "./wire-reader.js";
-import { WIRE_LEN, WIRE_START_GROUP, WIRE_VARINT } from "./wire-types.js";
+import { type WireReader, wireLengthDelimited, wireStartGroup, wireVarint } from "./wire-reader.js";
 
 /**
  * Compiles the reader of one field, mirroring protobuf-es's compiled field
@@ -18,7 +17,7 @@ export function compileFieldReader(field: DescField, readerOf: ReaderOf): FieldR
     case "scalar":
       return singular(field, scalarReader(field.scalar, field.utf8Validation, field.longAsString), scalarWireType(field.scalar));
     case "enum":
-      return field.enum.open ? singular(field, (r) => r.int32(), WIRE_VARINT) : closedEnum(field);
+      return field.enum.open ? singular(field, (r) => r.int32(), wireVarint) : closedEnum(field);
     case "message":
       return messageField(field, readerOf);
     case "list":
@@ -55,7 +54,7 @@ function closedEnum(field: DescField & { fieldKind: "enum" }): FieldReader {
   const known = new Set(field.enum.values.map((v) => v.number));
   const no = field.number;
   return (m, r, wt) => {
-    if (wt !== WIRE_VARINT) fallBack();
+    if (wt !== wireVarint) fallBack();
     const val = r.int32();
     if (known.has(val)) {
       if (oneof !== undefined) m[oneof] = { case: name, value: val };
@@ -97,12 +96,12 @@ function childBody(field: DescField & { delimitedEncoding: boolean }): ChildBody
   if (field.delimitedEncoding) {
     const no = field.number;
     return (child, value, r, wt) => {
-      if (wt !== WIRE_START_GROUP) fallBack();
+      if (wt !== wireStartGroup) fallBack();
       child.readGroup(value, r, no);
     };
   }
   return (child, value, r, wt) => {
-    if (wt !== WIRE_LEN) fallBack();
+    if (wt !== wireLengthDelimited) fallBack();
     child.read(value, r, r.uint32());
   };
 }
@@ -163,10 +162,10 @@ function scalarList(field: DescField & { fieldKind: "list" }): FieldReader {
   const type = field.listKind === "enum" ? ScalarType.INT32 : field.scalar!;
   const read = scalarReader(type, field.utf8Validation, field.listKind === "scalar" && field.longAsString);
   const wire = scalarWireType(type);
-  const packable = wire !== WIRE_LEN;
+  const packable = wire !== wireLengthDelimited;
   return (m, r, wt) => {
     const items = m[name];
-    if (wt === WIRE_LEN && packable) {
+    if (wt === wireLengthDelimited && packable) {
       const end = r.uint32() + r.pos;
       while (r.pos < end) items.push(read(r));
     } else {

@@ -3,9 +3,8 @@ import { scalarZeroValue } from "@bufbuild/protobuf/reflect";
 import { fallBack } from "./decode-fallback.js";
 import type { FieldReader, MessageBodyReader, ReaderOf } from "./reader-types.js";
 import { scalarReader, scalarWireType } from "./scalar-readers.js";
-import { type WireReader, recursionLimit } from "./wire-reader.js";
+import { type WireReader, recursionLimit, wireLengthDelimited, wireVarint } from "./wire-reader.js";
 import type { LooseMessage } from "./zero-message.js";
-import { WIRE_LEN, WIRE_VARINT } from "./wire-types.js";
 
 /** A map field: one entry per occurrence, the last value of a key wins. */
 export function mapFieldReader(field: DescField & { fieldKind: "map" }, readerOf: ReaderOf): FieldReader {
@@ -15,7 +14,7 @@ export function mapFieldReader(field: DescField & { fieldKind: "map" }, readerOf
   const keyZero = scalarZeroValue(field.mapKey, false);
   const readValue = mapValueReader(field, readerOf);
   return (m, r, wt) => {
-    if (wt !== WIRE_LEN) fallBack();
+    if (wt !== wireLengthDelimited) fallBack();
     const record = m[name];
     let key: unknown;
     let val: unknown;
@@ -67,7 +66,7 @@ function mapValueReader(field: DescField & { fieldKind: "map" }, readerOf: Reade
     case "enum":
       return {
         read: (r, wt) => {
-          if (wt !== WIRE_VARINT) fallBack();
+          if (wt !== wireVarint) fallBack();
           return r.int32();
         },
         zero: constant(field.enum.values[0]!.number),
@@ -77,7 +76,7 @@ function mapValueReader(field: DescField & { fieldKind: "map" }, readerOf: Reade
       let child: MessageBodyReader | undefined;
       return {
         read: (r, wt, existing) => {
-          if (wt !== WIRE_LEN) fallBack();
+          if (wt !== wireLengthDelimited) fallBack();
           child ??= readerOf(desc);
           const value = (existing as LooseMessage | undefined) ?? child.zero();
           child.read(value, r, r.uint32());

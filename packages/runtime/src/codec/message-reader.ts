@@ -1,9 +1,8 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { compileFieldReader } from "./field-readers.js";
 import type { FieldReader, MessageBodyReader } from "./reader-types.js";
-import { type WireReader, recursionLimit } from "./wire-reader.js";
+import { type WireReader, recursionLimit, wireEndGroup } from "./wire-reader.js";
 import { compileZeroMessage, type LooseMessage } from "./zero-message.js";
-import { WIRE_END_GROUP } from "./wire-types.js";
 
 /** Field numbers up to this one are looked up in an array, higher ones in a Map. */
 const denseMax = 1024;
@@ -84,10 +83,10 @@ function compileMessageReader(desc: DescMessage): MessageBodyReader {
       // As protobuf-es does: up to the end of the payload, not of the enclosing message.
       while (r.pos < r.len) {
         tag = r.tag();
-        if ((tag & 7) === WIRE_END_GROUP) break;
+        if ((tag & 7) === wireEndGroup) break;
         unknown = readOne(message, r, tag, unknown);
       }
-      if ((tag & 7) !== WIRE_END_GROUP || tag >>> 3 !== fieldNo) throw new Error("invalid end group tag");
+      if ((tag & 7) !== wireEndGroup || tag >>> 3 !== fieldNo) throw new Error("invalid end group tag");
       leave(message, r, unknown);
     },
   };

@@ -1,6 +1,5 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import { type WireReader } from "./wire-reader.js";
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./wire-types.js";
+import { type WireReader, wireBit32, wireBit64, wireLengthDelimited, wireVarint } from "./wire-reader.js";
 
 /** Reads one scalar value in its local representation. */
 export type ScalarReader = (r: WireReader) => unknown;
@@ -51,15 +50,15 @@ export function scalarWireType(type: ScalarType): number {
     case ScalarType.DOUBLE:
     case ScalarType.FIXED64:
     case ScalarType.SFIXED64:
-      return WIRE_I64;
+      return wireBit64;
     case ScalarType.FLOAT:
     case ScalarType.FIXED32:
     case ScalarType.SFIXED32:
-      return WIRE_I32;
+      return wireBit32;
     case ScalarType.STRING:
     case ScalarType.BYTES:
-      return WIRE_LEN;
+      return wireLengthDelimited;
     default:
-      return WIRE_VARINT;
+      return wireVarint;
   }
 }

@@ -1,7 +1,18 @@
 import { protoInt64 } from "@bufbuild/protobuf";
 import { getTextEncoding } from "@bufbuild/protobuf/wire";
-import { WIRE_END_GROUP, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_START_GROUP, WIRE_VARINT } from "./wire-types.js";
 
+/** Wire type of varints (the low three bits of a tag). */
+export const wireVarint = 0;
+/** Wire type of 8-byte little-endian values. */
+export const wireBit64 = 1;
+/** Wire type of length-prefixed values. */
+export const wireLengthDelimited = 2;
+/** Wire type opening a group. */
+export const wireStartGroup = 3;
+/** Wire type closing a group. */
+export const wireEndGroup = 4;
+/** Wire type of 4-byte little-endian values. */
+export const wireBit32 = 5;
 
 /** protobuf-es's default recursion limit of fromBinary. */
 export const recursionLimit = 100;
@@ -260,28 +271,28 @@ export class WireReader {
   skip(wireType: number, fieldNo: number, limit: number): Uint8Array {
     const start = this.pos;
     switch (wireType) {
-      case WIRE_VARINT:
+      case wireVarint:
         while (this.buf[this.pos++]! & 0x80) {
           // a varint of any length
         }
         break;
-      case WIRE_I64:
+      case wireBit64:
         this.pos += 8;
         break;
-      case WIRE_I32:
+      case wireBit32:
         this.pos += 4;
         break;
-      case WIRE_LEN: {
+      case wireLengthDelimited: {
         const len = this.uint32();
         this.pos += len;
         break;
       }
-      case WIRE_START_GROUP:
+      case wireStartGroup:
         if (limit <= 0) throw new Error("maximum recursion depth reached");
         for (;;) {
           const tag = this.tag();
           const wt = tag & 7;
-          if (wt === WIRE_END_GROUP) {
+          if (wt === wireEndGroup) {
             if (tag >>> 3 !== fieldNo) throw new Error("invalid end group tag");
             break;
           }

@@ -1,7 +1,5 @@
 import type { Message, MetadataEntry } from "../gen/stream_pb.js";
 import type { Status } from "../gen/google/rpc/status_pb.js";
-import { int32Size, utf8Size, writeInt32 } from "../codec/encode-wire.js";
-import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "../codec/wire-types.js";
 
 /**
  * A hand-written protobuf codec for `stream.Message` (and the
@@ -12,12 +10,15 @@ import { WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "../codec/wire-types.j
  * that a whole batch of frames is encoded into one buffer without
  * intermediate allocations, and decoding reads fields straight into plain
  * objects. Conformance with protobuf-es is checked in
- * test/wire/message-codec.test.ts. The wire-format primitives it shares with
- * the payload encoder (wire types, int32 varints, UTF-8 lengths) are codec/encode-wire.ts's.
+ * test/wire/message-codec.test.ts.
  */
 
 type Any = Status["details"][number];
 
+const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+const WIRE_LEN = 2;
+const WIRE_I32 = 5;
 
 // ------------------------------------------------------------------ sizes
 
@@ -46,6 +47,25 @@ function uint64Size(v: bigint): number {
   const u = BigInt.asUintN(64, v);
   const hi = Number(u >> 32n);
   return hi === 0 ? varintSize(Number(u)) : Math.ceil((64 - Math.clz32(hi)) / 7);
+}
+
+/** Bytes of an int32 varint (negative values take 10 bytes, as in protobuf). */
+function int32Size(n: number): number {
+  return n < 0 ? 10 : varintSize(n);
+}
+
+/** UTF-8 length of a string (a loop for short ASCII strings, the runtime's count otherwise). */
+function utf8Size(s: string): number {
+  const n = s.length;
+  if (n > 64) {
+    return Buffer.byteLength(s, "utf8");
+  }
+  for (let i = 0; i < n; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      return Buffer.byteLength(s, "utf8");
+    }
+  }
+  return n;
 }
 
 function lenFieldSize(len: number): number {
@@ -112,6 +132,25 @@ function writeUint64(buf: Uint8Array, pos: number, v: bigint): number {
     hi >>>= 7;
   }
   buf[pos++] = lo;
+  return pos;
+}
+
+function writeInt32(buf: Uint8Array, pos: number, n: number): number {
+  if (n >= 0) {
+    return writeVarint(buf, pos, n);
+  }
+  // Sign-extended to 64 bits: ten bytes.
+  let lo = n >>> 0;
+  for (let i = 0; i < 4; i++) {
+    buf[pos++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  // Bits 28..31 of the low word, then ones.
+  buf[pos++] = (lo & 0x0f) | 0x70 | 0x80;
+  for (let i = 0; i < 4; i++) {
+    buf[pos++] = 0xff;
+  }
+  buf[pos++] = 0x01;
   return pos;
 }
 
