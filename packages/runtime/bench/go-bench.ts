@@ -12,8 +12,10 @@
  *
  * Go Gorums' `cmd/benchmark` comes from $GORUMS_GO_BENCHMARK or is built
  * from the Go module proxy (go-gorums.ts); when neither works, the Go
- * pairings are listed as unavailable with the reason, and the TS → TS
- * figures are printed alone.
+ * pairings are listed as unavailable with the reason. A fifth pairing runs
+ * the released Go Gorums that bench/go-release/go.mod pins, Go → Go only
+ * (its wire predates ours): the ratios are taken against it when the
+ * current wire's Go → Go did not run, and the first line says which.
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -21,14 +23,33 @@ import { fileURLToPath } from "node:url";
 import { newConfig, withNodeList } from "../src/index.js";
 import { freePorts, startServers, type Cluster } from "./cluster.js";
 import { CpuWatch } from "./cpu.js";
-import { findGoBenchmark, runGoClient, startGoServer, type GoBenchmark } from "./go-gorums.js";
+import { findGoBenchmark, findReleasedGoBenchmark, runGoClient, startGoServer, type GoBenchmark, type ReleasedGoBenchmark } from "./go-gorums.js";
 import { runGoFlow } from "./go-flow.js";
 
 const BENCH_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 
-/** A client-and-servers pairing. */
-type Pairing = "Go → Go" | "TS → TS" | "Go → TS" | "TS → Go";
-const PAIRINGS: readonly Pairing[] = ["Go → Go", "TS → TS", "Go → TS", "TS → Go"];
+/** A client-and-servers pairing; "Go release": Go → Go with the released Go Gorums (bench/go-release). */
+type Pairing = "Go → Go" | "TS → TS" | "Go → TS" | "TS → Go" | "Go release";
+const PAIRINGS: readonly Pairing[] = ["Go → Go", "TS → TS", "Go → TS", "TS → Go", "Go release"];
+
+/** The Go programs the pairings run. */
+interface GoPrograms {
+  /** Go Gorums on our wire. */
+  readonly current: GoBenchmark;
+  /** The released Go Gorums. */
+  readonly release: ReleasedGoBenchmark;
+}
+
+/** How a pairing is named in the table. */
+function pairingLabel(p: Pairing, go: GoPrograms): string {
+  return p === "Go release" ? `Go → Go, Go Gorums ${"version" in go.release ? go.release.version : "release"}` : p;
+}
+
+/** Whether a pairing can run with the Go programs found. */
+function runnable(p: Pairing, go: GoPrograms): boolean {
+  if (p === "TS → TS") return true;
+  return p === "Go release" ? "path" in go.release : "path" in go.current;
+}
 
 /** Concurrency and payload of one setting. */
 interface Setting {
@@ -64,7 +85,9 @@ const USAGE = `usage: pnpm bench:go [flags]
   --repeat N        runs of each pairing and setting, alternating; the best is kept (default 3)
   --json FILE       also write the results as JSON
 Go Gorums' cmd/benchmark: $GORUMS_GO_BENCHMARK, or built with go from
-${"github.com/relab/gorums"}@$GORUMS_GO_VERSION (default latest).
+${"github.com/relab/gorums"}@$GORUMS_GO_VERSION (default latest). The released
+Go Gorums (Go → Go only): $GORUMS_GO_RELEASE_BENCHMARK, or built with go from
+the version bench/go-release/go.mod pins.
 `;
 
 function parse(argv: readonly string[]): Options | "help" {
@@ -164,8 +187,19 @@ async function goClient(bin: string, servers: Servers, o: Options, s: Setting): 
   return { callsPerSec: r.callsPerSec, meanMs: r.meanMs, stddevMs: r.stddevMs, cpuUsPerCall: serversUs === undefined ? undefined : serversUs + r.cpuUs / calls };
 }
 
-async function measure(p: Pairing, go: GoBenchmark, o: Options, s: Setting): Promise<Figures> {
-  const goBin = "path" in go ? go.path : undefined;
+async function measure(p: Pairing, go: GoPrograms, o: Options, s: Setting): Promise<Figures> {
+  if (p === "Go release") {
+    if (!("path" in go.release)) {
+      throw new Error("the released Go Gorums is unavailable");
+    }
+    const servers = await goServers(go.release.path, o.configSize);
+    try {
+      return await goClient(go.release.path, servers, o, s);
+    } finally {
+      await servers.stop();
+    }
+  }
+  const goBin = "path" in go.current ? go.current.path : undefined;
   const serversAreGo = p === "Go → Go" || p === "TS → Go";
   const clientIsGo = p === "Go → Go" || p === "Go → TS";
   if ((serversAreGo || clientIsGo) && goBin === undefined) {
@@ -198,13 +232,13 @@ async function main(): Promise<number> {
     { label: "Go's defaults: 1 caller, 0 B", concurrent: 1, payload: 0 },
     { label: "ours: 64 callers, 16 B", concurrent: 64, payload: 16 },
   ];
-  const go = await findGoBenchmark();
-  const runnable = PAIRINGS.filter((p) => p === "TS → TS" || "path" in go);
+  const go: GoPrograms = { current: await findGoBenchmark(), release: await findReleasedGoBenchmark() };
+  const pairings = PAIRINGS.filter((p) => runnable(p, go));
   const best = new Map<string, Figures>();
   const runs = new Map<string, number[]>();
   for (let round = 0; round < o.repeat; round++) {
     for (const s of settings) {
-      for (const p of runnable) {
+      for (const p of pairings) {
         process.stderr.write(`bench:go: round ${round + 1}/${o.repeat}, ${s.label}, ${p}\n`);
         const f = await measure(p, go, o, s);
         const key = `${s.label}/${p}`;
@@ -217,16 +251,23 @@ async function main(): Promise<number> {
   }
   const out: string[] = [];
   out.push(`gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, ${o.configSize} servers (each its own process), quorum ${o.quorumSize}, ${o.timeS} s after ${o.warmupS} s warmup, best of ${o.repeat}`);
-  if ("unavailable" in go) {
-    out.push(`Go Gorums' cmd/benchmark is unavailable, so the Go pairings did not run: ${go.unavailable}`);
+  if ("unavailable" in go.current) {
+    out.push(`Go Gorums' cmd/benchmark on our wire is unavailable, so the Go → Go, Go → TS and TS → Go pairings did not run: ${go.current.unavailable}`);
   }
+  if ("unavailable" in go.release) {
+    out.push(`The released Go Gorums is unavailable: ${go.release.unavailable}`);
+  } else {
+    out.push(`${pairingLabel("Go release", go)}: the release's own cmd/benchmark, client and servers; its wire predates ours, so it pairs with nothing of ours`);
+  }
+  const baseline: Pairing = "path" in go.current || !("path" in go.release) ? "Go → Go" : "Go release";
+  out.push(`ratios against ${pairingLabel(baseline, go)}`);
   const header = ["setting", "pairing", "calls/s", "mean ms", "std.dev ms", "CPU µs/call", "calls/s vs Go→Go", "mean vs Go→Go", "CPU vs Go→Go", "runs (calls/s)"];
   const rows = [header];
   for (const s of settings) {
-    const base = best.get(`${s.label}/Go → Go`);
+    const base = best.get(`${s.label}/${baseline}`);
     for (const p of PAIRINGS) {
       const f = best.get(`${s.label}/${p}`);
-      rows.push([s.label, p, fmt(f?.callsPerSec, 0), fmt(f?.meanMs, 3), fmt(f?.stddevMs, 3), fmt(f?.cpuUsPerCall, 1), ratio(f?.callsPerSec, base?.callsPerSec), ratio(f?.meanMs, base?.meanMs), ratio(f?.cpuUsPerCall, base?.cpuUsPerCall), (runs.get(`${s.label}/${p}`) ?? []).map((n) => fmt(n, 0)).join(" ") || "not run"]);
+      rows.push([s.label, pairingLabel(p, go), fmt(f?.callsPerSec, 0), fmt(f?.meanMs, 3), fmt(f?.stddevMs, 3), fmt(f?.cpuUsPerCall, 1), ratio(f?.callsPerSec, base?.callsPerSec), ratio(f?.meanMs, base?.meanMs), ratio(f?.cpuUsPerCall, base?.cpuUsPerCall), (runs.get(`${s.label}/${p}`) ?? []).map((n) => fmt(n, 0)).join(" ") || "not run"]);
     }
   }
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -235,8 +276,8 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`${out.join("\n")}\n`);
   if (o.json !== undefined) {
-    const results = settings.flatMap((s) => PAIRINGS.map((p) => ({ setting: s, pairing: p, best: best.get(`${s.label}/${p}`) ?? null, runs: runs.get(`${s.label}/${p}`) ?? [] })));
-    writeFileSync(o.json, `${JSON.stringify({ options: o, go: go, results }, null, 2)}\n`);
+    const results = settings.flatMap((s) => PAIRINGS.map((p) => ({ setting: s, pairing: pairingLabel(p, go), best: best.get(`${s.label}/${p}`) ?? null, runs: runs.get(`${s.label}/${p}`) ?? [] })));
+    writeFileSync(o.json, `${JSON.stringify({ options: o, go, baseline: pairingLabel(baseline, go), results }, null, 2)}\n`);
   }
   return 0;
 }

@@ -2,13 +2,16 @@
  * Go Gorums' own benchmark program (`cmd/benchmark` of github.com/relab/gorums)
  * as a process the pairings run: found at $GORUMS_GO_BENCHMARK, or built
  * with the go command from the Go module proxy into a cache outside the
- * repository. Its servers (`--server ADDR`) and its client (`--remotes`),
- * whose table line is parsed back into figures.
+ * repository. Beside it, the released Go Gorums that bench/go-release/go.mod
+ * pins, whose wire predates ours (Go → Go only). Their servers
+ * (`--server ADDR`) and their client (`--remotes`), whose table line is
+ * parsed back into figures.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The Go Gorums version the pairings build (its `cmd/benchmark`). */
 export const GO_GORUMS_MODULE = "github.com/relab/gorums";
@@ -24,31 +27,86 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
   });
 }
 
-/** Finds or builds Go Gorums' benchmark program; never throws. */
+/** The package of Go Gorums' benchmark program. */
+const BENCHMARK_PACKAGE = `${GO_GORUMS_MODULE}/cmd/benchmark`;
+
+/** Where built benchmark programs are kept: a cache outside the repository. */
+function cacheDir(name: string): string {
+  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gorums-ts", name);
+}
+
+/** Runs the go commands `steps` in `dir`; the first failure's first line, or undefined. */
+async function goSteps(dir: string, steps: readonly string[][]): Promise<string | undefined> {
+  for (const args of steps) {
+    const r = await run("go", [...args], dir, 300_000);
+    if (!r.ok) {
+      const why = r.out.split("\n").find((l) => l.trim() !== "") ?? "failed";
+      return `go ${args.join(" ")}: ${why.trim()}`;
+    }
+  }
+  return undefined;
+}
+
+/** Finds or builds Go Gorums' benchmark program (the wire we speak); never throws. */
 export async function findGoBenchmark(): Promise<GoBenchmark> {
   const given = process.env.GORUMS_GO_BENCHMARK;
   if (given !== undefined) {
     return existsSync(given) ? { path: given } : { unavailable: `$GORUMS_GO_BENCHMARK=${given} does not exist` };
   }
-  const dir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "gorums-ts", `go-benchmark-${goVersion()}`);
+  const dir = cacheDir(`go-benchmark-${goVersion()}`);
   const bin = join(dir, "benchmark");
   if (existsSync(bin) && goVersion() !== "latest") {
     return { path: bin };
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "go.mod"), "module gorums-ts/go-benchmark\n\ngo 1.24\n");
-  const steps: [string, string[]][] = [
-    ["go", ["get", `${GO_GORUMS_MODULE}@${goVersion()}`]],
-    ["go", ["build", "-o", bin, `${GO_GORUMS_MODULE}/cmd/benchmark`]],
-  ];
-  for (const [cmd, args] of steps) {
-    const r = await run(cmd, args, dir, 300_000);
-    if (!r.ok) {
-      const why = r.out.split("\n").find((l) => l.trim() !== "") ?? "failed";
-      return { unavailable: `${cmd} ${args.join(" ")}: ${why.trim()}` };
-    }
+  // The package, not the module: `go get` then records the requirements of its imports too.
+  const failed = await goSteps(dir, [["get", `${BENCHMARK_PACKAGE}@${goVersion()}`], ["build", "-o", bin, BENCHMARK_PACKAGE]]);
+  return failed === undefined ? { path: bin } : { unavailable: failed };
+}
+
+/** The released Go Gorums' benchmark program, and which release it is. */
+export type ReleasedGoBenchmark = { readonly path: string; readonly version: string } | { readonly unavailable: string };
+
+/** The Go module that pins the released Go Gorums (bench/go-release), beside this file or its build. */
+function releaseModuleDir(): string | undefined {
+  const candidates = ["./go-release/", "../../go-release/"].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  return candidates.find((dir) => existsSync(join(dir, "go.mod")));
+}
+
+/** The Go Gorums version a go.mod requires, if it does. */
+export function requiredGorumsVersion(goMod: string): string | undefined {
+  return goMod.match(/^\s*github\.com\/relab\/gorums\s+(v\S+)/m)?.[1];
+}
+
+/**
+ * Builds the `cmd/benchmark` of the Go Gorums release that
+ * bench/go-release/go.mod pins (its go.sum checks what the module proxy
+ * serves): the one Go Gorums the proxy serves today, v0.11.0, whose wire
+ * predates ours (`/ordering.Gorums/NodeStream`), so it measures Go → Go
+ * only. $GORUMS_GO_RELEASE_BENCHMARK names a built one instead (and
+ * $GORUMS_GO_RELEASE_VERSION its version). Never throws.
+ */
+export async function findReleasedGoBenchmark(): Promise<ReleasedGoBenchmark> {
+  const given = process.env.GORUMS_GO_RELEASE_BENCHMARK;
+  if (given !== undefined) {
+    const version = process.env.GORUMS_GO_RELEASE_VERSION ?? "release";
+    return existsSync(given) ? { path: given, version } : { unavailable: `$GORUMS_GO_RELEASE_BENCHMARK=${given} does not exist` };
   }
-  return { path: bin };
+  const dir = releaseModuleDir();
+  if (dir === undefined) {
+    return { unavailable: "bench/go-release/go.mod is missing" };
+  }
+  const version = requiredGorumsVersion(readFileSync(join(dir, "go.mod"), "utf8"));
+  if (version === undefined) {
+    return { unavailable: `bench/go-release/go.mod requires no ${GO_GORUMS_MODULE}` };
+  }
+  const out = cacheDir(`go-release-${version}`);
+  mkdirSync(out, { recursive: true });
+  const bin = join(out, "benchmark");
+  // go build is incremental: after the first build this only checks the cache.
+  const failed = await goSteps(dir, [["build", "-o", bin, BENCHMARK_PACKAGE]]);
+  return failed === undefined ? { path: bin, version } : { unavailable: failed };
 }
 
 /** A Go benchmark server on `addr`; resolves once it prints that it runs. */

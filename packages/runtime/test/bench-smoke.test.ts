@@ -5,18 +5,36 @@
  * and a chart when asked, and exits 0. No timing assertions: the numbers
  * are whatever this (shared) machine gives.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { requiredGorumsVersion } from "../bench/go-gorums.js";
 
 const runtimeDir = resolve(fileURLToPath(import.meta.url), "../..");
 const benchMain = join(runtimeDir, "bench/dist/bench/main.js");
 const benchGo = join(runtimeDir, "bench/dist/bench/go-bench.js");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+
+/** Whether the go command is here: bench:go builds the released Go Gorums with it. */
+const goInstalled = (() => {
+  try {
+    execFileSync("go", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!goInstalled) {
+  const msg = "go is not on PATH: bench:go's released Go Gorums pairing is not tested";
+  if (process.env.CI === "true") {
+    throw new Error(msg);
+  }
+  console.warn(`\n*** ${msg}; SKIPPING it ***\n`);
+}
 
 function run(file: string, args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -105,19 +123,21 @@ describe("pnpm bench (smoke)", () => {
     const dir = mkdtempSync(join(tmpdir(), "gorums-bench-go-"));
     try {
       const json = join(dir, "go.json");
-      // GORUMS_GO_BENCHMARK set to a missing file: no build of Go Gorums is attempted here.
-      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 120_000, { GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark") });
+      // Both Go programs named as missing files: no build of Go Gorums is attempted here.
+      const env = { GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark"), GORUMS_GO_RELEASE_BENCHMARK: join(dir, "no-such-release") };
+      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 120_000, env);
       expect(stderr).not.toMatch(/bench:go: Error/);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, 2 servers .*quorum 2/m);
-      expect(stdout).toMatch(/Go pairings did not run: \$GORUMS_GO_BENCHMARK=.* does not exist/);
+      expect(stdout).toMatch(/Go → TS and TS → Go pairings did not run: \$GORUMS_GO_BENCHMARK=.* does not exist/);
+      expect(stdout).toMatch(/released Go Gorums is unavailable: \$GORUMS_GO_RELEASE_BENCHMARK=.* does not exist/);
       const ts = stdout.split("\n").filter((l) => /\sTS → TS\s/.test(l));
       expect(ts).toHaveLength(2);
       for (const line of ts) {
         expect(Number(line.split(/\s{2,}/)[2]?.replace(/,/g, ""))).toBeGreaterThan(0);
       }
-      const out = JSON.parse(readFileSync(json, "utf8")) as { results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number } | null }> };
-      expect(out.results).toHaveLength(8);
+      const out = JSON.parse(readFileSync(json, "utf8")) as BenchGoJson;
+      expect(out.results).toHaveLength(10);
       const measured = out.results.filter((r) => r.best !== null);
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", "TS → TS"]);
       expect(measured.every((r) => (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
@@ -125,4 +145,36 @@ describe("pnpm bench (smoke)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it.skipIf(!goInstalled)("pnpm bench:go with the released Go Gorums (bench/go-release): its Go → Go rows measured, the ratios taken against them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gorums-bench-go-release-"));
+    try {
+      const json = join(dir, "go.json");
+      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 400_000, {
+        GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark"),
+      });
+      expect(stderr).not.toMatch(/bench:go: Error/);
+      expect(code).toBe(0);
+      const release = requiredGorumsVersion(readFileSync(join(runtimeDir, "bench/go-release/go.mod"), "utf8"));
+      expect(release).toMatch(/^v\d+\.\d+\.\d+$/);
+      const label = `Go → Go, Go Gorums ${release}`;
+      expect(stdout).toContain(`ratios against ${label}`);
+      const rows = stdout.split("\n").filter((l) => l.includes(label) && !l.startsWith("ratios"));
+      expect(rows.filter((l) => /\s1\.00×\s/.test(l))).toHaveLength(2);
+      const out = JSON.parse(readFileSync(json, "utf8")) as BenchGoJson;
+      expect(out.baseline).toBe(label);
+      const measured = out.results.filter((r) => r.best !== null);
+      expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", label, "TS → TS", label]);
+      expect(measured.every((r) => (r.best?.callsPerSec ?? 0) > 0 && (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 420_000);
 });
+
+/** What `pnpm bench:go --json` writes (the parts the tests read). */
+interface BenchGoJson {
+  readonly baseline: string;
+  readonly results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number } | null }>;
+}
+
