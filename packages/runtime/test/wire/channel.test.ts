@@ -8,6 +8,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { Channel, type StreamDialer } from "../../src/wire/channel.js";
+import { isCancel } from "../../src/wire/call-end.js";
+import { CANCEL_CAPABILITY, CAPABILITIES_HEADER } from "../../src/wire/capabilities.js";
 import type { BidiStream } from "../../src/wire/bidi-stream.js";
 import { ErrNodeClosed, ErrStreamDown } from "../../src/wire/errors.js";
 import { MessageQueue } from "../../src/wire/message-queue.js";
@@ -383,5 +385,69 @@ describe("Channel on a stream with consume", () => {
     expect(downs).toEqual([]);
     await tick(); // an unhandled rejection here would fail the run
     expect(downs).toEqual([ErrStreamDown]);
+  });
+});
+
+/** A stream whose peer announced the cancel capability; `sent` records what the channel wrote, in order. */
+function cancellingStream() {
+  const sent: Message[] = [];
+  const queue = new MessageQueue<Message>({ pause: () => {}, resume: () => {}, stopped: () => {} });
+  const stream: BidiStream = {
+    send: (msg) => {
+      sent.push(msg);
+      return Promise.resolve();
+    },
+    receive: () => queue,
+    consume: (sink) => queue.consume(sink),
+    close: (reason) => queue.end(reason),
+    accepted: Promise.resolve(),
+    peerHeaders: new Headers({ [CAPABILITIES_HEADER]: CANCEL_CAPABILITY }),
+  };
+  /** What was written: "req N" or "cancel N" (N without the accepting side's high bit). */
+  const written = () => sent.map((m) => `${isCancel(m) ? "cancel" : "req"} ${m.messageSeqNo & ~SERVER_INITIATED_BIT}`);
+  return { stream, queue, written };
+}
+
+describe("Channel: the cancels of a satisfied call's stragglers", () => {
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it("go out at the end of the turn when nothing else is written to the node", async () => {
+    const { stream, written } = cancellingStream();
+    const ch = new Channel({ nodeID: 3, stream });
+    const c = call(SERVER_INITIATED_BIT | 1n);
+    ch.send(c);
+    ch.cancel(c);
+    expect(written()).toEqual(["req 1"]);
+    await nextTurn();
+    expect(written()).toEqual(["req 1", "cancel 1"]);
+    expect(ch.pendingCount).toBe(0);
+  });
+
+  it("go out before the next call written to the node in the same turn, in its write, and only once", async () => {
+    const { stream, written } = cancellingStream();
+    const ch = new Channel({ nodeID: 3, stream });
+    const first = call(SERVER_INITIATED_BIT | 1n);
+    ch.send(first);
+    ch.cancel(first); // the call has its quorum elsewhere: this node is a straggler
+    const second = call(SERVER_INITIATED_BIT | 2n);
+    ch.send(second); // the caller's next call, before the turn ends
+    expect(written()).toEqual(["req 1", "cancel 1", "req 2"]);
+    await nextTurn();
+    expect(written()).toEqual(["req 1", "cancel 1", "req 2"]);
+    expect(ch.pendingCount).toBe(1);
+  });
+
+  it("are not sent for a straggler whose reply came before the turn ended and before the next call", async () => {
+    const { stream, queue, written } = cancellingStream();
+    const ch = new Channel({ nodeID: 3, stream });
+    await tick(); // consume starts delivering after the channel's turn
+    const c = call(SERVER_INITIATED_BIT | 1n);
+    ch.send(c);
+    ch.cancel(c);
+    queue.push(replyMessage(requestMessage(SERVER_INITIATED_BIT | 1n, "m", new Uint8Array(), []), new Uint8Array()));
+    ch.send(call(SERVER_INITIATED_BIT | 2n));
+    await nextTurn();
+    expect(written()).toEqual(["req 1", "req 2"]);
+    expect(c.rec.replies).toHaveLength(0); // its caller had gone: the late reply is dropped
   });
 });
