@@ -39,7 +39,8 @@ export class Learner {
   private readonly decided = new Map<number, LogEntry>();
   private readonly firstSlotOf = new Map<string, number>();
   private readonly appliedAt = new Map<string, Applied>();
-  private readonly applyWaiters = new Map<string, Array<(applied: Applied) => void>>();
+  /** Per command id, the callbacks of the whenApplied calls still waiting (a Set: an abandoned one leaves in O(1)). */
+  private readonly applyWaiters = new Map<string, Set<(applied: Applied) => void>>();
   private readonly onApplyListeners: Array<() => void> = [];
   private readonly onLearnListeners: Array<(entry: LearnedEntry) => void> = [];
   private nextSlot = 0;
@@ -90,17 +91,60 @@ export class Learner {
     return this.decided.get(slot);
   }
 
-  /** Resolves once the command with this id is applied (every slot before it decided), with its slot and result. */
-  whenApplied(id: string): Promise<Applied> {
+  /**
+   * Resolves once the command with this id is applied (every slot before it
+   * decided), with its slot and result. When `signal` aborts first, rejects
+   * with its reason and forgets the waiter, so a caller that stops waiting
+   * (its deadline passed, it was cancelled, its replica stopped) leaves
+   * nothing behind for a command that is never applied.
+   */
+  whenApplied(id: string, signal?: AbortSignal): Promise<Applied> {
     const applied = this.appliedAt.get(id);
     if (applied !== undefined) {
       return Promise.resolve(applied);
     }
-    return new Promise((resolve) => {
-      const list = this.applyWaiters.get(id) ?? [];
-      list.push(resolve);
-      this.applyWaiters.set(id, list);
+    if (signal?.aborted === true) {
+      return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+      let waiters = this.applyWaiters.get(id);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.applyWaiters.set(id, waiters);
+      }
+      if (signal === undefined) {
+        waiters.add(resolve);
+        return;
+      }
+      const list = waiters;
+      const onAbort = (): void => {
+        list.delete(waiter);
+        if (list.size === 0 && this.applyWaiters.get(id) === list) {
+          this.applyWaiters.delete(id);
+        }
+        reject(signal.reason);
+      };
+      const waiter = (a: Applied): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(a);
+      };
+      list.add(waiter);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  /** Number of whenApplied calls still waiting, over all commands (for tests: an abandoned wait must not stay). */
+  get pendingWaiters(): number {
+    let n = 0;
+    for (const waiters of this.applyWaiters.values()) {
+      n += waiters.size;
+    }
+    return n;
+  }
+
+  /** Number of commands with a whenApplied call still waiting (for tests: the last abandoned one takes its command's entry along). */
+  get waitingCommands(): number {
+    return this.applyWaiters.size;
   }
 
   /** Number of distinct commands applied. */

@@ -114,24 +114,37 @@ export class Replica {
    * resolves once it is applied here — every slot before it decided — with
    * the slot where it was decided and its result (a get's value, a put's
    * previous value). A command already applied is not proposed again.
+   *
+   * When `signal` aborts first (the Submit handler passes its ctx.signal:
+   * the caller's deadline passed, it cancelled, its stream ended), rejects
+   * with the signal's reason. The command stays queued for the proposer (a
+   * client retries with the same id, and finds it applied), but nothing
+   * waits for it here any more: neither then nor when the replica stops.
    */
-  async submit(command: Command): Promise<{ slot: number; ballot: Ballot | undefined; result: string }> {
+  async submit(command: Command, signal?: AbortSignal): Promise<{ slot: number; ballot: Ballot | undefined; result: string }> {
     if (command.id === "") {
       throw new Error("paxos: a command needs an id");
     }
     if (this.closed) {
       throw new Error("paxos: replica stopped");
     }
-    const applied = this.learner.whenApplied(command.id);
-    let done = this.learner.applied(command.id) ? await applied : undefined;
-    if (done === undefined) {
-      const stopped = new Promise<never>((_, reject) => {
-        this.queue.push({ command, reject });
-      });
-      void this.run();
-      done = await Promise.race([applied, stopped]);
+    signal?.throwIfAborted();
+    // Aborted once this call is over, however it ended: the learner then forgets its waiter.
+    const over = new AbortController();
+    try {
+      const applied = this.learner.whenApplied(command.id, signal === undefined ? over.signal : AbortSignal.any([signal, over.signal]));
+      let done = this.learner.applied(command.id) ? await applied : undefined;
+      if (done === undefined) {
+        const stopped = new Promise<never>((_, reject) => {
+          this.queue.push({ command, reject });
+        });
+        void this.run();
+        done = await Promise.race([applied, stopped]);
+      }
+      return { slot: done.slot, ballot: this.learner.entry(done.slot)?.ballot, result: done.result };
+    } finally {
+      over.abort();
     }
-    return { slot: done.slot, ballot: this.learner.entry(done.slot)?.ballot, result: done.result };
   }
 
   /** Rejects every command still waiting; the System's stop calls this. */
@@ -161,7 +174,7 @@ export class Replica {
         if (req.command === undefined || req.command.id === "") {
           throw new Error("paxos: Submit needs a command with an id");
         }
-        const { slot, ballot, result } = await this.submit(req.command);
+        const { slot, ballot, result } = await this.submit(req.command, ctx.signal);
         return create(SubmitResponseSchema, { slot, ballot, replica: this.id, result });
       },
     };

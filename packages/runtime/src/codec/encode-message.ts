@@ -18,9 +18,14 @@
  *   required field not set bails (toBinary throws);
  * - a oneof member: written when the oneof's case names it;
  * - lists packed (one length, nothing when empty) or expanded, messages
- *   length-prefixed or delimited (groups, editions' DELIMITED).
+ *   length-prefixed or delimited (groups, editions' DELIMITED);
+ * - a singular wrapper field outside a oneof (google.protobuf.Int32Value
+ *   and the like), held as its unwrapped value: when set, the wrapper
+ *   message toBinary makes of it, whose one field, `value`, is written
+ *   unless it is the zero value (the wrapper is proto3).
  */
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { mapField, messageOf } from "./encode-maps.js";
 import { scalarEncoder } from "./encode-scalars.js";
 import { bail, type EncodeState } from "./encode-state.js";
@@ -209,6 +214,9 @@ function generate(desc: DescMessage): MessageEncoder {
       const tag = tagOf(fieldNo, scalarEncoder(type).wireType);
       return { size: `n += ${varint32Size(tag)} + ${s}(v, st);`, write: `${tagBytes(tag)}pos = ${w}(buf, pos, v, st);` };
     }
+    if (field.fieldKind === "message" && field.oneof === undefined && isWrapperDesc(field.message)) {
+      return wrapperValue(field, fieldNo);
+    }
     const c = child(field.message);
     if (field.fieldKind !== "map" && field.delimitedEncoding === true) {
       const start = tagOf(fieldNo, WIRE_START_GROUP);
@@ -222,6 +230,39 @@ function generate(desc: DescMessage): MessageEncoder {
     return {
       size: `{ const slot = st.reserve(); const l = ${c}.size(messageOf(v), st); st.lens[slot] = l; n += ${varint32Size(tag)} + varint32Size(l) + l; }`,
       write: `${tagBytes(tag)}pos = writeVarint32(buf, pos, st.take()); pos = ${c}.write(v, buf, pos, st);`,
+    };
+  };
+
+  /**
+   * Code sizing and writing one value `v` of a singular wrapper field
+   * outside a oneof, which protobuf-es holds unwrapped (localMessageMapper
+   * in reflect/message.js): toBinary wraps `v` in a fresh wrapper message
+   * and writes that, so the body is the wrapper's `value` (field 1, not
+   * written at its zero value) and nothing else.
+   */
+  const wrapperValue = (field: DescField & { fieldKind: "message" }, fieldNo: number): Code => {
+    const inner = field.message.fields[0] as DescField;
+    const type = scalarOf(inner);
+    const { s, w } = scalar(type);
+    const innerTag = tagOf(1, scalarEncoder(type).wireType);
+    // wrappers.proto is proto3, so `value` is skipped at its zero value; toBinary writes it always
+    // where a look-alike type gives it explicit presence.
+    const isSet = inner.presence === IMPLICIT ? isSetCode(inner) : "true";
+    const body = `(${isSet} ? ${varint32Size(innerTag)} + ${s}(v, st) : 0)`;
+    const writeBody = `${tagBytes(innerTag)}pos = ${w}(buf, pos, v, st);`;
+    if (field.delimitedEncoding) {
+      const start = tagOf(fieldNo, WIRE_START_GROUP);
+      const end = tagOf(fieldNo, WIRE_END_GROUP);
+      return {
+        size: `n += ${varint32Size(start) + varint32Size(end)} + ${body};`,
+        write: `${tagBytes(start)}if (${isSet}) { ${writeBody} } ${tagBytes(end)}`,
+      };
+    }
+    const tag = tagOf(fieldNo, WIRE_LEN);
+    // A set value takes at least its tag's byte: a length of 0 is an unset one.
+    return {
+      size: `{ const slot = st.reserve(); const l = ${body}; st.lens[slot] = l; n += ${varint32Size(tag)} + varint32Size(l) + l; }`,
+      write: `{ ${tagBytes(tag)}const l = st.take(); pos = writeVarint32(buf, pos, l); if (l !== 0) { ${writeBody} } }`,
     };
   };
 

@@ -2,15 +2,16 @@
  * Which message types the payload encoder writes itself. The others go to
  * toBinary whole: a type falls back when any field of it, or of a message
  * type it reaches through its fields, is of a kind the encoder leaves to
- * protobuf-es. Those are the fields whose JavaScript value is not the
- * message itself (localMessageMapper in protobuf-es's reflect/message.js):
- * - a singular wrapper field outside a oneof (google.protobuf.Int32Value
- *   and the like), held as the unwrapped scalar;
+ * protobuf-es:
  * - a google.protobuf.Struct field (outside google.protobuf.Value), held as
- *   a JSON object.
+ *   a JSON object (localMessageMapper in protobuf-es's reflect/message.js);
+ * - a message field with implicit presence, which no valid descriptor has
+ *   (toBinary tests it for `!= 0`, as an integer).
+ * A singular wrapper field outside a oneof (google.protobuf.Int32Value and
+ * the like), held as its unwrapped value, the encoder writes itself
+ * (encode-message.ts).
  */
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
-import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 
 // google.protobuf.FeatureSet.FieldPresence.IMPLICIT
 const IMPLICIT = 2;
@@ -25,9 +26,6 @@ export function unsupportedBecause(field: DescField): string | undefined {
     return "a google.protobuf.Struct field is held as a JSON object";
   }
   if (field.fieldKind === "message") {
-    if (field.oneof === undefined && isWrapperDesc(child)) {
-      return "a wrapper field is held as its unwrapped value";
-    }
     if (field.presence === IMPLICIT) {
       return "a message field with implicit presence";
     }

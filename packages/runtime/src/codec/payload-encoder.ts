@@ -15,10 +15,10 @@
  * a payload kept for long keeps its pool chunk (8 KiB) alive.
  *
  * What the encoder leaves to toBinary:
- * - message types it does not compile (encode-support.ts: wrapper and
- *   Struct fields, in the type or a type it reaches), decided once per
- *   type; all types where code cannot be generated from strings
- *   (--disallow-code-generation-from-strings);
+ * - message types it does not compile (encode-support.ts: Struct fields,
+ *   in the type or a type it reaches; singular wrapper fields it writes
+ *   itself), decided once per type; all types where code cannot be
+ *   generated from strings (--disallow-code-generation-from-strings);
  * - a message holding a value that toBinary would not take as it is (the
  *   size pass bails: a value of another JavaScript type, a message of
  *   another type, a required field not set): toBinary then writes what it

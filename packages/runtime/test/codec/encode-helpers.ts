@@ -4,6 +4,7 @@
  * messages of any schema (driven by its descriptor).
  */
 import { create, type DescField, type DescMessage, type Message, ScalarType, toBinary } from "@bufbuild/protobuf";
+import { isWrapperDesc } from "@bufbuild/protobuf/wkt";
 import { expect } from "vitest";
 import { encodePayload } from "../../src/codec/payload-encoder.js";
 
@@ -182,6 +183,10 @@ function randomEnum(r: Rng, field: DescField): number {
 
 /** A random value of a singular field (or of a list item, map value, oneof case). */
 function randomValue(r: Rng, field: DescField, depth: number): unknown {
+  if (field.fieldKind === "message" && field.oneof === undefined && isWrapperDesc(field.message)) {
+    // A singular wrapper field outside a oneof holds the unwrapped value.
+    return randomScalar(r, field.message.fields[0]?.scalar as ScalarType);
+  }
   if (field.message !== undefined) {
     return randomMessage(field.message, r, depth + 1);
   }
