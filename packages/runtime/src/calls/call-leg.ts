@@ -1,6 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import type { Node } from "../core/node.js";
 import type { Message } from "../gen/stream_pb.js";
+import type { EncodedMessage } from "../wire/encoded-message.js";
 import type { CallKind, PendingCall } from "../wire/pending-call.js";
 
 /** Where a CallLeg reports what happened to it: the call it belongs to. */
@@ -24,6 +25,8 @@ export class CallLeg implements PendingCall {
     readonly node: Node,
     /** The request envelope, in the numbering of the node's stream. */
     readonly msg: Message,
+    /** The envelope's encoding, shared with the call's legs to the other nodes. */
+    readonly encoded: EncodedMessage,
     readonly kind: CallKind,
     private readonly owner: CallLegOwner,
   ) {}

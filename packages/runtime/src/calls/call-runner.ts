@@ -4,6 +4,7 @@ import type { Configuration } from "../core/configuration.js";
 import { ErrSkipNode } from "../core/errors.js";
 import type { Message, MetadataEntry } from "../gen/stream_pb.js";
 import { timeoutEntry } from "../wire/call-end.js";
+import { EncodedMessage } from "../wire/encoded-message.js";
 import { metadataEntries, requestMessage } from "../wire/message.js";
 import type { CallKind } from "../wire/pending-call.js";
 import { callSequence, SERVER_INITIATED_BIT } from "../wire/sequence.js";
@@ -160,7 +161,8 @@ export class CallRun<I extends DescMessage, O extends DescMessage> implements Ca
         this.buffer.push({ nodeID: node.id, error: ErrSkipNode });
         continue;
       }
-      const leg = new CallLeg(node, forNode.for(node.channel.serverInitiated), spec.kind, this);
+      const accepted = node.channel.serverInitiated;
+      const leg = new CallLeg(node, forNode.for(accepted), forNode.encodingFor(accepted), spec.kind, this);
       this.active.set(node.id, leg);
       node.channel.send(leg);
     }
@@ -270,10 +272,15 @@ export class CallRun<I extends DescMessage, O extends DescMessage> implements Ca
   }
 }
 
-/** The request envelope of one call, in the two numberings (dialed and accepted streams). */
+/**
+ * The request envelope of one call, in the two numberings (dialed and
+ * accepted streams), each with the encoding its streams share.
+ */
 class Envelopes {
   private dialed: Message | undefined;
   private accepted: Message | undefined;
+  private dialedEncoding: EncodedMessage | undefined;
+  private acceptedEncoding: EncodedMessage | undefined;
 
   constructor(
     private readonly seqNo: bigint,
@@ -289,5 +296,15 @@ class Envelopes {
     }
     this.dialed ??= requestMessage(this.seqNo, this.method, this.payload, this.entries);
     return this.dialed;
+  }
+
+  /** Where the streams of one numbering share the encoding of `for(serverInitiated)`. */
+  encodingFor(serverInitiated: boolean): EncodedMessage {
+    if (serverInitiated) {
+      this.acceptedEncoding ??= new EncodedMessage();
+      return this.acceptedEncoding;
+    }
+    this.dialedEncoding ??= new EncodedMessage();
+    return this.dialedEncoding;
   }
 }

@@ -1,4 +1,5 @@
 import type { Message } from "../gen/stream_pb.js";
+import type { EncodedMessage } from "./encoded-message.js";
 import type { MessageSink } from "./message-sink.js";
 
 /**
@@ -12,9 +13,12 @@ import type { MessageSink } from "./message-sink.js";
 export interface BidiStream {
   /**
    * Writes one message. Resolves once the transport has taken it; rejects
-   * when the stream has failed or was closed.
+   * when the stream has failed or was closed. `encoded`, where given, holds
+   * the message's encoding for the streams that write the same message: an
+   * implementation that encodes it itself takes the bytes from there, or
+   * leaves them there; one that does not may ignore it.
    */
-  send(msg: Message): Promise<void>;
+  send(msg: Message, encoded?: EncodedMessage): Promise<void>;
   /**
    * The messages from the other side, in arrival order. The iteration ends
    * when the other side ends the stream and throws when the stream fails.

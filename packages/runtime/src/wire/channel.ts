@@ -414,7 +414,7 @@ export class Channel implements CallChannel {
     if (call.kind !== "oneway") {
       this.router.register(call, performance.now());
     }
-    const written = stream.send(call.msg);
+    const written = stream.send(call.msg, call.encoded);
     if (call.kind === "oneway") {
       this.onewayInFlight++;
       written.then(

@@ -1,5 +1,6 @@
 import type { ConnectError } from "@connectrpc/connect";
 import type { Message } from "../gen/stream_pb.js";
+import type { EncodedMessage } from "./encoded-message.js";
 
 /**
  * How a call waits on one node: `oneway` for no reply (unicast, multicast),
@@ -12,6 +13,8 @@ export type CallKind = "oneway" | "unary" | "streaming";
 export interface PendingCall {
   /** The request envelope; its sequence number identifies the call. */
   readonly msg: Message;
+  /** Where the streams that write `msg` share its encoding (the calls to the other nodes of a quorum call hold the same one). */
+  readonly encoded?: EncodedMessage | undefined;
   readonly kind: CallKind;
   /** Each reply of the node (unary calls: once). */
   onReply?(reply: Message): void;

@@ -1,11 +1,14 @@
 import type * as http2 from "node:http2";
 import type { Message } from "../../gen/stream_pb.js";
+import type { EncodedMessage } from "../encoded-message.js";
 import { FRAME_HEADER_BYTES } from "./grpc-frame.js";
 import { encodeMessageInto, messageSize } from "../message-codec.js";
 
 /** A group of sends that go out in one write and settle together. */
 interface Batch {
   readonly messages: Message[];
+  /** Each message's shared encoding, where its sender gave one (same index). */
+  readonly encodings: Array<EncodedMessage | undefined>;
   readonly done: Promise<void>;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
@@ -27,7 +30,10 @@ interface Batch {
  * docs/performance.md.) Backpressure: when `write` returns false, later
  * sends collect until the stream emits 'drain'. A send's
  * promise resolves once its bytes were handed to the stream (all sends of
- * one batch share one promise); a message must not change until then.
+ * one batch share one promise); a message must not change until then. A
+ * message sent with an `EncodedMessage` (the same envelope on every node
+ * stream of a quorum call) is encoded by the first writer that flushes it,
+ * and copied from there by the others.
  */
 export class FrameWriter {
   private batch: Batch | undefined;
@@ -43,8 +49,8 @@ export class FrameWriter {
     });
   }
 
-  /** Queues `msg` for the next flush. */
-  send(msg: Message): Promise<void> {
+  /** Queues `msg` for the next flush; `encoded` shares its encoding with other writers. */
+  send(msg: Message, encoded?: EncodedMessage): Promise<void> {
     if (this.failed !== undefined) {
       return Promise.reject(this.failed);
     }
@@ -53,6 +59,7 @@ export class FrameWriter {
       batch = this.batch = newBatch();
     }
     batch.messages.push(msg);
+    batch.encodings.push(encoded);
     if (!this.scheduled && !this.blocked) {
       this.scheduled = true;
       process.nextTick(this.flushNow);
@@ -80,7 +87,7 @@ export class FrameWriter {
     this.batch = undefined;
     let frames: Buffer;
     try {
-      frames = encodeBatch(batch.messages);
+      frames = encodeBatch(batch.messages, batch.encodings);
     } catch (err) {
       // A message that cannot be encoded (a caller's bug): this batch fails, the stream goes on.
       batch.reject(err instanceof Error ? err : new Error(String(err)));
@@ -112,13 +119,18 @@ export class FrameWriter {
   }
 }
 
-/** The messages as consecutive gRPC frames in one new Buffer. */
-function encodeBatch(messages: readonly Message[]): Buffer {
+/**
+ * The messages as consecutive gRPC frames in one new Buffer. A message whose
+ * shared encoding another writer made already is copied from it; one that
+ * has a shared encoding not made yet leaves its bytes there (a view of the
+ * returned Buffer).
+ */
+export function encodeBatch(messages: readonly Message[], encodings: ReadonlyArray<EncodedMessage | undefined>): Buffer {
   const n = messages.length;
   const sizes = new Array<number>(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const size = messageSize(messages[i] as Message);
+    const size = encodings[i]?.bytes?.byteLength ?? messageSize(messages[i] as Message);
     sizes[i] = size;
     total += FRAME_HEADER_BYTES + size;
   }
@@ -128,9 +140,20 @@ function encodeBatch(messages: readonly Message[]): Buffer {
     const size = sizes[i] as number;
     out[at] = 0;
     out.writeUInt32BE(size, at + 1);
-    const end = encodeMessageInto(messages[i] as Message, out, at + FRAME_HEADER_BYTES);
-    if (end !== at + FRAME_HEADER_BYTES + size) {
+    const start = at + FRAME_HEADER_BYTES;
+    const encoded = encodings[i];
+    const shared = encoded?.bytes;
+    if (shared !== undefined) {
+      out.set(shared, start);
+      at = start + size;
+      continue;
+    }
+    const end = encodeMessageInto(messages[i] as Message, out, start);
+    if (end !== start + size) {
       throw new Error("gorums: message changed while being encoded");
+    }
+    if (encoded !== undefined) {
+      encoded.bytes = out.subarray(start, end);
     }
     at = end;
   }
@@ -147,5 +170,5 @@ function newBatch(): Batch {
   // Every send's caller handles its own copy of the rejection; this keeps a
   // batch whose callers all dropped the promise from being unhandled.
   done.catch(() => {});
-  return { messages: [], done, resolve, reject };
+  return { messages: [], encodings: [], done, resolve, reject };
 }

@@ -2,6 +2,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "../../gen/stream_pb.js";
 import type { BidiStream } from "../bidi-stream.js";
+import type { EncodedMessage } from "../encoded-message.js";
 import type { MessageSink } from "../message-sink.js";
 import { FrameWriter } from "./frame-writer.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder } from "./grpc-frame.js";
@@ -35,8 +36,8 @@ export abstract class Http2MessageStream implements BidiStream {
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
   }
 
-  send(msg: Message): Promise<void> {
-    return this.writer.send(msg);
+  send(msg: Message, encoded?: EncodedMessage): Promise<void> {
+    return this.writer.send(msg, encoded);
   }
 
   receive(): AsyncIterable<Message> {

@@ -1,4 +1,5 @@
 import type { Message } from "../../gen/stream_pb.js";
+import type { EncodedMessage } from "../encoded-message.js";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { streamDownError, toConnectError } from "../errors.js";
@@ -97,9 +98,9 @@ export class Http2ServerStream extends Http2MessageStream {
     }
   }
 
-  override send(msg: Message): Promise<void> {
+  override send(msg: Message, encoded?: EncodedMessage): Promise<void> {
     this.open();
-    return super.send(msg);
+    return super.send(msg, encoded);
   }
 
   /**
