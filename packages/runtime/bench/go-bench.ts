@@ -25,6 +25,8 @@ import { freePorts, startServers, type Cluster } from "./cluster.js";
 import { CpuWatch } from "./cpu.js";
 import { findGoBenchmark, findReleasedGoBenchmark, runGoClient, startGoServer, type GoBenchmark, type ReleasedGoBenchmark } from "./go-gorums.js";
 import { runGoFlow } from "./go-flow.js";
+import { measureIdlePeerMemory, type IdlePeerMemory, type NodeStreamTarget } from "./idle-peer-memory.js";
+import { NODE_STREAM_PATH } from "../src/wire/grpc/node-stream-path.js";
 
 const BENCH_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 
@@ -73,6 +75,8 @@ interface Options {
   readonly timeS: number;
   readonly warmupS: number;
   readonly repeat: number;
+  /** Idle client peers for the memory figure (0: not measured). */
+  readonly idlePeers: number;
   readonly json: string | undefined;
 }
 
@@ -83,6 +87,7 @@ const USAGE = `usage: pnpm bench:go [flags]
   --time S          seconds measured per run (default 2; Go's is 1)
   --warmup S        seconds of warmup per run (default 1; Go's 0.1 leaves Node's JIT cold)
   --repeat N        runs of each pairing and setting, alternating; the best is kept (default 3)
+  --idle-peers N    idle client peers per server for the memory figure (default 500; 0: skip)
   --json FILE       also write the results as JSON
 Go Gorums' cmd/benchmark: $GORUMS_GO_BENCHMARK, or built with go from
 ${"github.com/relab/gorums"}@$GORUMS_GO_VERSION (default latest). The released
@@ -98,7 +103,7 @@ function parse(argv: readonly string[]): Options | "help" {
       return "help";
     }
     const name = a.replace(/^--/, "");
-    if (!["config-size", "quorum-size", "time", "warmup", "repeat", "json"].includes(name) || argv[i + 1] === undefined) {
+    if (!["config-size", "quorum-size", "time", "warmup", "repeat", "idle-peers", "json"].includes(name) || argv[i + 1] === undefined) {
       throw new Error(`bad flag ${a}`);
     }
     v.set(name, argv[++i]!);
@@ -118,6 +123,7 @@ function parse(argv: readonly string[]): Options | "help" {
     // Longer than Go's 0.1 s: a fresh Node process has not compiled its hot paths by then.
     warmupS: num("warmup", 1, 0),
     repeat: Math.floor(num("repeat", 3, 1)),
+    idlePeers: Math.floor(num("idle-peers", 500, 0)),
     json: v.get("json"),
   };
 }
@@ -213,6 +219,35 @@ async function measure(p: Pairing, go: GoPrograms, o: Options, s: Setting): Prom
   }
 }
 
+/** The servers whose memory per idle client peer is measured: one process of each kind found. */
+type ServerKind = "TS" | "Go" | "Go release";
+
+/** Memory per idle client peer of one server process of `kind`, on the NodeStream its wire uses. */
+async function idleMemory(kind: ServerKind, go: GoPrograms, n: number): Promise<IdlePeerMemory> {
+  const release = kind === "Go release";
+  const bin = release ? ("path" in go.release ? go.release.path : undefined) : "path" in go.current ? go.current.path : undefined;
+  const servers = kind === "TS" ? await tsServers(1) : await goServers(bin!, 1);
+  try {
+    const target: NodeStreamTarget = {
+      addr: servers.addrs[0]!,
+      pid: servers.pids[0]!,
+      // Go Gorums v0.11.0's wire: its own service path and codec name.
+      path: release ? "/ordering.Gorums/NodeStream" : NODE_STREAM_PATH,
+      contentType: release ? "application/grpc+gorums" : "application/grpc",
+    };
+    return await measureIdlePeerMemory(target, n);
+  } finally {
+    await servers.stop();
+  }
+}
+
+/** How a server kind is named in the memory table. */
+function serverLabel(kind: ServerKind, go: GoPrograms): string {
+  if (kind === "TS") return "TS servers";
+  if (kind === "Go") return "Go servers (our wire)";
+  return `Go Gorums ${"version" in go.release ? go.release.version : "release"} servers`;
+}
+
 const fmt = (n: number | undefined, digits: number) => (n === undefined ? "n/a" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (n: number | undefined, base: number | undefined) => (n === undefined || base === undefined || base === 0 ? "n/a" : `${(n / base).toFixed(2)}×`);
 
@@ -249,6 +284,14 @@ async function main(): Promise<number> {
       }
     }
   }
+  const kinds: ServerKind[] = (["TS", "Go", "Go release"] as const).filter((k) => k === "TS" || (k === "Go" ? "path" in go.current : "path" in go.release));
+  const memory = new Map<ServerKind, IdlePeerMemory | string>();
+  if (o.idlePeers > 0 && process.platform === "linux") {
+    for (const kind of kinds) {
+      process.stderr.write(`bench:go: memory per idle client peer, ${serverLabel(kind, go)}\n`);
+      memory.set(kind, await idleMemory(kind, go, o.idlePeers).catch((err: unknown) => (err instanceof Error ? err.message : String(err))));
+    }
+  }
   const out: string[] = [];
   out.push(`gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, ${o.configSize} servers (each its own process), quorum ${o.quorumSize}, ${o.timeS} s after ${o.warmupS} s warmup, best of ${o.repeat}`);
   if ("unavailable" in go.current) {
@@ -274,10 +317,24 @@ async function main(): Promise<number> {
   for (const r of rows) {
     out.push(r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd());
   }
+  if (memory.size > 0) {
+    const memBase = memory.get("path" in go.current ? "Go" : "Go release");
+    out.push("");
+    out.push(`memory per idle client peer: a server's resident set growth while ${o.idlePeers} connections each hold one idle NodeStream`);
+    const memRows = [["server", "KiB per peer", "vs Go"]];
+    for (const [kind, m] of memory) {
+      const kib = typeof m === "string" ? undefined : m.rssKiBPerPeer;
+      memRows.push([serverLabel(kind, go), typeof m === "string" ? `n/a (${m})` : fmt(kib, 1), ratio(kib, typeof memBase === "string" ? undefined : memBase?.rssKiBPerPeer)]);
+    }
+    const memWidths = memRows[0]!.map((_, c) => Math.max(...memRows.map((r) => r[c]!.length)));
+    for (const r of memRows) {
+      out.push(r.map((cell, c) => cell.padEnd(memWidths[c]!)).join("  ").trimEnd());
+    }
+  }
   process.stdout.write(`${out.join("\n")}\n`);
   if (o.json !== undefined) {
     const results = settings.flatMap((s) => PAIRINGS.map((p) => ({ setting: s, pairing: pairingLabel(p, go), best: best.get(`${s.label}/${p}`) ?? null, runs: runs.get(`${s.label}/${p}`) ?? [] })));
-    writeFileSync(o.json, `${JSON.stringify({ options: o, go, baseline: pairingLabel(baseline, go), results }, null, 2)}\n`);
+    writeFileSync(o.json, `${JSON.stringify({ options: o, go, baseline: pairingLabel(baseline, go), results, idlePeerMemory: Object.fromEntries([...memory].map(([k, m]) => [serverLabel(k, go), m])) }, null, 2)}\n`);
   }
   return 0;
 }

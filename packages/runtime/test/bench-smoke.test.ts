@@ -125,7 +125,7 @@ describe("pnpm bench (smoke)", () => {
       const json = join(dir, "go.json");
       // Both Go programs named as missing files: no build of Go Gorums is attempted here.
       const env = { GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark"), GORUMS_GO_RELEASE_BENCHMARK: join(dir, "no-such-release") };
-      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 120_000, env);
+      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--idle-peers", "20", "--json", json], 120_000, env);
       expect(stderr).not.toMatch(/bench:go: Error/);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^gorums-ts bench:go: QuorumCall of Go Gorums' benchmark service, 2 servers .*quorum 2/m);
@@ -141,6 +141,10 @@ describe("pnpm bench (smoke)", () => {
       const measured = out.results.filter((r) => r.best !== null);
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", "TS → TS"]);
       expect(measured.every((r) => (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+      expect(stdout).toMatch(/^memory per idle client peer: .* 20 connections each hold one idle NodeStream$/m);
+      expect(stdout).toMatch(/^TS servers\s+-?\d+\.\d\s/m);
+      expect(Object.keys(out.idlePeerMemory)).toEqual(["TS servers"]);
+      expect(out.idlePeerMemory["TS servers"]).toMatchObject({ peers: 20 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -150,7 +154,7 @@ describe("pnpm bench (smoke)", () => {
     const dir = mkdtempSync(join(tmpdir(), "gorums-bench-go-release-"));
     try {
       const json = join(dir, "go.json");
-      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--json", json], 400_000, {
+      const { code, stdout, stderr } = await run(benchGo, ["--time", "0.2", "--warmup", "0.05", "--repeat", "1", "--config-size", "2", "--idle-peers", "20", "--json", json], 400_000, {
         GORUMS_GO_BENCHMARK: join(dir, "no-such-benchmark"),
       });
       expect(stderr).not.toMatch(/bench:go: Error/);
@@ -166,6 +170,10 @@ describe("pnpm bench (smoke)", () => {
       const measured = out.results.filter((r) => r.best !== null);
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", label, "TS → TS", label]);
       expect(measured.every((r) => (r.best?.callsPerSec ?? 0) > 0 && (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+      // The release's servers held the idle NodeStreams on its own wire (a refused stream would give an error instead).
+      const releaseServers = `Go Gorums ${release} servers`;
+      expect(out.idlePeerMemory[releaseServers]).toMatchObject({ peers: 20 });
+      expect(stdout).toMatch(new RegExp(`^${releaseServers}\\s+-?\\d+\\.\\d\\s`, "m"));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -176,5 +184,7 @@ describe("pnpm bench (smoke)", () => {
 interface BenchGoJson {
   readonly baseline: string;
   readonly results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number } | null }>;
+  /** By server kind: the figures, or why they could not be taken. */
+  readonly idlePeerMemory: Record<string, { peers: number; rssKiBPerPeer: number } | string>;
 }
 
