@@ -2,6 +2,7 @@
  * The command line of `pnpm bench`, modelled on Go Gorums' cmd/benchmark.
  */
 import type { ManagerOptions } from "../src/index.js";
+import { numberFlag, scanArgv } from "./argv.js";
 
 /** The wire protocol of the bench's calls: "grpc" (our node:http2 NodeStream) or "connect" (connect-node). */
 export type Protocol = NonNullable<ManagerOptions["protocol"]>;
@@ -82,50 +83,12 @@ export const USAGE = `usage: pnpm bench [flags]
 
 /** Parses argv (without node and the script); throws on a bad flag. */
 export function parseFlags(argv: readonly string[]): Flags {
-  const values = new Map<string, string>();
-  const bools = new Set<string>();
-  const BOOLS = new Set(["json", "list", "help", "h", "no-baselines"]);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith("-")) {
-      throw new Error(`unexpected argument ${JSON.stringify(a)}`);
-    }
-    let name = a.replace(/^--?/, "");
-    let value: string | undefined;
-    const eq = name.indexOf("=");
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (BOOLS.has(name)) {
-      bools.add(name);
-      continue;
-    }
-    if (value === undefined) {
-      value = argv[++i];
-      if (value === undefined) {
-        throw new Error(`flag --${name} needs a value`);
-      }
-    }
-    values.set(name, value);
-  }
-  const known = new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "repeat", "remotes", "server", "peers", "id", "protocol", "svg", "client-peers", "role", "connect", "count"]);
-  for (const name of values.keys()) {
-    if (!known.has(name)) {
-      throw new Error(`unknown flag --${name}`);
-    }
-  }
-  const num = (name: string, def: number, min = 0): number => {
-    const v = values.get(name);
-    if (v === undefined) {
-      return def;
-    }
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min) {
-      throw new Error(`--${name} must be a number ≥ ${min}, not ${JSON.stringify(v)}`);
-    }
-    return n;
-  };
+  const { values, bools } = scanArgv(
+    argv,
+    new Set(["benchmarks", "baselines", "config-size", "quorum-size", "concurrent", "payload", "time", "warmup", "repeat", "remotes", "server", "peers", "id", "protocol", "svg", "client-peers", "role", "connect", "count"]),
+    new Set(["json", "list", "help", "h", "no-baselines"]),
+  );
+  const num = (name: string, def: number, min = 0): number => numberFlag(values, name, def, min);
   const list = (name: string): string[] =>
     (values.get(name) ?? "")
       .split(",")

@@ -25,6 +25,7 @@ import { freePorts, startServers, type Cluster } from "./cluster.js";
 import { CpuWatch } from "./cpu.js";
 import { findGoBenchmark, findReleasedGoBenchmark, runGoClient, startGoServer, type GoBenchmark, type ReleasedGoBenchmark } from "./go-gorums.js";
 import { runGoFlow } from "./go-flow.js";
+import { numberFlag, scanArgv } from "./argv.js";
 import { measureIdlePeerMemory, type IdlePeerMemory, type NodeStreamTarget } from "./idle-peer-memory.js";
 import { NODE_STREAM_PATH } from "../src/wire/grpc/node-stream-path.js";
 
@@ -96,25 +97,11 @@ the version bench/go-release/go.mod pins.
 `;
 
 function parse(argv: readonly string[]): Options | "help" {
-  const v = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--help" || a === "-h") {
-      return "help";
-    }
-    const name = a.replace(/^--/, "");
-    if (!["config-size", "quorum-size", "time", "warmup", "repeat", "idle-peers", "json"].includes(name) || argv[i + 1] === undefined) {
-      throw new Error(`bad flag ${a}`);
-    }
-    v.set(name, argv[++i]!);
+  const { values: v, bools } = scanArgv(argv, new Set(["config-size", "quorum-size", "time", "warmup", "repeat", "idle-peers", "json"]), new Set(["help", "h"]));
+  if (bools.size > 0) {
+    return "help";
   }
-  const num = (name: string, def: number, min: number) => {
-    const n = Number(v.get(name) ?? def);
-    if (!Number.isFinite(n) || n < min) {
-      throw new Error(`--${name} must be a number ≥ ${min}`);
-    }
-    return n;
-  };
+  const num = (name: string, def: number, min: number) => numberFlag(v, name, def, min);
   const configSize = Math.floor(num("config-size", 4, 1));
   return {
     configSize,
