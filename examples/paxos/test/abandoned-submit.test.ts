@@ -5,24 +5,11 @@
  * stop rejects. The replica here is alone in a system of three, so it never
  * gets a quorum and never applies the command.
  */
-import { create } from "@bufbuild/protobuf";
 import { newConfig, newLocalSystems, withNodes } from "@gorums/runtime";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
-import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { Replica } from "../src/replica.js";
-
-const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { command as cmd, waitUntil } from "./helpers.js";
 
 describe("abandoned submits", () => {
   /** One replica of a system of three, the other two never started: no quorum. */

@@ -3,13 +3,10 @@
  * promise, an Accept is taken at or above the promise (and raises it), and a
  * promise reports what was accepted from the requested slot on.
  */
-import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Acceptor } from "../src/acceptor.js";
 import { ballot, formatBallot } from "../src/ballot.js";
-import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
-
-const cmd = (id: string) => create(CommandSchema, { id, op: `${id}=1` });
+import { command as cmd } from "./helpers.js";
 
 describe("acceptor", () => {
   it("promises a higher ballot and refuses lower and equal ones, naming its promise", () => {

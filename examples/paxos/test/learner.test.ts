@@ -5,14 +5,11 @@
  * whenApplied wait whose signal aborts rejects with its reason and leaves no
  * waiter behind; the live ones still resolve.
  */
-import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { ballot } from "../src/ballot.js";
-import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { Learner } from "../src/learner.js";
 import { NOOP } from "../src/proposer.js";
-
-const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
+import { command as cmd } from "./helpers.js";
 
 describe("learner", () => {
   it("waits for a gap to be filled, then applies in slot order", async () => {

@@ -9,10 +9,10 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { Acceptor } from "../src/acceptor.js";
 import { ballot, formatBallot } from "../src/ballot.js";
-import { AcceptedEntrySchema, AcceptResponseSchema, CommandSchema, PrepareResponseSchema, type Ballot } from "../src/gen/paxos/paxos_pb.js";
+import { AcceptedEntrySchema, AcceptResponseSchema, PrepareResponseSchema, type Ballot } from "../src/gen/paxos/paxos_pb.js";
 import { AcceptTally, chosenInPromises, majority, nextBallot, PrepareTally } from "../src/proposer.js";
+import { command as cmd } from "./helpers.js";
 
-const cmd = (id: string) => create(CommandSchema, { id, op: `${id}=1` });
 const yes = () => create(AcceptResponseSchema, { ok: true });
 const no = (promised: Ballot) => create(AcceptResponseSchema, { ok: false, promised });
 const promise = (entries: Array<[slot: number, b: Ballot, id: string]>) =>

@@ -5,26 +5,13 @@
  * applied once; clients reach Submit through a plain newConfig; and a
  * replica restarted from stable storage never reuses a ballot.
  */
-import { create } from "@bufbuild/protobuf";
 import { newConfig, newLocalSystems, withNodes } from "@gorums/runtime";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { submit } from "../src/gen/paxos/paxos_gorums.js";
-import { CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { ballot } from "../src/ballot.js";
 import { Replica } from "../src/replica.js";
 import { emptyState, type StableStorage } from "../src/storage.js";
-
-const cmd = (id: string, op: string) => create(CommandSchema, { id, op });
-
-async function waitUntil(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { command as cmd, waitUntil } from "./helpers.js";
 
 describe("replicas", () => {
   /** N replicas on a local mesh, each with a config of all N; the mesh is stopped when the test ends. */

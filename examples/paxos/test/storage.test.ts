@@ -16,8 +16,8 @@ import { Acceptor } from "../src/acceptor.js";
 import { ballot, formatBallot } from "../src/ballot.js";
 import { AcceptedEntrySchema, CommandSchema } from "../src/gen/paxos/paxos_pb.js";
 import { FileStorage, STATE_FILE } from "../src/storage.js";
+import { command as cmd } from "./helpers.js";
 
-const cmd = (id: string) => create(CommandSchema, { id, op: `${id}=1` });
 const entry = (slot: number, round: number, node: number, id: string) => create(AcceptedEntrySchema, { slot, ballot: ballot(round, node), command: cmd(id) });
 
 describe("stable storage", () => {
