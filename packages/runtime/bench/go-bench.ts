@@ -12,10 +12,13 @@
  *
  * Go Gorums' `cmd/benchmark` comes from $GORUMS_GO_BENCHMARK or is built
  * from the Go module proxy (go-gorums.ts); when neither works, the Go
- * pairings are listed as unavailable with the reason. A fifth pairing runs
- * the released Go Gorums that bench/go-release/go.mod pins, Go → Go only
- * (its wire predates ours): the ratios are taken against it when the
- * current wire's Go → Go did not run, and the first line says which.
+ * pairings are listed as unavailable with the reason. The released Go
+ * Gorums that bench/go-release/go.mod pins runs three more: its client and
+ * servers (Go → Go), its client against our servers, and our client against
+ * its servers, on its own wire (`/ordering.Gorums/NodeStream`, which our
+ * servers serve and our client dials with `wire: "ordering"`). The ratios
+ * are taken against its Go → Go when the current wire's Go → Go did not
+ * run, and the first line says which.
  */
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -27,13 +30,20 @@ import { findGoBenchmark, findReleasedGoBenchmark, runGoClient, startGoServer, t
 import { runGoFlow } from "./go-flow.js";
 import { numberFlag, scanArgv } from "./argv.js";
 import { measureIdlePeerMemory, type IdlePeerMemory, type NodeStreamTarget } from "./idle-peer-memory.js";
-import { NODE_STREAM_PATH } from "../src/wire/grpc/node-stream-path.js";
+import { type NodeStreamWire, ORDERING_WIRE, STREAM_WIRE } from "../src/wire/grpc/node-stream-wire.js";
 
 const BENCH_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 
-/** A client-and-servers pairing; "Go release": Go → Go with the released Go Gorums (bench/go-release). */
-type Pairing = "Go → Go" | "TS → TS" | "Go → TS" | "TS → Go" | "Go release";
-const PAIRINGS: readonly Pairing[] = ["Go → Go", "TS → TS", "Go → TS", "TS → Go", "Go release"];
+/**
+ * A client-and-servers pairing. "Go release": Go → Go with the released Go
+ * Gorums (bench/go-release); "Go release → TS" its client against our
+ * servers, "TS → Go release" our client against its servers, on its wire.
+ */
+type Pairing = "Go → Go" | "TS → TS" | "Go → TS" | "TS → Go" | "Go release" | "Go release → TS" | "TS → Go release";
+const PAIRINGS: readonly Pairing[] = ["Go → Go", "TS → TS", "Go → TS", "TS → Go", "Go release", "Go release → TS", "TS → Go release"];
+
+/** Whether a pairing runs the released Go Gorums. */
+const withRelease = (p: Pairing) => p === "Go release" || p === "Go release → TS" || p === "TS → Go release";
 
 /** The Go programs the pairings run. */
 interface GoPrograms {
@@ -45,13 +55,17 @@ interface GoPrograms {
 
 /** How a pairing is named in the table. */
 function pairingLabel(p: Pairing, go: GoPrograms): string {
-  return p === "Go release" ? `Go → Go, Go Gorums ${"version" in go.release ? go.release.version : "release"}` : p;
+  const release = `Go Gorums ${"version" in go.release ? go.release.version : "release"}`;
+  if (p === "Go release") return `Go → Go, ${release}`;
+  if (p === "Go release → TS") return `Go → TS, ${release} client`;
+  if (p === "TS → Go release") return `TS → Go, ${release} servers`;
+  return p;
 }
 
 /** Whether a pairing can run with the Go programs found. */
 function runnable(p: Pairing, go: GoPrograms): boolean {
   if (p === "TS → TS") return true;
-  return p === "Go release" ? "path" in go.release : "path" in go.current;
+  return withRelease(p) ? "path" in go.release : "path" in go.current;
 }
 
 /** Concurrency and payload of one setting. */
@@ -92,7 +106,7 @@ const USAGE = `usage: pnpm bench:go [flags]
   --json FILE       also write the results as JSON
 Go Gorums' cmd/benchmark: $GORUMS_GO_BENCHMARK, or built with go from
 ${"github.com/relab/gorums"}@$GORUMS_GO_VERSION (default latest). The released
-Go Gorums (Go → Go only): $GORUMS_GO_RELEASE_BENCHMARK, or built with go from
+Go Gorums (Go → Go, and on its own wire with ours): $GORUMS_GO_RELEASE_BENCHMARK, or built with go from
 the version bench/go-release/go.mod pins.
 `;
 
@@ -151,8 +165,8 @@ function stopProcess(child: ChildProcess): Promise<void> {
  * Our client, in this process, running Go's QuorumCall benchmark. Its CPU is
  * counted over the whole run, warmup included, as the Go client's is.
  */
-async function tsClient(servers: Servers, o: Options, s: Setting): Promise<Figures> {
-  const config = newConfig(withNodeList([...servers.addrs]));
+async function tsClient(servers: Servers, o: Options, s: Setting, wire: NodeStreamWire = STREAM_WIRE): Promise<Figures> {
+  const config = newConfig(withNodeList([...servers.addrs]), { wire: wire.name });
   try {
     const watch = new CpuWatch(undefined, servers.pids);
     watch.start();
@@ -181,13 +195,14 @@ async function goClient(bin: string, servers: Servers, o: Options, s: Setting): 
 }
 
 async function measure(p: Pairing, go: GoPrograms, o: Options, s: Setting): Promise<Figures> {
-  if (p === "Go release") {
+  if (withRelease(p)) {
     if (!("path" in go.release)) {
       throw new Error("the released Go Gorums is unavailable");
     }
-    const servers = await goServers(go.release.path, o.configSize);
+    const bin = go.release.path;
+    const servers = p === "Go release → TS" ? await tsServers(o.configSize) : await goServers(bin, o.configSize);
     try {
-      return await goClient(go.release.path, servers, o, s);
+      return p === "TS → Go release" ? await tsClient(servers, o, s, ORDERING_WIRE) : await goClient(bin, servers, o, s);
     } finally {
       await servers.stop();
     }
@@ -215,13 +230,9 @@ async function idleMemory(kind: ServerKind, go: GoPrograms, n: number): Promise<
   const bin = release ? ("path" in go.release ? go.release.path : undefined) : "path" in go.current ? go.current.path : undefined;
   const servers = kind === "TS" ? await tsServers(1) : await goServers(bin!, 1);
   try {
-    const target: NodeStreamTarget = {
-      addr: servers.addrs[0]!,
-      pid: servers.pids[0]!,
-      // Go Gorums v0.11.0's wire: its own service path and codec name.
-      path: release ? "/ordering.Gorums/NodeStream" : NODE_STREAM_PATH,
-      contentType: release ? "application/grpc+gorums" : "application/grpc",
-    };
+    // Each server on the wire its Go Gorums speaks (ours serves both; the current one here).
+    const wire = release ? ORDERING_WIRE : STREAM_WIRE;
+    const target: NodeStreamTarget = { addr: servers.addrs[0]!, pid: servers.pids[0]!, path: wire.path, contentType: wire.contentType };
     return await measureIdlePeerMemory(target, n);
   } finally {
     await servers.stop();
@@ -287,7 +298,7 @@ async function main(): Promise<number> {
   if ("unavailable" in go.release) {
     out.push(`The released Go Gorums is unavailable: ${go.release.unavailable}`);
   } else {
-    out.push(`${pairingLabel("Go release", go)}: the release's own cmd/benchmark, client and servers; its wire predates ours, so it pairs with nothing of ours`);
+    out.push(`${pairingLabel("Go release", go)}: the release's own cmd/benchmark, client and servers, on its wire (/ordering.Gorums/NodeStream), which our servers serve and our client speaks with wire "ordering" in the two pairings after it`);
   }
   const baseline: Pairing = "path" in go.current || !("path" in go.release) ? "Go → Go" : "Go release";
   out.push(`ratios against ${pairingLabel(baseline, go)}`);

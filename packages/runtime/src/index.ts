@@ -52,6 +52,7 @@ export type { ServerInterceptor, ServerNext } from "./server/server-interceptor.
 // Connection options (the wire's plumbing itself is @gorums/runtime/wire).
 export type { BackoffOptions } from "./wire/backoff.js";
 export type { KeepaliveOptions } from "./wire/keepalive-options.js";
+export type { GorumsWire } from "./wire/gorums-wire.js";
 
 // Symmetric configurations.
 export { InboundManager } from "./symmetric/inbound-manager.js";

@@ -8,16 +8,20 @@
  * Go's format. Then across languages, with interop/go's gorums-go-bench (a
  * stand-in for Go Gorums' cmd/benchmark on the Go interop peer: Go's
  * protobuf and grpc-go, Go Gorums' wire): its client against our servers,
- * our flow against its servers. No timing assertions.
+ * our flow against its servers. And with the real Go Gorums v0.11.0 (the
+ * release bench/go-release pins, built with go): its cmd/benchmark client
+ * against our servers on its wire, and our flow with `wire: "ordering"`
+ * against its servers. No timing assertions.
  */
 import { create, getOption, toBinary } from "@bufbuild/protobuf";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { testServers } from "../src/testing/index.js";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { newConfig, withNodeList } from "../src/index.js";
+import { type ManagerOptions, newConfig, withNodeList } from "../src/index.js";
 import { freePorts } from "../bench/cluster.js";
-import { parseGoClientOutput, runGoClient, startGoServer } from "../bench/go-gorums.js";
+import { findReleasedGoBenchmark, parseGoClientOutput, runGoClient, startGoServer } from "../bench/go-gorums.js";
 import { GO_BENCHMARKS, goFlowTable, poolServerResults, runGoFlow } from "../bench/go-flow.js";
 import { benchmarkService } from "../bench/roles.js";
 import { multicast, registerBenchmarkServer, startServerBenchmark, stopServerBenchmark } from "../bench/gen/benchmark/benchmark_gorums.js";
@@ -166,37 +170,81 @@ if (!goBenchBuilt) {
   console.warn(`\n*** ${msg}; SKIPPING it ***\n`);
 }
 
+/** A Go benchmark client (`bin`) runs each of `benchmarks` against three of our servers: every one completes calls. */
+async function goClientAgainstOurServers(bin: string, benchmarks: readonly string[]): Promise<void> {
+  const { addrs } = await testServers(3, (srv) => registerBenchmarkServer(srv, benchmarkService()), { onCleanup: onTestFinished });
+  for (const benchmark of benchmarks) {
+    const r = await runGoClient(bin, { remotes: addrs, benchmark, quorumSize: 2, concurrent: 2, payload: 16, timeS: 0.3, warmupS: 0.05 });
+    expect(r.callsPerSec, benchmark).toBeGreaterThan(0);
+    expect(r.cpuUs, benchmark).toBeGreaterThan(0);
+    if (benchmark === "SlowServer") {
+      expect(r.meanMs).toBeGreaterThanOrEqual(10);
+    }
+  }
+}
+
+/**
+ * Our flow, with `options`, runs the benchmarks `names` against three Go
+ * benchmark servers (`bin`): every one completes calls, and QuorumCall's
+ * campaign has the three servers' StopBenchmark replies with Go's
+ * allocation counts.
+ */
+async function ourFlowAgainstGoServers(bin: string, options: ManagerOptions, names: readonly string[]): Promise<void> {
+  const addrs = (await freePorts(3)).map((p) => `127.0.0.1:${p}`);
+  const servers = await Promise.all(addrs.map((a) => startGoServer(bin, a)));
+  onTestFinished(() => {
+    for (const s of servers) {
+      s.kill("SIGKILL");
+    }
+  });
+  const config = newConfig(withNodeList(addrs), options);
+  onTestFinished(() => config.close());
+  const results = await runGoFlow(config, { concurrent: 2, maxAsync: 8, payload: 16, warmupMs: 20, durationMs: 150, quorumSize: 2, remote: true }, new RegExp(`^(${names.join("|")})$`));
+  expect(results.map((r) => r.name).sort()).toEqual([...names].sort());
+  for (const r of results) {
+    expect(r.totalOps, r.name).toBeGreaterThan(0);
+    expect(r.latencyAvg, r.name).toBeGreaterThan(0);
+  }
+  const qc = results.find((r) => r.name === "QuorumCall")!;
+  expect(qc.serverStats).toHaveLength(3);
+  expect(qc.serverStats.every((s) => s.allocs > 0 && s.memory > 0)).toBe(true);
+}
+
 describe.skipIf(!goBenchBuilt)("Go's benchmark across languages (gorums-go-bench, Go's protobuf and grpc-go)", () => {
   it("a Go client runs QuorumCall, SlowServer and Multicast against our servers, whose campaigns it reads", async () => {
-    const { addrs } = await testServers(3, (srv) => registerBenchmarkServer(srv, benchmarkService()), { onCleanup: onTestFinished });
-    for (const benchmark of ["QuorumCall", "SlowServer", "Multicast"]) {
-      const r = await runGoClient(GO_BENCH, { remotes: addrs, benchmark, quorumSize: 2, concurrent: 2, payload: 16, timeS: 0.3, warmupS: 0.05 });
-      expect(r.callsPerSec, benchmark).toBeGreaterThan(0);
-      expect(r.cpuUs, benchmark).toBeGreaterThan(0);
-      if (benchmark === "SlowServer") {
-        expect(r.meanMs).toBeGreaterThanOrEqual(10);
-      }
-    }
+    await goClientAgainstOurServers(GO_BENCH, ["QuorumCall", "SlowServer", "Multicast"]);
   });
 
   it("our flow runs every benchmark against Go servers and reads their campaigns (Go counts allocations)", async () => {
-    const addrs = (await freePorts(3)).map((p) => `127.0.0.1:${p}`);
-    const servers = await Promise.all(addrs.map((a) => startGoServer(GO_BENCH, a)));
-    onTestFinished(() => {
-      for (const s of servers) {
-        s.kill("SIGKILL");
-      }
-    });
-    const config = newConfig(withNodeList(addrs));
-    onTestFinished(() => config.close());
-    const results = await runGoFlow(config, { concurrent: 2, maxAsync: 8, payload: 16, warmupMs: 20, durationMs: 150, quorumSize: 2, remote: true }, /^(QuorumCall|SlowServer|Multicast)$/);
-    expect(results.map((r) => r.name)).toEqual(["Multicast", "QuorumCall", "SlowServer"]);
-    for (const r of results) {
-      expect(r.totalOps, r.name).toBeGreaterThan(0);
-      expect(r.latencyAvg, r.name).toBeGreaterThan(0);
+    await ourFlowAgainstGoServers(GO_BENCH, {}, ["QuorumCall", "SlowServer", "Multicast"]);
+  });
+});
+
+/** The go command, which builds the released Go Gorums (bench/go-release). */
+const goInstalled = spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+if (!goInstalled) {
+  const msg = "go is not on PATH: the released Go Gorums against ours is not tested";
+  if (process.env.CI === "true") {
+    throw new Error(msg);
+  }
+  console.warn(`\n*** ${msg}; SKIPPING it ***\n`);
+}
+
+describe.skipIf(!goInstalled)("the released Go Gorums (v0.11.0) and ours, on its wire (/ordering.Gorums/NodeStream)", () => {
+  let release = "";
+  beforeAll(async () => {
+    const found = await findReleasedGoBenchmark();
+    if (!("path" in found)) {
+      throw new Error(`the released Go Gorums did not build: ${found.unavailable}`);
     }
-    const qc = results.find((r) => r.name === "QuorumCall")!;
-    expect(qc.serverStats).toHaveLength(3);
-    expect(qc.serverStats.every((s) => s.allocs > 0 && s.memory > 0)).toBe(true);
+    release = found.path;
+  }, 300_000);
+
+  it("its client runs QuorumCall, AsyncQuorumCall, SlowServer and Multicast against our servers", async () => {
+    await goClientAgainstOurServers(release, ["QuorumCall", "AsyncQuorumCall", "SlowServer", "Multicast"]);
+  });
+
+  it('our flow with wire "ordering" runs every benchmark against its servers and reads their campaigns (Go counts allocations)', async () => {
+    await ourFlowAgainstGoServers(release, { wire: "ordering" }, ["QuorumCall", "AsyncQuorumCall", "SlowServer", "Multicast"]);
   });
 });

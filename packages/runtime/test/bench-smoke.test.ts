@@ -137,7 +137,8 @@ describe("pnpm bench (smoke)", () => {
         expect(Number(line.split(/\s{2,}/)[2]?.replace(/,/g, ""))).toBeGreaterThan(0);
       }
       const out = JSON.parse(readFileSync(json, "utf8")) as BenchGoJson;
-      expect(out.results).toHaveLength(10);
+      // Seven pairings (four on the current wire, three with the release) at two settings.
+      expect(out.results).toHaveLength(14);
       const measured = out.results.filter((r) => r.best !== null);
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", "TS → TS"]);
       expect(measured.every((r) => (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
@@ -150,7 +151,7 @@ describe("pnpm bench (smoke)", () => {
     }
   }, 150_000);
 
-  it.skipIf(!goInstalled)("pnpm bench:go with the released Go Gorums (bench/go-release): its Go → Go rows measured, the ratios taken against them", async () => {
+  it.skipIf(!goInstalled)("pnpm bench:go with the released Go Gorums (bench/go-release): its Go → Go, Go → TS and TS → Go rows measured, the ratios taken against its Go → Go", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gorums-bench-go-release-"));
     try {
       const json = join(dir, "go.json");
@@ -168,7 +169,9 @@ describe("pnpm bench (smoke)", () => {
       const out = JSON.parse(readFileSync(json, "utf8")) as BenchGoJson;
       expect(out.baseline).toBe(label);
       const measured = out.results.filter((r) => r.best !== null);
-      expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", label, "TS → TS", label]);
+      // The release's client against our servers and our client against its servers, on its wire.
+      const mixed = [`Go → TS, Go Gorums ${release} client`, `TS → Go, Go Gorums ${release} servers`];
+      expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", label, ...mixed, "TS → TS", label, ...mixed]);
       expect(measured.every((r) => (r.best?.callsPerSec ?? 0) > 0 && (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
       // The release's servers held the idle NodeStreams on its own wire (a refused stream would give an error instead).
       const releaseServers = `Go Gorums ${release} servers`;

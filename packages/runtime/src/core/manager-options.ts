@@ -1,4 +1,5 @@
 import type { SecureClientSessionOptions } from "node:http2";
+import type { GorumsWire } from "../wire/gorums-wire.js";
 import type { BackoffOptions } from "../wire/backoff.js";
 import type { KeepaliveOptions } from "../wire/keepalive-options.js";
 import type { RequestServer } from "../wire/request-server.js";
@@ -37,6 +38,15 @@ export interface ManagerOptions {
    * carried by connect-node's client. A Server serves both.
    */
   protocol?: "grpc" | "connect";
+  /**
+   * The Go Gorums wire on the gRPC protocol: "stream" (default, the current
+   * one: `/stream.Gorums/NodeStream`) or "ordering", to call nodes built on
+   * the Go Gorums v0.11.0 release (`/ordering.Gorums/NodeStream`,
+   * `application/grpc+gorums`). That release never calls back, so
+   * "ordering" goes without `server` and with the "grpc" protocol only. A
+   * Server serves both wires.
+   */
+  wire?: GorumsWire;
   /** Largest reply accepted, in bytes; larger ones fail the stream with ResourceExhausted. Default 4 MiB, as gRPC. */
   maxMessageBytes?: number;
   /**

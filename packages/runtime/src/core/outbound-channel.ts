@@ -24,6 +24,7 @@ export interface OutboundChannelHooks {
  * has a server, serving the calls that come back on the stream.
  */
 export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hooks: OutboundChannelHooks = {}): Channel {
+  checkWire(options);
   const headers = new Headers(options.metadata);
   for (const [k, v] of Object.entries(options.streamHeaders ?? {})) {
     headers.set(k, v);
@@ -40,6 +41,7 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(options.maxMessageBytes !== undefined ? { readMaxBytes: options.maxMessageBytes } : {}),
     ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.wire !== undefined ? { wire: options.wire } : {}),
   };
   const makeDialer = (h: Headers): StreamDialer =>
     options.protocol === "connect" ? connectStreamDialer({ ...dialOptions, headers: h }) : http2StreamDialer({ ...dialOptions, headers: h });
@@ -56,6 +58,22 @@ export function newOutboundChannel(spec: NodeSpec, options: ManagerOptions, hook
     ...(hooks.acceptAfterMs !== undefined ? { acceptAfterMs: hooks.acceptAfterMs } : {}),
     ...(hooks.keepConnected !== undefined ? { keepConnected: hooks.keepConnected } : {}),
   });
+}
+
+/** Throws for the options the Go Gorums v0.11.0 release's wire cannot carry. */
+function checkWire(options: ManagerOptions): void {
+  if (options.wire === undefined || options.wire === "stream") {
+    return;
+  }
+  if (options.wire !== "ordering") {
+    throw new Error(`gorums: unknown wire ${JSON.stringify(options.wire)} (want "stream" or "ordering")`);
+  }
+  if (options.protocol === "connect") {
+    throw new Error('gorums: the "ordering" wire (Go Gorums v0.11.0) is gRPC only, not protocol "connect"');
+  }
+  if (options.server !== undefined) {
+    throw new Error('gorums: the "ordering" wire (Go Gorums v0.11.0) has no calls back: it cannot take a server');
+  }
 }
 
 /**

@@ -125,7 +125,7 @@ export class Listener {
   /** A Connect-protocol NodeStream, served by connect-node's handler: what it yields is what we send. */
   private async *acceptConnectStream(requests: AsyncIterable<Message>, ctx: HandlerContext): AsyncIterable<Message> {
     const { stream, replies } = connectServerStream(requests, ctx.signal);
-    const refusal = await this.options.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress) }, ctx.values.get(kPeerCertificate));
+    const refusal = await this.options.adopt({ stream, headers: ctx.requestHeader, peerAddress: ctx.values.get(kPeerAddress), wire: "stream" }, ctx.values.get(kPeerCertificate));
     if (refusal !== undefined) {
       throw refusal;
     }

@@ -227,9 +227,11 @@ export class Server implements RequestServer {
    * and the cleanup it returns runs when the stream ends. Returns the error
    * to end the stream with when it is refused (server stopped, identity
    * check failed). `peerCertificate` is the client's verified TLS
-   * certificate, for the acceptor's peer authentication.
+   * certificate, for the acceptor's peer authentication. A stream on the
+   * Go Gorums v0.11.0 wire ("ordering") is served but never tracked: that
+   * wire has no calls back, so it joins no configuration.
    */
-  private async adopt({ stream, headers, peerAddress }: AcceptedNodeStream, peerCertificate: PeerCertificate | undefined): Promise<ConnectError | undefined> {
+  private async adopt({ stream, headers, peerAddress, wire }: AcceptedNodeStream, peerCertificate: PeerCertificate | undefined): Promise<ConnectError | undefined> {
     await this.serving;
     if (this.shutdown.signal.aborted) {
       return toConnectError(this.shutdown.signal.reason);
@@ -240,6 +242,10 @@ export class Server implements RequestServer {
       peer = await (this.acceptor ?? this.clientPeers).acceptPeer({ headers, peerAddress, ...(peerCertificate !== undefined ? { peerCertificate } : {}) });
     } catch (err) {
       return toConnectError(err);
+    }
+    if (wire === "ordering") {
+      // The Go Gorums v0.11.0 wire has no calls back: its client is served, never tracked.
+      peer = { nodeID: peer.nodeID };
     }
     const streamEnded = new AbortController();
     const forget = (c: Channel) => {

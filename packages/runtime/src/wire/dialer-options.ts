@@ -1,5 +1,6 @@
 import type * as http2 from "node:http2";
 import type { KeepaliveOptions } from "./keepalive-options.js";
+import type { GorumsWire } from "./gorums-wire.js";
 
 /** How to reach one node: what every protocol's stream dialer takes. */
 export interface DialerOptions {
@@ -18,4 +19,9 @@ export interface DialerOptions {
    * and TLS handshakes, and on gRPC the node's first SETTINGS frame.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The Go Gorums wire to speak on the gRPC protocol: "stream" (default, the
+   * current one) or "ordering" (the Go Gorums v0.11.0 release's).
+   */
+  readonly wire?: GorumsWire;
 }

@@ -1,3 +1,5 @@
+import type { EnvelopeFormat } from "./envelope-format.js";
+
 /**
  * The encoding of one request envelope, shared by the node streams it is
  * written to: a quorum call writes the same envelope to every node of its
@@ -7,6 +9,8 @@
  * Message must not change once one of them was sent.
  */
 export class EncodedMessage {
-  /** The envelope's protobuf encoding (no frame header), once a stream has encoded it. */
+  /** The envelope's encoding (no frame header), once a stream has encoded it. */
   bytes: Uint8Array | undefined = undefined;
+  /** The envelope format `bytes` are in: a stream of another format encodes the message itself. */
+  format: EnvelopeFormat | undefined = undefined;
 }

@@ -23,7 +23,7 @@ const WIRE_I32 = 5;
 // ------------------------------------------------------------------ sizes
 
 /** Bytes of a varint of a non-negative integer below 2^53. */
-function varintSize(n: number): number {
+export function varintSize(n: number): number {
   if (n < 0x80) return 1;
   if (n < 0x4000) return 2;
   if (n < 0x200000) return 3;
@@ -108,7 +108,7 @@ export function messageSize(msg: Message): number {
 // --------------------------------------------------------------- encoding
 
 /** Writes a varint of a non-negative integer below 2^53 at `pos`; returns the new position. */
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
+export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   while (n >= 0x80) {
     buf[pos++] = (n & 0x7f) | 0x80;
     n = n >= 0x100000000 ? Math.floor(n / 128) : n >>> 7;

@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { EncodedMessage } from "../../src/wire/encoded-message.js";
+import { STREAM_ENVELOPE } from "../../src/wire/envelope-format.js";
+import { ORDERING_ENVELOPE } from "../../src/wire/ordering-envelope.js";
 import { encodeBatch } from "../../src/wire/grpc/frame-writer.js";
 import { encodeFrames, FrameDecoder } from "../../src/wire/grpc/grpc-frame.js";
 import { decodeMessage, encodeMessage } from "../../src/wire/message-codec.js";
@@ -37,6 +39,7 @@ describe("encodeBatch with shared encodings", () => {
     const other = request(8n, [9, 9, 9, 9]);
     const shared = new EncodedMessage();
     shared.bytes = encodeMessage(other); // as if another writer had encoded it
+    shared.format = STREAM_ENVELOPE;
     const frames = encodeBatch([msg], [shared]);
     expect(decodeFrames(frames)).toEqual([decodeMessage(encodeMessage(other))]);
   });
@@ -52,5 +55,22 @@ describe("encodeBatch with shared encodings", () => {
     expect(frames).toEqual(encodeFrames([a, b, c].map((m) => encodeMessage(m))));
     expect(decodeFrames(frames).map((m) => m.messageSeqNo)).toEqual([1n, 2n, 3n]);
     expect(Buffer.from(sharedA.bytes!)).toEqual(encodeMessage(a));
+  });
+
+  it("a stream of another envelope format encodes the message itself and leaves the shared bytes alone", () => {
+    const msg = request(9n, [4, 5]);
+    const shared = new EncodedMessage();
+    const current = encodeBatch([msg], [shared]); // a stream.Message stream flushed first
+    const kept = shared.bytes;
+    const ordering = encodeBatch([msg], [shared], ORDERING_ENVELOPE);
+    expect(shared.bytes).toBe(kept);
+    expect(shared.format).toBe(STREAM_ENVELOPE);
+    const body = ordering.subarray(5);
+    expect(ordering.readUInt32BE(1)).toBe(body.byteLength);
+    expect(ORDERING_ENVELOPE.decode(body)).toEqual(decodeMessage(current.subarray(5)));
+    // And the other way round: bytes an ordering stream shared are not copied into a stream.Message frame.
+    const fromOrdering = new EncodedMessage();
+    encodeBatch([msg], [fromOrdering], ORDERING_ENVELOPE);
+    expect(encodeBatch([msg], [fromOrdering])).toEqual(current);
   });
 });

@@ -2,7 +2,7 @@ import type * as http2 from "node:http2";
 import type { Message } from "../../gen/stream_pb.js";
 import type { EncodedMessage } from "../encoded-message.js";
 import { FRAME_HEADER_BYTES } from "./grpc-frame.js";
-import { encodeMessageInto, messageSize } from "../message-codec.js";
+import { type EnvelopeFormat, STREAM_ENVELOPE } from "../envelope-format.js";
 
 /** A group of sends that go out in one write and settle together. */
 interface Batch {
@@ -42,7 +42,11 @@ export class FrameWriter {
   private failed: Error | undefined;
   private readonly flushNow = () => this.flush();
 
-  constructor(private readonly stream: http2.Http2Stream) {
+  /** @param format how each Message is laid out in its frame (default: `stream.Message`). */
+  constructor(
+    private readonly stream: http2.Http2Stream,
+    private readonly format: EnvelopeFormat = STREAM_ENVELOPE,
+  ) {
     stream.on("drain", () => {
       this.blocked = false;
       this.flush();
@@ -87,7 +91,7 @@ export class FrameWriter {
     this.batch = undefined;
     let frames: Buffer;
     try {
-      frames = encodeBatch(batch.messages, batch.encodings);
+      frames = encodeBatch(batch.messages, batch.encodings, this.format);
     } catch (err) {
       // A message that cannot be encoded (a caller's bug): this batch fails, the stream goes on.
       batch.reject(err instanceof Error ? err : new Error(String(err)));
@@ -123,14 +127,16 @@ export class FrameWriter {
  * The messages as consecutive gRPC frames in one new Buffer. A message whose
  * shared encoding another writer made already is copied from it; one that
  * has a shared encoding not made yet leaves its bytes there (a view of the
- * returned Buffer).
+ * returned Buffer). Shared encodings of another envelope format are left
+ * alone: such a message is encoded here in `format`.
  */
-export function encodeBatch(messages: readonly Message[], encodings: ReadonlyArray<EncodedMessage | undefined>): Buffer {
+export function encodeBatch(messages: readonly Message[], encodings: ReadonlyArray<EncodedMessage | undefined>, format: EnvelopeFormat = STREAM_ENVELOPE): Buffer {
   const n = messages.length;
   const sizes = new Array<number>(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const size = encodings[i]?.bytes?.byteLength ?? messageSize(messages[i] as Message);
+    const encoded = encodings[i];
+    const size = encoded?.format === format && encoded.bytes !== undefined ? encoded.bytes.byteLength : format.size(messages[i] as Message);
     sizes[i] = size;
     total += FRAME_HEADER_BYTES + size;
   }
@@ -142,18 +148,19 @@ export function encodeBatch(messages: readonly Message[], encodings: ReadonlyArr
     out.writeUInt32BE(size, at + 1);
     const start = at + FRAME_HEADER_BYTES;
     const encoded = encodings[i];
-    const shared = encoded?.bytes;
+    const shared = encoded?.format === format ? encoded.bytes : undefined;
     if (shared !== undefined) {
       out.set(shared, start);
       at = start + size;
       continue;
     }
-    const end = encodeMessageInto(messages[i] as Message, out, start);
+    const end = format.encodeInto(messages[i] as Message, out, start);
     if (end !== start + size) {
       throw new Error("gorums: message changed while being encoded");
     }
-    if (encoded !== undefined) {
+    if (encoded !== undefined && encoded.bytes === undefined) {
       encoded.bytes = out.subarray(start, end);
+      encoded.format = format;
     }
     at = end;
   }

@@ -2,7 +2,7 @@ import type * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { streamDownError } from "../errors.js";
 import { codeFromHttpStatus } from "./http-status.js";
-import { isGrpcProtoContentType } from "./content-type.js";
+import { type NodeStreamWire, STREAM_WIRE } from "./node-stream-wire.js";
 import { statusFromMetadata } from "./trailer-status.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
 import { toWebHeaders } from "./http2-headers.js";
@@ -35,8 +35,10 @@ export class Http2ClientStream extends Http2MessageStream {
     private readonly onClosed: () => void,
     /** Keeps the session (and so the process) alive, or lets it go. */
     private readonly hold: (ref: boolean) => void = () => {},
+    /** The Go Gorums wire the request was made on: its content type and envelope format. */
+    private readonly wire: NodeStreamWire = STREAM_WIRE,
   ) {
-    super(request, maxMessageBytes);
+    super(request, maxMessageBytes, wire.format);
     this.session = request.session;
     this.accepted = new Promise((resolve) => {
       this.markAccepted = resolve;
@@ -114,7 +116,7 @@ export class Http2ClientStream extends Http2MessageStream {
       this.status = status; // trailers-only response
       return;
     }
-    if (!isGrpcProtoContentType(headers["content-type"])) {
+    if (!this.wire.accepts(headers["content-type"])) {
       this.fail(new ConnectError(`unsupported content type ${headers["content-type"] ?? "(none)"}`, Code.Unknown));
       return;
     }

@@ -6,7 +6,7 @@ import type { EncodedMessage } from "../encoded-message.js";
 import type { MessageSink } from "../message-sink.js";
 import { FrameWriter } from "./frame-writer.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder } from "./grpc-frame.js";
-import { decodeMessage } from "../message-codec.js";
+import { type EnvelopeFormat, STREAM_ENVELOPE } from "../envelope-format.js";
 import { MessageQueue } from "../message-queue.js";
 
 /**
@@ -22,17 +22,19 @@ export abstract class Http2MessageStream implements BidiStream {
   protected readonly queue: MessageQueue<Message>;
   protected readonly decoder: FrameDecoder;
 
+  /** @param format how the envelopes are laid out in the frames, both ways. */
   constructor(
     protected readonly stream: http2.Http2Stream,
     maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES,
+    format: EnvelopeFormat = STREAM_ENVELOPE,
   ) {
-    this.writer = new FrameWriter(stream);
+    this.writer = new FrameWriter(stream, format);
     this.queue = new MessageQueue<Message>({
       pause: () => stream.pause(),
       resume: () => stream.resume(),
       stopped: () => this.close(new ConnectError("receiver stopped", Code.Canceled)),
     });
-    this.decoder = new FrameDecoder((bytes) => this.queue.push(decodeMessage(bytes), bytes.byteLength), maxMessageBytes);
+    this.decoder = new FrameDecoder((bytes) => this.queue.push(format.decode(bytes), bytes.byteLength), maxMessageBytes);
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
   }
 

@@ -3,7 +3,7 @@ import type { EncodedMessage } from "../encoded-message.js";
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { streamDownError, toConnectError } from "../errors.js";
-import { GRPC_CONTENT_TYPE } from "./content-type.js";
+import { type NodeStreamWire, STREAM_WIRE } from "./node-stream-wire.js";
 import { grpcStatusTrailers } from "./trailer-status.js";
 import { parseGrpcTimeout } from "../parse-timeout.js";
 import { connectErrorFromNodeError, connectErrorFromRstCode } from "./http2-errors.js";
@@ -37,14 +37,17 @@ export class Http2ServerStream extends Http2MessageStream {
    * @param res the compat response of the same stream, when the stream came
    *   through an `http2` request listener: then its trailers are handed to it
    *   (the compat layer sends them on 'wantTrailers').
+   * @param wire the Go Gorums wire the client called: its content type
+   *   answers, its envelope format reads and writes the frames.
    */
   constructor(
     private readonly serverStream: http2.ServerHttp2Stream,
     requestHeaders: http2.IncomingHttpHeaders,
     maxMessageBytes: number | undefined,
     private readonly res?: http2.Http2ServerResponse,
+    private readonly wire: NodeStreamWire = STREAM_WIRE,
   ) {
-    super(serverStream, maxMessageBytes);
+    super(serverStream, maxMessageBytes, wire.format);
     this.session = serverStream.session;
     this.peerHeaders = toWebHeaders(requestHeaders);
     // A clean half-close ends the iteration at 'end'; a reset or a lost
@@ -94,7 +97,9 @@ export class Http2ServerStream extends Http2MessageStream {
   open(): void {
     const s = this.serverStream;
     if (!s.headersSent && !s.destroyed && !this.closed) {
-      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE, [CAPABILITIES_HEADER]: CANCEL_CAPABILITY }, { waitForTrailers: true });
+      // The cancel capability is for gorums-ts clients, which only the current wire has.
+      const announce = this.wire === STREAM_WIRE ? { [CAPABILITIES_HEADER]: CANCEL_CAPABILITY } : {};
+      s.respond({ ":status": 200, "content-type": this.wire.contentType, ...announce }, { waitForTrailers: true });
     }
   }
 
@@ -124,7 +129,7 @@ export class Http2ServerStream extends Http2MessageStream {
       return;
     }
     if (!s.headersSent) {
-      s.respond({ ":status": 200, "content-type": GRPC_CONTENT_TYPE, ...this.trailers }, { endStream: true });
+      s.respond({ ":status": 200, "content-type": this.wire.contentType, ...this.trailers }, { endStream: true });
       return;
     }
     this.res?.addTrailers(this.trailers);

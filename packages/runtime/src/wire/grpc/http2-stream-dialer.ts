@@ -5,8 +5,7 @@ import type { BidiStream } from "../bidi-stream.js";
 import type { StreamDialer } from "../channel.js";
 import { connectTimeoutError, DEFAULT_CONNECT_TIMEOUT_MS, dialSocket } from "../connect-timeout.js";
 import { streamDownError } from "../errors.js";
-import { GRPC_CONTENT_TYPE } from "./content-type.js";
-import { NODE_STREAM_PATH } from "./node-stream-path.js";
+import { type NodeStreamWire, wireNamed } from "./node-stream-wire.js";
 import { Http2ClientStream } from "./http2-client-stream.js";
 import { connectErrorFromNodeError } from "./http2-errors.js";
 import type { DialerOptions } from "../dialer-options.js";
@@ -24,7 +23,9 @@ const CLOSE_GRACE_MS = 1000;
 /**
  * A dialer that opens NodeStreams as gRPC calls (POST
  * /stream.Gorums/NodeStream, `content-type: application/grpc`,
- * `te: trailers`, no grpc-timeout) on one node:http2 session per node. The
+ * `te: trailers`, no grpc-timeout; on the "ordering" wire POST
+ * /ordering.Gorums/NodeStream, `application/grpc+gorums`) on one
+ * node:http2 session per node. The
  * session is reused by later dials while it is alive and made anew after a
  * GOAWAY, an error or a close. A dial resolves once the session is
  * connected (the request headers go out at once) and rejects with
@@ -37,7 +38,8 @@ const CLOSE_GRACE_MS = 1000;
  */
 export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
   const authority = `${options.tls === undefined ? "http" : "https"}://${options.address}`;
-  const requestHeaders = outgoingHeaders(options.headers);
+  const wire = wireNamed(options.wire);
+  const requestHeaders = outgoingHeaders(options.headers, wire);
   let session: http2.ClientHttp2Session | undefined;
   let connected: Promise<http2.ClientHttp2Session> | undefined;
   /** Open streams per session. */
@@ -151,7 +153,7 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
           hold(false);
         }
       };
-      return new Http2ClientStream(req, () => abort.abort(), options.readMaxBytes, onClosed, hold);
+      return new Http2ClientStream(req, () => abort.abort(), options.readMaxBytes, onClosed, hold, wire);
     },
     close(): void {
       if (closed) {
@@ -175,12 +177,12 @@ export function http2StreamDialer(options: Http2DialerOptions): StreamDialer {
   };
 }
 
-/** The request headers of a NodeStream: pseudo-headers, gRPC headers, then the caller's. */
-function outgoingHeaders(headers: Headers): http2.OutgoingHttpHeaders {
+/** The request headers of a NodeStream on `wire`: pseudo-headers, gRPC headers, then the caller's. */
+function outgoingHeaders(headers: Headers, wire: NodeStreamWire): http2.OutgoingHttpHeaders {
   const out: http2.OutgoingHttpHeaders = {
     ":method": "POST",
-    ":path": NODE_STREAM_PATH,
-    "content-type": GRPC_CONTENT_TYPE,
+    ":path": wire.path,
+    "content-type": wire.contentType,
     te: "trailers",
     "user-agent": "grpc-gorums-ts/0.1",
   };

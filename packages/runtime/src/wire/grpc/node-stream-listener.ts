@@ -2,9 +2,10 @@ import * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
 import { formatAddress } from "../address.js";
 import type { BidiStream } from "../bidi-stream.js";
+import type { GorumsWire } from "../gorums-wire.js";
 import { encodeGrpcMessage } from "./trailer-status.js";
-import { GRPC_CONTENT_TYPE, isGrpcProtoContentType } from "./content-type.js";
-import { NODE_STREAM_PATH } from "./node-stream-path.js";
+import { GRPC_CONTENT_TYPE } from "./content-type.js";
+import { type NodeStreamWire, ORDERING_WIRE, STREAM_WIRE, wireOfPath } from "./node-stream-wire.js";
 import { headerValue, Http2ServerStream } from "./http2-server-stream.js";
 
 /** A NodeStream a client opened, served on node:http2. */
@@ -14,6 +15,8 @@ export interface AcceptedNodeStream {
   readonly headers: Headers;
   /** The client's socket address, "host:port" (IPv6 in brackets). */
   readonly peerAddress: string;
+  /** The Go Gorums wire the client speaks (by the path it called). */
+  readonly wire: GorumsWire;
 }
 
 /** How NodeStreams are served. */
@@ -23,22 +26,23 @@ export interface NodeStreamServeOptions {
 }
 
 /**
- * Serves one HTTP/2 stream as a NodeStream (gRPC, `application/grpc` or
- * `application/grpc+proto`) — for a server's 'stream' event, or with the
- * compat `res` of the same stream from a request listener. A request this
- * cannot serve is answered here and `undefined` returned: a content type
- * other than gRPC-proto gets HTTP 415 with grpc-status InvalidArgument (as
- * grpc-go answers), a compressed request (`grpc-encoding` other than
- * identity) grpc-status Unimplemented.
+ * Serves one HTTP/2 stream as a NodeStream of `wire` (by default the current
+ * one: gRPC, `application/grpc` or `application/grpc+proto`) — for a
+ * server's 'stream' event, or with the compat `res` of the same stream from
+ * a request listener. A request this cannot serve is answered here and
+ * `undefined` returned: a content type other than the wire's gets HTTP 415
+ * with grpc-status InvalidArgument (as grpc-go answers), a compressed
+ * request (`grpc-encoding` other than identity) grpc-status Unimplemented.
  */
 export function serveNodeStream(
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
   options: NodeStreamServeOptions = {},
   res?: http2.Http2ServerResponse,
+  wire: NodeStreamWire = STREAM_WIRE,
 ): AcceptedNodeStream | undefined {
   const contentType = headerValue(headers["content-type"]);
-  if (!isGrpcProtoContentType(contentType)) {
+  if (!wire.accepts(contentType)) {
     refuse(stream, 415, Code.InvalidArgument, `invalid gRPC request content-type ${JSON.stringify(contentType ?? "")}`);
     return undefined;
   }
@@ -48,18 +52,21 @@ export function serveNodeStream(
     return undefined;
   }
   const socket = stream.session?.socket;
-  const serverStream = new Http2ServerStream(stream, headers, options.readMaxBytes, res);
+  const serverStream = new Http2ServerStream(stream, headers, options.readMaxBytes, res, wire);
   return {
     stream: serverStream,
     headers: serverStream.peerHeaders,
     peerAddress: formatAddress(socket?.remoteAddress ?? "", socket?.remotePort ?? 0),
+    wire: wire.name,
   };
 }
 
 /**
  * A request listener for `http2.createServer` / `createSecureServer` that
- * serves gRPC NodeStream requests (POST /stream.Gorums/NodeStream with a
- * gRPC-proto content type) itself and hands `onStream` each one, and passes
+ * serves gRPC NodeStream requests itself and hands `onStream` each one:
+ * POST /stream.Gorums/NodeStream with a gRPC-proto content type (the
+ * current wire), and POST /ordering.Gorums/NodeStream with
+ * `application/grpc+gorums` (the Go Gorums v0.11.0 release's). It passes
  * every other request — ordinary Connect services, and NodeStreams in the
  * Connect or gRPC-web protocol — to `fallback` (a `connectNodeAdapter`).
  */
@@ -70,8 +77,11 @@ export function nodeStreamRequestListener(
 ): (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void {
   return (req, res) => {
     const headers = req.headers;
-    if (headers[":path"] === NODE_STREAM_PATH && headers[":method"] === "POST" && isGrpcProtoContentType(headerValue(headers["content-type"]))) {
-      const accepted = serveNodeStream(req.stream, headers, options, res);
+    const wire = wireOfPath(headers[":path"]);
+    // The current path in another content type may be the Connect protocol's (the fallback's);
+    // nothing else serves the release's path, so a wrong content type there is refused here.
+    if (wire !== undefined && headers[":method"] === "POST" && (wire === ORDERING_WIRE || wire.accepts(headerValue(headers["content-type"])))) {
+      const accepted = serveNodeStream(req.stream, headers, options, res, wire);
       if (accepted !== undefined) {
         onStream(accepted);
       }
