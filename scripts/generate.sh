@@ -20,6 +20,7 @@ done
 # module pins as tools.
 if command -v go >/dev/null 2>&1; then
   buf generate --template interop/go/buf.gen.yaml
+  buf generate --template interop/go-release/buf.gen.yaml
 else
   echo "generate: go is missing: the interop Go stubs were not regenerated" >&2
 fi

@@ -4,7 +4,7 @@
  *
  *   node dist/peer-main.js server --addr H:P [--id N --peers 1=H:P,…] [--tls-cert F --tls-key F]
  *   node dist/peer-main.js system --id N --peers 1=H:P,… [--tls-cert F --tls-key F --tls-ca F]
- *   node dist/peer-main.js client --nodes 1=H:P,… [--serve] [--metadata k=v]… [--node-id-header V] [--tls-ca F --tls-server-name N]
+ *   node dist/peer-main.js client --nodes 1=H:P,… [--serve] [--metadata k=v]… [--node-id-header V] [--tls-ca F --tls-server-name N] [--wire stream|ordering]
  */
 import { readFileSync } from "node:fs";
 import * as readline from "node:readline";
@@ -115,7 +115,12 @@ async function startClient(flags: Map<string, string[]>): Promise<Running> {
     registerStorageServer(server, storageHandlers());
   }
   const tls = clientTls(flags);
-  const manager = new Manager({ metadata, ...(server !== undefined ? { server } : {}), ...(tls !== undefined ? { tls } : {}) });
+  // --wire ordering: call servers built on the Go Gorums v0.11.0 release, on its wire.
+  const wire = flags.get("wire")?.[0];
+  if (wire !== undefined && wire !== "stream" && wire !== "ordering") {
+    throw new Error(`--wire must be "stream" or "ordering", not ${JSON.stringify(wire)}`);
+  }
+  const manager = new Manager({ metadata, ...(server !== undefined ? { server } : {}), ...(tls !== undefined ? { tls } : {}), ...(wire !== undefined ? { wire } : {}) });
   const config = manager.newConfiguration(withNodes(parseNodes(flags.get("nodes")?.[0] ?? "")));
   emit({ event: "ready" });
   return {

@@ -13,10 +13,16 @@ import { fileURLToPath } from "node:url";
 import { onTestFinished, TestRunner } from "vitest";
 import type { Command, PeerEvent, Result } from "../../src/protocol.js";
 
-/** Which implementation a peer runs. */
-export type Lang = "go" | "ts";
+/**
+ * Which implementation a peer runs: "go" the Go peer on grpc-go
+ * (interop/go, the current wire), "go-release" the peer built on the Go
+ * Gorums v0.11.0 release itself (interop/go-release, its wire; server and
+ * client modes only), "ts" ours.
+ */
+export type Lang = "go" | "ts" | "go-release";
 
 export const GO_PEER = fileURLToPath(new URL("../../go/bin/gorums-go-peer", import.meta.url));
+export const GO_RELEASE_PEER = fileURLToPath(new URL("../../go-release/bin/gorums-release-peer", import.meta.url));
 const TS_PEER = fileURLToPath(new URL("../../dist/peer-main.js", import.meta.url));
 
 /**
@@ -25,6 +31,9 @@ const TS_PEER = fileURLToPath(new URL("../../dist/peer-main.js", import.meta.url
  * where `goMissing()` makes them fail.
  */
 export const goPeerBuilt = existsSync(GO_PEER);
+
+/** Whether the peer on the Go Gorums v0.11.0 release is built (with the Go peer, by `pnpm build`). */
+export const goReleasePeerBuilt = existsSync(GO_RELEASE_PEER);
 
 /** The error to fail with on CI when the Go peer is missing, else undefined (and a loud warning). */
 export function goMissing(): Error | undefined {
@@ -68,7 +77,7 @@ export class Peer {
     readonly args: readonly string[],
     lifetime: PeerLifetime = currentLifetime(),
   ) {
-    const [cmd, argv] = lang === "go" ? [GO_PEER, args] : [process.execPath, [TS_PEER, ...args]];
+    const [cmd, argv] = lang === "go" ? [GO_PEER, args] : lang === "go-release" ? [GO_RELEASE_PEER, args] : [process.execPath, [TS_PEER, ...args]];
     this.child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout?.on("data", (d: Buffer) => this.onData(d.toString()));
     this.child.stderr?.on("data", (d: Buffer) => {
