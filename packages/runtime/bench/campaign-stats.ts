@@ -2,11 +2,14 @@
  * The figures of one measurement campaign as Go Gorums' benchmark keeps them
  * (its `Stats`): a count, the mean and variance of latencies by Welford's
  * algorithm, the campaign's clock time and the bytes allocated. `result()`
- * gives them as the wire's `Result`, in nanoseconds.
+ * gives them as the wire's `Result`, in nanoseconds. A client's campaign
+ * can also keep every latency for its median and p99 (`quantiles`), which
+ * Go's Result does not carry.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AllocationMeter } from "./allocation-meter.js";
 import type { ResultSchema } from "./gen/benchmark/benchmark_pb.js";
+import { quantile } from "./stats.js";
 
 /** Wall-clock time in Unix nanoseconds (what Go's `time.Now().UnixNano()` gives). */
 export function unixNanos(): bigint {
@@ -21,11 +24,19 @@ export class CampaignStats {
   private mean = 0;
   private m2 = 0;
   private readonly meter = new AllocationMeter();
+  /** Every latency recorded, when quantiles are kept. */
+  private readonly latencies: number[] | undefined;
+
+  /** @param options.quantiles keep every latency, for `quantile()`. */
+  constructor(options: { quantiles?: boolean } = {}) {
+    this.latencies = options.quantiles === true ? [] : undefined;
+  }
 
   /** Forgets everything recorded. */
   clear(): void {
     this.startedAt = this.endedAt = 0;
     this.count = this.mean = this.m2 = 0;
+    this.latencies?.splice(0);
   }
 
   /** Starts the campaign's clock and allocation window. */
@@ -42,10 +53,16 @@ export class CampaignStats {
 
   /** Records one operation's latency, in nanoseconds. */
   addLatency(nanos: number): void {
+    this.latencies?.push(nanos);
     this.count++;
     const delta = nanos - this.mean;
     this.mean += delta / this.count;
     this.m2 += delta * (nanos - this.mean);
+  }
+
+  /** The q-quantile of the latencies recorded, in nanoseconds (nearest rank); undefined unless kept, NaN when none. */
+  quantile(q: number): number | undefined {
+    return this.latencies === undefined ? undefined : quantile(Float64Array.from(this.latencies).sort(), q);
   }
 
   /** Operations recorded. */

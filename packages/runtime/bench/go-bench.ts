@@ -80,6 +80,9 @@ interface Figures {
   readonly callsPerSec: number;
   readonly meanMs: number;
   readonly stddevMs: number;
+  /** Median and p99 latency: only where our client timed the calls (Go's client reports mean and std. dev.). */
+  readonly medianMs?: number;
+  readonly p99Ms?: number;
   /** CPU µs per call, client and servers, over the client's whole run. */
   readonly cpuUsPerCall: number | undefined;
 }
@@ -176,7 +179,11 @@ async function tsClient(servers: Servers, o: Options, s: Setting, wire: NodeStre
       throw new Error("QuorumCall did not run");
     }
     const cpu = watch.perCalls(r.throughput * (o.warmupS + o.timeS));
-    return { callsPerSec: r.throughput, meanMs: r.latencyAvg / 1e6, stddevMs: Math.sqrt(r.latencyVar) / 1e6, cpuUsPerCall: cpu === undefined || cpu.servers === undefined ? undefined : cpu.caller + cpu.servers };
+    const quantiles = {
+      ...(r.latencyMedian !== undefined ? { medianMs: r.latencyMedian / 1e6 } : {}),
+      ...(r.latencyP99 !== undefined ? { p99Ms: r.latencyP99 / 1e6 } : {}),
+    };
+    return { callsPerSec: r.throughput, meanMs: r.latencyAvg / 1e6, stddevMs: Math.sqrt(r.latencyVar) / 1e6, ...quantiles, cpuUsPerCall: cpu === undefined || cpu.servers === undefined ? undefined : cpu.caller + cpu.servers };
   } finally {
     config.close();
   }
@@ -302,13 +309,14 @@ async function main(): Promise<number> {
   }
   const baseline: Pairing = "path" in go.current || !("path" in go.release) ? "Go → Go" : "Go release";
   out.push(`ratios against ${pairingLabel(baseline, go)}`);
-  const header = ["setting", "pairing", "calls/s", "mean ms", "std.dev ms", "CPU µs/call", "calls/s vs Go→Go", "mean vs Go→Go", "CPU vs Go→Go", "runs (calls/s)"];
+  out.push("median and p99: our client's pairings only (Go's client reports the mean and its standard deviation)");
+  const header = ["setting", "pairing", "calls/s", "mean ms", "std.dev ms", "median ms", "p99 ms", "CPU µs/call", "calls/s vs Go→Go", "mean vs Go→Go", "CPU vs Go→Go", "runs (calls/s)"];
   const rows = [header];
   for (const s of settings) {
     const base = best.get(`${s.label}/${baseline}`);
     for (const p of PAIRINGS) {
       const f = best.get(`${s.label}/${p}`);
-      rows.push([s.label, pairingLabel(p, go), fmt(f?.callsPerSec, 0), fmt(f?.meanMs, 3), fmt(f?.stddevMs, 3), fmt(f?.cpuUsPerCall, 1), ratio(f?.callsPerSec, base?.callsPerSec), ratio(f?.meanMs, base?.meanMs), ratio(f?.cpuUsPerCall, base?.cpuUsPerCall), (runs.get(`${s.label}/${p}`) ?? []).map((n) => fmt(n, 0)).join(" ") || "not run"]);
+      rows.push([s.label, pairingLabel(p, go), fmt(f?.callsPerSec, 0), fmt(f?.meanMs, 3), fmt(f?.stddevMs, 3), fmt(f?.medianMs, 3), fmt(f?.p99Ms, 3), fmt(f?.cpuUsPerCall, 1), ratio(f?.callsPerSec, base?.callsPerSec), ratio(f?.meanMs, base?.meanMs), ratio(f?.cpuUsPerCall, base?.cpuUsPerCall), (runs.get(`${s.label}/${p}`) ?? []).map((n) => fmt(n, 0)).join(" ") || "not run"]);
     }
   }
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -47,6 +47,9 @@ export interface GoFlowResult {
   readonly memPerOp: number;
   /** Each server's allocations over the campaign (remote servers only). */
   readonly serverStats: readonly { allocs: number; memory: number }[];
+  /** Median and p99 latency in nanoseconds, where this client timed the calls (not in Go's Result). */
+  readonly latencyMedian?: number;
+  readonly latencyP99?: number;
 }
 
 /** Go's benchmarks, by name, in Go's order. */
@@ -130,14 +133,14 @@ async function measured(config: Configuration, opts: GoFlowOptions, load: (until
   if (opts.remote) {
     await startBenchmark(ctx, {}).all();
   }
-  const stats = new CampaignStats();
+  const stats = new CampaignStats({ quantiles: true });
   opts.window?.start();
   stats.start();
   await load(performance.now() + opts.durationMs, stats);
   stats.end();
   opts.window?.stop();
   const serverStats: MemoryStat[] = opts.remote ? [...(await stopBenchmark(ctx, {}).results().collectAll()).values()] : [];
-  return fromWire(stats.result(), serverStats);
+  return { ...fromWire(stats.result(), serverStats), latencyMedian: stats.quantile(0.5)!, latencyP99: stats.quantile(0.99)! };
 }
 
 /**

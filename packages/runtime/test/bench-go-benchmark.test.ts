@@ -26,7 +26,7 @@ import { GO_BENCHMARKS, goFlowTable, poolServerResults, runGoFlow } from "../ben
 import { benchmarkService } from "../bench/roles.js";
 import { multicast, registerBenchmarkServer, startServerBenchmark, stopServerBenchmark } from "../bench/gen/benchmark/benchmark_gorums.js";
 import { Benchmark, EchoSchema, MemoryStatSchema, ResultSchema, TimedMsgSchema, type Result } from "../bench/gen/benchmark/benchmark_pb.js";
-import { unixNanos } from "../bench/campaign-stats.js";
+import { CampaignStats, unixNanos } from "../bench/campaign-stats.js";
 import { multicast as multicastOption, quorumcall, rpc, unicast } from "../bench/gen/gorums_pb.js";
 
 /** Go Gorums' benchmark/benchmark.proto at 3241d25b: every method, its messages and call type. */
@@ -145,6 +145,20 @@ describe("Go Gorums' benchmark service on our bench servers", () => {
     expect(pooled.latencyAvg).toBe((10 * 100 + 30 * 200) / 40);
     expect(pooled.latencyVar).toBeCloseTo((9 * 4 + 29 * 8) / 38, 10);
     expect(() => poolServerResults([])).toThrow(/no server/);
+  });
+
+  it("a client's campaign keeps its latencies for the median and p99 (nearest rank); a server's keeps none", () => {
+    const client = new CampaignStats({ quantiles: true });
+    const server = new CampaignStats();
+    for (let i = 100; i >= 1; i--) {
+      client.addLatency(i * 1000);
+      server.addLatency(i * 1000);
+    }
+    expect(client.quantile(0.5)).toBe(50_000);
+    expect(client.quantile(0.99)).toBe(99_000);
+    expect(server.quantile(0.5)).toBeUndefined();
+    client.clear();
+    expect(client.quantile(0.5)).toBeNaN();
   });
 
   it("reads Go's benchmark client output: its table line and bash's times", () => {

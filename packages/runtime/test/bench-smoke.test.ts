@@ -142,6 +142,8 @@ describe("pnpm bench (smoke)", () => {
       const measured = out.results.filter((r) => r.best !== null);
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", "TS → TS"]);
       expect(measured.every((r) => (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+      // Our client times every call: median and p99 (Go's client has only a mean).
+      expect(measured.every((r) => (r.best?.medianMs ?? 0) > 0 && (r.best?.p99Ms ?? 0) >= (r.best?.medianMs ?? Infinity))).toBe(true);
       expect(stdout).toMatch(/^memory per idle client peer: .* 20 connections each hold one idle NodeStream$/m);
       expect(stdout).toMatch(/^TS servers\s+-?\d+\.\d\s/m);
       expect(Object.keys(out.idlePeerMemory)).toEqual(["TS servers"]);
@@ -173,6 +175,9 @@ describe("pnpm bench (smoke)", () => {
       const mixed = [`Go → TS, Go Gorums ${release} client`, `TS → Go, Go Gorums ${release} servers`];
       expect(measured.map((r) => r.pairing)).toEqual(["TS → TS", label, ...mixed, "TS → TS", label, ...mixed]);
       expect(measured.every((r) => (r.best?.callsPerSec ?? 0) > 0 && (r.best?.cpuUsPerCall ?? 0) > 0)).toBe(true);
+      // Median and p99 where our client ran, none where Go's client did.
+      const ourClient = (pairing: string) => pairing.startsWith("TS → ");
+      expect(measured.every((r) => ourClient(r.pairing) === ((r.best?.medianMs ?? 0) > 0))).toBe(true);
       // The release's servers held the idle NodeStreams on its own wire (a refused stream would give an error instead).
       const releaseServers = `Go Gorums ${release} servers`;
       expect(out.idlePeerMemory[releaseServers]).toMatchObject({ peers: 20 });
@@ -186,7 +191,7 @@ describe("pnpm bench (smoke)", () => {
 /** What `pnpm bench:go --json` writes (the parts the tests read). */
 interface BenchGoJson {
   readonly baseline: string;
-  readonly results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number } | null }>;
+  readonly results: Array<{ pairing: string; best: { callsPerSec: number; cpuUsPerCall?: number; medianMs?: number; p99Ms?: number } | null }>;
   /** By server kind: the figures, or why they could not be taken. */
   readonly idlePeerMemory: Record<string, { peers: number; rssKiBPerPeer: number } | string>;
 }
