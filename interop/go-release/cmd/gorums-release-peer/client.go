@@ -15,6 +15,7 @@ import (
 	"github.com/relab/gorums"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -44,7 +45,16 @@ func runClient(out *output, args []string) error {
 	nodes := fs.String("nodes", "", "the nodes, 1=host:port,2=host:port")
 	var md repeated
 	fs.Var(&md, "metadata", "a stream header k=v (repeatable)")
+	caFile := fs.String("tls-ca", "", "dial with TLS, trusting this CA certificate (PEM)")
 	_ = fs.Parse(args)
+	creds := insecure.NewCredentials()
+	if *caFile != "" {
+		tlsCreds, err := credentials.NewClientTLSFromFile(*caFile, "")
+		if err != nil {
+			return err
+		}
+		creds = tlsCreds
+	}
 	addrs, err := parseNodes(*nodes)
 	if err != nil {
 		return err
@@ -55,7 +65,7 @@ func runClient(out *output, args []string) error {
 		headers.Append(k, v)
 	}
 	mgr := pb.NewManager(
-		gorums.WithDialOptions(grpc.WithTransportCredentials(insecure.NewCredentials())),
+		gorums.WithDialOptions(grpc.WithTransportCredentials(creds)),
 		gorums.WithMetadata(headers),
 	)
 	defer mgr.Close()

@@ -6,8 +6,8 @@
 //
 // Usage:
 //
-//	gorums-release-peer server --addr 127.0.0.1:0
-//	gorums-release-peer client --nodes 1=h:p,... [--metadata k=v]...
+//	gorums-release-peer server --addr 127.0.0.1:0 [--tls-cert F --tls-key F]
+//	gorums-release-peer client --nodes 1=h:p,... [--metadata k=v]... [--tls-ca F]
 //
 // The release has no symmetric configurations, so there is no system mode:
 // its servers serve the storage service to whoever dials them. EOF on stdin

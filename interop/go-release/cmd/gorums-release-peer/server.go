@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/relab/gorums"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -24,12 +26,22 @@ import (
 func runServer(out *output, args []string) error {
 	fs := newFlags("server")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	certFile := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve TLS")
+	keyFile := fs.String("tls-key", "", "TLS private key (PEM)")
 	_ = fs.Parse(args)
+	var opts []gorums.ServerOption
+	if *certFile != "" || *keyFile != "" {
+		creds, err := credentials.NewServerTLSFromFile(*certFile, *keyFile)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, gorums.WithGRPCServerOptions(grpc.Creds(creds)))
+	}
 	lis, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	srv := gorums.NewServer()
+	srv := gorums.NewServer(opts...)
 	pb.RegisterStorageServer(srv, newStore())
 	go func() { _ = srv.Serve(lis) }()
 	out.event("listening", map[string]any{"addr": lis.Addr().String()})
