@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,21 +22,6 @@ import (
 
 	pb "gorums-ts.dev/interop-release/gen/storage"
 )
-
-// command is one line of stdin (interop/src/protocol.ts).
-type command struct {
-	ID        json.RawMessage   `json:"id"`
-	Op        string            `json:"op"`
-	Node      uint32            `json:"node"`
-	Key       string            `json:"key"`
-	Value     string            `json:"value"`
-	Ts        *int64            `json:"ts"`
-	Quorum    json.RawMessage   `json:"quorum"`
-	Level     int               `json:"level"`
-	TimeoutMs *int64            `json:"timeoutMs"`
-	Metadata  map[string]string `json:"metadata"`
-	Method    string            `json:"method"`
-}
 
 // runClient dials the nodes with the release's manager and answers commands until stdin ends.
 func runClient(out *output, args []string) error {
@@ -75,25 +59,15 @@ func runClient(out *output, args []string) error {
 	}
 	out.event("ready", nil)
 	var running sync.WaitGroup
-	sc := bufio.NewScanner(os.Stdin)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	for sc.Scan() {
-		var c command
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			out.write(failure(json.RawMessage("null"), status.Errorf(codes.InvalidArgument, "bad command: %v", err)))
-			continue
-		}
-		if c.Op == "quit" {
-			break
-		}
+	err = readCommands(os.Stdin, out, func(c *command) {
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			out.write(execute(cfg, &c))
+			out.write(execute(cfg, c))
 		}()
-	}
+	})
 	running.Wait()
-	return nil
+	return err
 }
 
 // execute runs one command with its deadline and per-message metadata.
@@ -231,13 +205,15 @@ func writeReply(r *pb.WriteResponse, err error) (any, int, error) {
 
 // codeOf is an error's gRPC code and message; a failed quorum call is Unknown with its text.
 func codeOf(err error) (codes.Code, string) {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		st := status.FromContextError(err)
-		return st.Code(), st.Message()
-	}
+	// First: the release's QuorumCallError unwraps to its nodes' errors, so a
+	// node that timed out would otherwise make the whole call DeadlineExceeded.
 	var qc gorums.QuorumCallError
 	if errors.As(err, &qc) {
 		return codes.Unknown, err.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		st := status.FromContextError(err)
+		return st.Code(), st.Message()
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Code(), st.Message()

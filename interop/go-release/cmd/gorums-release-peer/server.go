@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"os"
@@ -45,14 +44,12 @@ func runServer(out *output, args []string) error {
 	pb.RegisterStorageServer(srv, newStore())
 	go func() { _ = srv.Serve(lis) }()
 	out.event("listening", map[string]any{"addr": lis.Addr().String()})
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), `"quit"`) {
-			break
-		}
-	}
+	// A server takes no commands but quit; it stops at EOF too.
+	err = readCommands(os.Stdin, out, func(c *command) {
+		out.write(failure(c.ID, status.Errorf(codes.InvalidArgument, "a server takes no command %q", c.Op)))
+	})
 	srv.Stop()
-	return nil
+	return err
 }
 
 // store is the storage example's replica, with the special keys of the

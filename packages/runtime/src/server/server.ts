@@ -19,6 +19,7 @@ import { RequestGate } from "./request-gate.js";
 import type { ServerInterceptor } from "./server-interceptor.js";
 import type { AcceptedPeer, StreamAcceptor } from "./stream-acceptor.js";
 import { ClientPeers } from "./client-peers.js";
+import { ADDR_HEADER, NODE_ID_HEADER } from "../core/identity-headers.js";
 
 /** TLS options for serving: Node's secure HTTP/2 server options (key, cert, ca, requestCert, …). */
 export type SecureServerOptions = http2.SecureServerOptions;
@@ -237,14 +238,17 @@ export class Server implements RequestServer {
       return toConnectError(this.shutdown.signal.reason);
     }
     this.options.onConnect?.({ header: headers, peerAddress });
+    // The Go Gorums v0.11.0 wire has no calls back: its client is judged without identity
+    // headers (an external client, no client ID taken) and never tracked.
+    const ordering = wire === "ordering";
+    const judged = ordering ? withoutIdentity(headers) : headers;
     let peer: AcceptedPeer;
     try {
-      peer = await (this.acceptor ?? this.clientPeers).acceptPeer({ headers, peerAddress, ...(peerCertificate !== undefined ? { peerCertificate } : {}) });
+      peer = await (this.acceptor ?? this.clientPeers).acceptPeer({ headers: judged, peerAddress, ...(peerCertificate !== undefined ? { peerCertificate } : {}) });
     } catch (err) {
       return toConnectError(err);
     }
-    if (wire === "ordering") {
-      // The Go Gorums v0.11.0 wire has no calls back: its client is served, never tracked.
+    if (ordering) {
       peer = { nodeID: peer.nodeID };
     }
     const streamEnded = new AbortController();
@@ -271,4 +275,12 @@ export class Server implements RequestServer {
     stream.open?.();
     return undefined;
   }
+}
+
+/** `headers` without Gorums' identity headers (`gorums-node-id`, `gorums-addr`). */
+function withoutIdentity(headers: Headers): Headers {
+  const out = new Headers(headers);
+  out.delete(NODE_ID_HEADER);
+  out.delete(ADDR_HEADER);
+  return out;
 }

@@ -3,19 +3,19 @@
  * `application/grpc+gorums`, metadata then message in each frame) between
  * our client (`wire: "ordering"`) and our servers, which serve it beside
  * the current wire. The real release's client and servers against ours are
- * in test/go-release-interop.test.ts.
+ * in test/bench-go-benchmark.test.ts and interop/test/release-matrix.test.ts.
  */
 import * as http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { multicastCall, quorumCall, rpcCall, Server } from "../../src/index.js";
+import { multicastCall, quorumCall, rpcCall, Server, twoWayHandler } from "../../src/index.js";
 import { encodeFrames, FrameDecoder } from "../../src/wire/grpc/grpc-frame.js";
 import { ORDERING_WIRE } from "../../src/wire/grpc/node-stream-wire.js";
 import { ORDERING_ENVELOPE } from "../../src/wire/ordering-envelope.js";
 import { requestMessage } from "../../src/wire/message.js";
 import type { Message } from "../../src/gen/stream_pb.js";
 import { RequestSchema, TestService } from "../gen/testsvc/testsvc_pb.js";
-import { cleanup, configOf, startTestServers, testConfig } from "../helpers/test-servers.js";
+import { cleanup, configOf, startTestServers, testConfig, testServer } from "../helpers/test-servers.js";
 import { payloadOf } from "../helpers/raw-stream.js";
 import { waitUntil } from "../helpers/wait.js";
 import { withNodeList } from "../../src/index.js";
@@ -73,11 +73,14 @@ describe('wire "ordering" (Go Gorums v0.11.0) between our client and our servers
     expect(stream.replies[0]!.status?.code ?? 0).toBe(0);
   });
 
-  it("a stream on the release's wire is served but never becomes a client peer, even when it announces gorums-node-id 0", async () => {
-    const [s] = await startTestServers(1);
-    const config = testConfig(withNodeList([s!.addr]), { wire: "ordering", metadata: { "gorums-node-id": "0" } });
-    await quorumCall(config.context({ timeoutMs: 5000 }), TestService.method.echoQC, { value: "q" }).results().collectAll();
-    expect(s!.server.clientConfig().size).toBe(0);
+  it("a stream on the release's wire is served as an external client (node 0), never a client peer, even when it announces gorums-node-id 0", async () => {
+    const server = testServer();
+    server.registerHandler("testsvc.TestService.Echo", twoWayHandler(TestService.method.echo, (ctx, req) => ({ value: `${ctx.peer.nodeID}:${req.value}` })));
+    const addr = await server.listen("127.0.0.1:0");
+    const config = testConfig(withNodeList([addr]), { wire: "ordering", metadata: { "gorums-node-id": "0" } });
+    const r = await rpcCall(config.nodes()[0]!.context({ timeoutMs: 5000 }), TestService.method.echo, { value: "q" });
+    expect(r.value).toBe("0:q");
+    expect(server.clientConfig().size).toBe(0);
   });
 
   it("refuses the current wire's content type on the release's path (415, InvalidArgument) and keeps serving", async () => {
