@@ -24,6 +24,7 @@ import {
   Code,
   ConnectError,
   type Configuration,
+  type GorumsWire,
   InboundManager,
   type ManagerOptions,
   newConfig,
@@ -260,7 +261,10 @@ describe("tls-identity without verified client certificates", () => {
     expect(manager.clientConfig().size).toBe(0);
   });
 
-  it("without peerAuth, a TLS replica trusts the identity headers alone: a certificate-less client claiming replica 2 is taken for it", async () => {
+  it.each<[GorumsWire, number, string]>([
+    ["stream", 2, "a certificate-less client claiming replica 2 is taken for it"],
+    ["ordering", 0, "on the Go Gorums v0.11.0 wire the same claim is set aside: an external client (0)"],
+  ])("without peerAuth, a TLS replica trusts the identity headers alone (wire %s): %s", async (wire, servedAs) => {
     const tls = { key: byHost.key, cert: byHost.cert, ca: ca.cert };
     const seen: number[] = [];
     const mesh = await startReplicas(
@@ -278,11 +282,12 @@ describe("tls-identity without verified client certificates", () => {
     cleanup(() => mesh.stopAll());
     const [r1, r2] = mesh.replicas.map((r) => r.system) as [System, System];
     await r1.waitForConfig((c) => c.size === 2, { signal: AbortSignal.timeout(8000) });
-    const impostor = newConfig(withNodes({ 1: r1.addr }), { tls: { ca: ca.cert }, metadata: { "gorums-node-id": "2", "gorums-addr": r2.addr } });
+    const impostor = newConfig(withNodes({ 1: r1.addr }), { tls: { ca: ca.cert }, metadata: { "gorums-node-id": "2", "gorums-addr": r2.addr }, wire });
     cleanup(() => impostor.close());
     const node = impostor.node(1) as NonNullable<ReturnType<Configuration["node"]>>;
     expect((await rpcCall(node.context({ timeoutMs: 5000 }), TestService.method.echoRPC, { value: "x" })).value).toBe("echo: x");
-    // Served as replica 2 (a known peer's ID), not as an anonymous client (0).
-    expect(seen).toEqual([2]);
+    // On the current wire served as replica 2 (a known peer's ID), not as an anonymous client (0).
+    expect(seen).toEqual([servedAs]);
+    expect(r1.inboundConfig().nodeIDs()).toEqual([1, 2]);
   });
 });
