@@ -9,7 +9,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { AllocationMeter } from "./allocation-meter.js";
 import type { ResultSchema } from "./gen/benchmark/benchmark_pb.js";
-import { quantile } from "./stats.js";
+import { LatencySamples, quantile } from "./stats.js";
 
 /** Wall-clock time in Unix nanoseconds (what Go's `time.Now().UnixNano()` gives). */
 export function unixNanos(): bigint {
@@ -24,22 +24,19 @@ export class CampaignStats {
   private mean = 0;
   private m2 = 0;
   private readonly meter = new AllocationMeter();
-  /**
-   * Every latency recorded, when quantiles are kept: allocated when the
-   * campaign is made, before its allocation window, for 2^18 calls (more
-   * than a 2 s campaign at 64 in flight makes), doubled if need be.
-   */
-  private latencies: Float64Array | undefined;
+  /** Every latency recorded, when quantiles are kept (room for 2^18 calls, more than a 2 s campaign at 64 in flight makes). */
+  private readonly latencies: LatencySamples | undefined;
 
   /** @param options.quantiles keep every latency, for `quantile()`. */
   constructor(options: { quantiles?: boolean } = {}) {
-    this.latencies = options.quantiles === true ? new Float64Array(1 << 18) : undefined;
+    this.latencies = options.quantiles === true ? new LatencySamples(1 << 18) : undefined;
   }
 
   /** Forgets everything recorded. */
   clear(): void {
     this.startedAt = this.endedAt = 0;
     this.count = this.mean = this.m2 = 0;
+    this.latencies?.clear();
   }
 
   /** Starts the campaign's clock and allocation window. */
@@ -56,15 +53,7 @@ export class CampaignStats {
 
   /** Records one operation's latency, in nanoseconds. */
   addLatency(nanos: number): void {
-    const kept = this.latencies;
-    if (kept !== undefined) {
-      if (this.count === kept.length) {
-        const bigger = new Float64Array(kept.length * 2);
-        bigger.set(kept);
-        this.latencies = bigger;
-      }
-      this.latencies![this.count] = nanos;
-    }
+    this.latencies?.add(nanos);
     this.count++;
     const delta = nanos - this.mean;
     this.mean += delta / this.count;
@@ -73,7 +62,7 @@ export class CampaignStats {
 
   /** The q-quantile of the latencies recorded, in nanoseconds (nearest rank); undefined unless kept, NaN when none. */
   quantile(q: number): number | undefined {
-    return this.latencies === undefined ? undefined : quantile(this.latencies.slice(0, this.count).sort(), q);
+    return this.latencies === undefined ? undefined : quantile(this.latencies.sorted(), q);
   }
 
   /** Operations recorded. */

@@ -23,14 +23,14 @@
 import type { ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { newConfig, withNodeList } from "../src/index.js";
+import { type GorumsWire, newConfig, withNodeList } from "../src/index.js";
 import { freePorts, startServers, type Cluster } from "./cluster.js";
 import { CpuWatch } from "./cpu.js";
 import { findGoBenchmark, findReleasedGoBenchmark, runGoClient, startGoServer, type GoBenchmark, type ReleasedGoBenchmark } from "./go-gorums.js";
 import { runGoFlow } from "./go-flow.js";
 import { numberFlag, scanArgv } from "./argv.js";
 import { measureIdlePeerMemory, type IdlePeerMemory, type NodeStreamTarget } from "./idle-peer-memory.js";
-import { type NodeStreamWire, ORDERING_WIRE, STREAM_WIRE } from "../src/wire/grpc/node-stream-wire.js";
+import { ORDERING_WIRE, STREAM_WIRE } from "../src/wire/grpc/node-stream-wire.js";
 
 const BENCH_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 
@@ -168,8 +168,8 @@ function stopProcess(child: ChildProcess): Promise<void> {
  * Our client, in this process, running Go's QuorumCall benchmark. Its CPU is
  * counted over the whole run, warmup included, as the Go client's is.
  */
-async function tsClient(servers: Servers, o: Options, s: Setting, wire: NodeStreamWire = STREAM_WIRE): Promise<Figures> {
-  const config = newConfig(withNodeList([...servers.addrs]), { wire: wire.name });
+async function tsClient(servers: Servers, o: Options, s: Setting, wire: GorumsWire = "stream"): Promise<Figures> {
+  const config = newConfig(withNodeList([...servers.addrs]), { wire });
   try {
     const watch = new CpuWatch(undefined, servers.pids);
     watch.start();
@@ -209,7 +209,7 @@ async function measure(p: Pairing, go: GoPrograms, o: Options, s: Setting): Prom
     const bin = go.release.path;
     const servers = p === "Go release → TS" ? await tsServers(o.configSize) : await goServers(bin, o.configSize);
     try {
-      return p === "TS → Go release" ? await tsClient(servers, o, s, ORDERING_WIRE) : await goClient(bin, servers, o, s);
+      return p === "TS → Go release" ? await tsClient(servers, o, s, "ordering") : await goClient(bin, servers, o, s);
     } finally {
       await servers.stop();
     }

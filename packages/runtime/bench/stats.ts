@@ -24,14 +24,52 @@ export interface MemoryStats {
 }
 
 /**
+ * Latencies kept for their quantiles: a Float64Array allocated up front for
+ * `capacity` values (before any measured window, so that keeping them does
+ * not show as allocation in it) and doubled when full.
+ */
+export class LatencySamples {
+  private values: Float64Array;
+  private n = 0;
+
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+
+  /** Values kept. */
+  get length(): number {
+    return this.n;
+  }
+
+  /** Keeps `value`. */
+  add(value: number): void {
+    if (this.n === this.values.length) {
+      const bigger = new Float64Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
+    }
+    this.values[this.n++] = value;
+  }
+
+  /** Forgets the values (keeps the buffer). */
+  clear(): void {
+    this.n = 0;
+  }
+
+  /** The values kept, sorted in place (a view: valid until the next `add`). */
+  sorted(): Float64Array {
+    return this.values.subarray(0, this.n).sort();
+  }
+}
+
+/**
  * Counts completions and keeps latencies inside the measured window: a run
  * warms up for `warmupS`, then measures for `timeS` (by the clock, checked
  * at every completion, as Go's benchmark does); completions outside the
  * window are not counted, and once it has passed `running` turns false.
  */
 export class Recorder {
-  private samples = new Float64Array(1 << 16);
-  private n = 0;
+  private readonly samples = new LatencySamples(1 << 16);
   private readonly startAt: number;
   private endAt: number;
   private readonly window: { start(): void; stop(): void } | undefined;
@@ -73,30 +111,26 @@ export class Recorder {
     if (now < this.startAt) {
       return;
     }
-    if (this.n === this.samples.length) {
-      const bigger = new Float64Array(this.samples.length * 2);
-      bigger.set(this.samples);
-      this.samples = bigger;
-    }
-    this.samples[this.n++] = now - startedAt;
+    this.samples.add(now - startedAt);
   }
 
   /** The run's numbers; call once it stopped. Throws when no call completed inside the window. */
   summarize(): RunStats {
     const seconds = Math.max(this.endAt - this.startAt, 1e-9) / 1000;
-    if (this.n === 0) {
+    const n = this.samples.length;
+    if (n === 0) {
       throw new Error(`no call completed inside the ${seconds.toFixed(2)} s measured window (${this.completed} in all): calls take longer than that; use a longer --time`);
     }
-    const lat = this.samples.subarray(0, this.n).sort();
+    const lat = this.samples.sorted();
     let sum = 0;
     for (let i = 0; i < lat.length; i++) {
       sum += lat[i] as number;
     }
     return {
-      calls: this.n,
+      calls: n,
       seconds,
-      callsPerSec: this.n / seconds,
-      meanMs: this.n > 0 ? sum / this.n : Number.NaN,
+      callsPerSec: n / seconds,
+      meanMs: sum / n,
       medianMs: quantile(lat, 0.5),
       p99Ms: quantile(lat, 0.99),
     };

@@ -94,15 +94,24 @@ function statusSize(s: Status): number {
   return size;
 }
 
-/** The encoded size of `msg`, in bytes. */
-export function messageSize(msg: Message): number {
+/**
+ * The encoded size of `msg`'s fields 1–4 (sequence number, method, status,
+ * entries): the Message without its payload, which is what Go Gorums
+ * v0.11.0 frames as its `ordering.Metadata`.
+ */
+export function metadataSize(msg: Message): number {
   let size = 0;
   if (msg.messageSeqNo !== 0n) size += 1 + uint64Size(msg.messageSeqNo);
   if (msg.method !== "") size += lenFieldSize(utf8Size(msg.method));
   if (msg.status !== undefined) size += lenFieldSize(statusSize(msg.status));
   for (const e of msg.entry) size += lenFieldSize(entrySize(e));
-  if (msg.payload.byteLength > 0) size += lenFieldSize(msg.payload.byteLength);
   return size;
+}
+
+/** The encoded size of `msg`, in bytes. */
+export function messageSize(msg: Message): number {
+  const payload = msg.payload.byteLength;
+  return metadataSize(msg) + (payload > 0 ? lenFieldSize(payload) : 0);
 }
 
 // --------------------------------------------------------------- encoding
@@ -206,6 +215,16 @@ function writeStatus(buf: Buffer, pos: number, s: Status): number {
  * `buf` must have `messageSize(msg)` bytes free there.
  */
 export function encodeMessageInto(msg: Message, buf: Buffer, pos: number): number {
+  pos = encodeMetadataInto(msg, buf, pos);
+  if (msg.payload.byteLength > 0) pos = writeBytes(buf, pos, 0x2a, msg.payload);
+  return pos;
+}
+
+/**
+ * Encodes `msg`'s fields 1–4 (no payload) into `buf` at `pos` and returns
+ * the position after them; `buf` must have `metadataSize(msg)` bytes free there.
+ */
+export function encodeMetadataInto(msg: Message, buf: Buffer, pos: number): number {
   if (msg.messageSeqNo !== 0n) {
     buf[pos++] = 0x08;
     pos = writeUint64(buf, pos, msg.messageSeqNo);
@@ -222,7 +241,6 @@ export function encodeMessageInto(msg: Message, buf: Buffer, pos: number): numbe
     if (e.key !== "") pos = writeString(buf, pos, 0x0a, e.key);
     if (e.value !== "") pos = writeString(buf, pos, 0x12, e.value);
   }
-  if (msg.payload.byteLength > 0) pos = writeBytes(buf, pos, 0x2a, msg.payload);
   return pos;
 }
 

@@ -1,13 +1,6 @@
 import type { Message } from "../gen/stream_pb.js";
 import type { EnvelopeFormat } from "./envelope-format.js";
-import { decodeMessage, encodeMessageInto, messageSize, varintSize, writeVarint } from "./message-codec.js";
-
-/** A message's envelope without its payload: what the ordering layout calls its metadata. */
-function metadataOf(msg: Message): Message {
-  return msg.payload.byteLength === 0 ? msg : { ...msg, payload: EMPTY };
-}
-
-const EMPTY = new Uint8Array(0);
+import { decodeMessage, encodeMetadataInto, metadataSize, varintSize, writeVarint } from "./message-codec.js";
 
 /** Reads a varint length at `pos` of `bytes`: [value, position after it]. */
 function readLength(bytes: Uint8Array, pos: number): [number, number] {
@@ -39,15 +32,13 @@ function readLength(bytes: Uint8Array, pos: number): [number, number] {
 export const ORDERING_ENVELOPE: EnvelopeFormat = {
   name: "ordering.Metadata + message",
   size(msg: Message): number {
+    const md = metadataSize(msg);
     const len = msg.payload.byteLength;
-    // The Message's size less its payload field (tag, length, bytes) is the Metadata's.
-    const md = messageSize(msg) - (len > 0 ? 1 + varintSize(len) + len : 0);
     return varintSize(md) + md + varintSize(len) + len;
   },
   encodeInto(msg: Message, buf: Buffer, pos: number): number {
-    const md = metadataOf(msg);
-    pos = writeVarint(buf, pos, messageSize(md));
-    pos = encodeMessageInto(md, buf, pos);
+    pos = writeVarint(buf, pos, metadataSize(msg));
+    pos = encodeMetadataInto(msg, buf, pos);
     pos = writeVarint(buf, pos, msg.payload.byteLength);
     buf.set(msg.payload, pos);
     return pos + msg.payload.byteLength;

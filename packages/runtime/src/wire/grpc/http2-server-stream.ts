@@ -97,8 +97,7 @@ export class Http2ServerStream extends Http2MessageStream {
   open(): void {
     const s = this.serverStream;
     if (!s.headersSent && !s.destroyed && !this.closed) {
-      // The cancel capability is for gorums-ts clients, which only the current wire has.
-      const announce = this.wire === STREAM_WIRE ? { [CAPABILITIES_HEADER]: CANCEL_CAPABILITY } : {};
+      const announce = this.wire.cancels ? { [CAPABILITIES_HEADER]: CANCEL_CAPABILITY } : {};
       s.respond({ ":status": 200, "content-type": this.wire.contentType, ...announce }, { waitForTrailers: true });
     }
   }

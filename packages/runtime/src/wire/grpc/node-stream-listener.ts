@@ -5,7 +5,7 @@ import type { BidiStream } from "../bidi-stream.js";
 import type { GorumsWire } from "../gorums-wire.js";
 import { encodeGrpcMessage } from "./trailer-status.js";
 import { GRPC_CONTENT_TYPE } from "./content-type.js";
-import { type NodeStreamWire, ORDERING_WIRE, STREAM_WIRE, wireOfPath } from "./node-stream-wire.js";
+import { type NodeStreamWire, STREAM_WIRE, wireOfPath } from "./node-stream-wire.js";
 import { headerValue, Http2ServerStream } from "./http2-server-stream.js";
 
 /** A NodeStream a client opened, served on node:http2. */
@@ -78,9 +78,7 @@ export function nodeStreamRequestListener(
   return (req, res) => {
     const headers = req.headers;
     const wire = wireOfPath(headers[":path"]);
-    // The current path in another content type may be the Connect protocol's (the fallback's);
-    // nothing else serves the release's path, so a wrong content type there is refused here.
-    if (wire !== undefined && headers[":method"] === "POST" && (wire === ORDERING_WIRE || wire.accepts(headerValue(headers["content-type"])))) {
+    if (wire !== undefined && headers[":method"] === "POST" && (wire.ownsPath || wire.accepts(headerValue(headers["content-type"])))) {
       const accepted = serveNodeStream(req.stream, headers, options, res, wire);
       if (accepted !== undefined) {
         onStream(accepted);

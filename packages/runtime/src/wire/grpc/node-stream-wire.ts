@@ -1,8 +1,7 @@
 import { type EnvelopeFormat, STREAM_ENVELOPE } from "../envelope-format.js";
 import { ORDERING_ENVELOPE } from "../ordering-envelope.js";
-import { GRPC_CONTENT_TYPE, isGrpcProtoContentType } from "./content-type.js";
+import { GRPC_CONTENT_TYPE, isGrpcProtoContentType, mediaType } from "./content-type.js";
 import { NODE_STREAM_PATH } from "./node-stream-path.js";
-
 import type { GorumsWire } from "../gorums-wire.js";
 
 /**
@@ -18,6 +17,14 @@ export interface NodeStreamWire {
   /** True when a request or response content type is this wire's. */
   accepts(contentType: string | undefined): boolean;
   readonly format: EnvelopeFormat;
+  /** Whether a server announces `gorums-capabilities: cancel` on it (gorums-ts's cancels; only the current wire has them). */
+  readonly cancels: boolean;
+  /**
+   * Whether only this wire uses its path: a request there in another content
+   * type is refused as a NodeStream. False for the current path, which the
+   * Connect protocol shares (such requests go on to connect-node).
+   */
+  readonly ownsPath: boolean;
 }
 
 /**
@@ -30,6 +37,8 @@ export const STREAM_WIRE: NodeStreamWire = {
   contentType: GRPC_CONTENT_TYPE,
   accepts: isGrpcProtoContentType,
   format: STREAM_ENVELOPE,
+  cancels: true,
+  ownsPath: false,
 };
 
 /** The content type of the Go Gorums v0.11.0 release: gRPC with its `gorums` codec. */
@@ -47,8 +56,10 @@ export const ORDERING_WIRE: NodeStreamWire = {
   name: "ordering",
   path: "/ordering.Gorums/NodeStream",
   contentType: ORDERING_CONTENT_TYPE,
-  accepts: (contentType) => contentSubtype(contentType) === "application/grpc+gorums",
+  accepts: (contentType) => mediaType(contentType) === ORDERING_CONTENT_TYPE,
   format: ORDERING_ENVELOPE,
+  cancels: false,
+  ownsPath: true,
 };
 
 /** The wire whose path `path` is, if any. */
@@ -59,12 +70,4 @@ export function wireOfPath(path: string | undefined): NodeStreamWire | undefined
 /** The wire of a name (`"stream"` when absent). */
 export function wireNamed(name: GorumsWire | undefined): NodeStreamWire {
   return name === "ordering" ? ORDERING_WIRE : STREAM_WIRE;
-}
-
-function contentSubtype(value: string | undefined): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  const semi = value.indexOf(";");
-  return (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase();
 }
